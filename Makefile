@@ -1,0 +1,63 @@
+# Realio — `make run` serves the whole graph with demo data; `make test` checks everything.
+# Both install what is missing first: uv (pinned) into .tools/, the locked dependencies into .venv/.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: install run test lint typecheck schema schema-check unit integration e2e bench clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+install: $(VENV)/.synced
+
+run: install
+	$(PY) -m common.launcher
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy common router subgraphs tests bench
+
+schema: install
+	$(PY) -m common.sdl_export
+	$(PY) -m router compose
+
+schema-check: install
+	$(PY) -m common.sdl_export --check
+	$(PY) -m router compose --check
+
+test: lint typecheck schema-check
+	$(VENV)/bin/pytest -q -ra
+
+unit: install
+	$(VENV)/bin/pytest -q tests/unit
+
+integration: install
+	$(VENV)/bin/pytest -q tests/integration
+
+e2e: install
+	$(VENV)/bin/pytest -q tests/e2e
+
+bench: install
+	@for module in bench/*_bench.py; do \
+		name=$$(basename $$module .py); \
+		echo "== $$name"; \
+		$(PY) -m bench.$$name || exit 1; \
+	done
+
+clean:
+	rm -rf .venv .tools .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,2 @@
+"""Realio's shared kernel: configuration, database, auth, errors, events, cache, storage, mail,
+observability, and the subgraph application factory."""

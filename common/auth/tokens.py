@@ -1,0 +1,177 @@
+"""EdDSA-signed access tokens and the JWKS that lets every service verify them locally."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from common.auth.viewer import Role, Viewer
+from common.config import Settings
+from common.errors import Unauthenticated
+
+ALGORITHM = "EdDSA"
+
+
+def load_or_create_private_key(path: Path) -> Ed25519PrivateKey:
+    """The signing key stored at ``path``; a new one is generated (mode 0600) when absent."""
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError(f"{path} does not hold an Ed25519 private key")
+        return key
+    key = Ed25519PrivateKey.generate()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(pem)
+    tmp.chmod(0o600)
+    tmp.replace(path)
+    return key
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def public_jwk(public_key: Ed25519PublicKey) -> dict[str, str]:
+    """The RFC 8037 JWK of a public key, with a kid derived from the key itself."""
+    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    kid = _b64url(hashlib.sha256(raw).digest()[:12])
+    return {
+        "kty": "OKP",
+        "crv": "Ed25519",
+        "x": _b64url(raw),
+        "kid": kid,
+        "alg": ALGORITHM,
+        "use": "sig",
+    }
+
+
+class TokenSigner:
+    """Issues access tokens; only the users subgraph holds one."""
+
+    def __init__(self, private_key: Ed25519PrivateKey, settings: Settings) -> None:
+        self._key = private_key
+        self.jwk = public_jwk(private_key.public_key())
+        self._issuer = settings.jwt_issuer
+        self._audience = settings.jwt_audience
+        self.ttl_seconds = settings.access_token_ttl_seconds
+
+    @property
+    def jwks(self) -> dict[str, list[dict[str, str]]]:
+        return {"keys": [self.jwk]}
+
+    def issue(
+        self, user_id: uuid.UUID, role: Role, session_id: uuid.UUID, now: int | None = None
+    ) -> str:
+        issued_at = int(time.time()) if now is None else now
+        claims = {
+            "sub": str(user_id),
+            "role": role.value,
+            "sid": str(session_id),
+            "iat": issued_at,
+            "exp": issued_at + self.ttl_seconds,
+            "iss": self._issuer,
+            "aud": self._audience,
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM, headers={"kid": self.jwk["kid"]})
+
+
+class TokenVerifier:
+    """Verifies access tokens against a JWKS: given directly, or fetched from ``jwks_url``.
+
+    Fetched keys are cached; an unknown ``kid`` triggers at most one refetch per minute, so key
+    rotation needs no restart and a flood of forged kids cannot hammer the users subgraph.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        jwks: Mapping[str, Any] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._issuer = settings.jwt_issuer
+        self._audience = settings.jwt_audience
+        self._jwks_url = settings.jwks_url
+        self._http = http_client
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+        if jwks is not None:
+            self._load(jwks)
+            self._fetched_at = float("inf")
+
+    def _load(self, jwks: Mapping[str, Any]) -> None:
+        key_set = jwt.PyJWKSet.from_dict(dict(jwks))
+        self._keys = {k.key_id: k.key for k in key_set.keys if k.key_id}
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            if time.monotonic() - self._fetched_at < 60:
+                return
+            self._fetched_at = time.monotonic()
+            client = self._http or httpx.AsyncClient(timeout=5)
+            try:
+                response = await client.get(self._jwks_url)
+                response.raise_for_status()
+                self._load(response.json())
+            except (httpx.HTTPError, ValueError, jwt.PyJWTError):
+                return
+            finally:
+                if self._http is None:
+                    await client.aclose()
+
+    async def verify(self, token: str) -> Viewer:
+        """The viewer the token names; UNAUTHENTICATED (reason given) when it is not valid."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated("Invalid access token.", reason="INVALID_TOKEN") from exc
+        kid = str(header.get("kid", ""))
+        if kid not in self._keys:
+            await self._refresh()
+        key = self._keys.get(kid)
+        if key is None:
+            raise Unauthenticated("Invalid access token.", reason="INVALID_TOKEN")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={"require": ["exp", "iat", "sub", "sid", "role", "iss", "aud"]},
+            )
+            return Viewer(
+                user_id=uuid.UUID(claims["sub"]),
+                role=Role(claims["role"]),
+                session_id=uuid.UUID(claims["sid"]),
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthenticated("Access token has expired.", reason="TOKEN_EXPIRED") from exc
+        except (jwt.PyJWTError, ValueError) as exc:
+            raise Unauthenticated("Invalid access token.", reason="INVALID_TOKEN") from exc
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer …`` value, or None."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()

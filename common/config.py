@@ -1,0 +1,104 @@
+"""Every setting Realio reads, from ``REALIO_*`` environment variables (and an optional ``.env``).
+
+This is the only module that reads the environment; everything else receives a ``Settings``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from common.network import DEFAULT_TRUSTED_PROXIES
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Process-wide configuration. Field ``foo_bar`` is read from ``REALIO_FOO_BAR``."""
+
+    model_config = SettingsConfigDict(env_prefix="REALIO_", env_file=".env", extra="ignore")
+
+    environment: str = "development"
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    # Postgres server URL; each subgraph uses its own database ``<database_prefix><subgraph>``.
+    database_url: str | None = None
+    database_prefix: str = "realio_"
+    database_pool_size: int = 10
+    data_dir: Path = REPO_ROOT / ".data"
+
+    redis_url: str | None = None
+    redis_key_prefix: str = "realio:"
+    smtp_url: str | None = None
+    mail_from: str = "Realio <no-reply@realio.local>"
+    s3_url: str | None = None
+    kafka_url: str | None = None
+    elasticsearch_url: str | None = None
+    storage_dir: Path | None = None
+    public_files_url: str = "http://localhost:4001/files"
+
+    # Tokens: users signs with the private key; everyone verifies with the JWKS.
+    jwt_private_key_file: Path | None = None
+    jwt_issuer: str = "https://realio.local/users"
+    jwt_audience: str = "realio"
+    access_token_ttl_seconds: int = 15 * 60
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    jwks_url: str = "http://localhost:4001/.well-known/jwks.json"
+
+    # argon2id parameters (RFC 9106 second recommended option, scaled for a 2-core box).
+    argon2_time_cost: int = 3
+    argon2_memory_cost_kib: int = 64 * 1024
+    argon2_parallelism: int = 1
+    password_hash_workers: int = 2
+
+    otp_ttl_seconds: int = 600
+    otp_max_attempts: int = 5
+    otp_resend_interval_seconds: int = 60
+
+    login_rate_limit: int = 10
+    login_rate_window_seconds: int = 60
+    check_email_rate_limit: int = 20
+    check_email_rate_window_seconds: int = 60
+    register_rate_limit: int = 10
+    register_rate_window_seconds: int = 3600
+
+    max_avatar_bytes: int = 5 * 1024 * 1024
+    max_photo_bytes: int = 10 * 1024 * 1024
+
+    subgraph_ports: dict[str, int] = Field(
+        default_factory=lambda: {
+            "users": 4001,
+            "properties": 4002,
+            "search": 4003,
+            "bookings": 4004,
+            "messaging": 4005,
+            "notifications": 4006,
+            "recommendations": 4007,
+        }
+    )
+    router_port: int = 4000
+    # Peers whose X-Forwarded-For is believed (the router and load balancers in front of us).
+    trusted_proxies: list[str] = Field(default_factory=lambda: list(DEFAULT_TRUSTED_PROXIES))
+
+    # Events: topic → producing subgraph, beyond the defaults (``realio.<subgraph>``).
+    event_topic_producers: dict[str, str] = Field(default_factory=dict)
+
+    # search: where the properties subgraph answers reconciliation, and how often it runs.
+    properties_url: str | None = None
+    search_reconcile_interval_seconds: float = 300.0
+
+    def resolved_storage_dir(self) -> Path:
+        return self.storage_dir or self.data_dir / "files"
+
+    def resolved_private_key_file(self) -> Path:
+        return self.jwt_private_key_file or self.data_dir / "keys" / "users-ed25519.pem"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once."""
+    return Settings()

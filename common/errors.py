@@ -1,0 +1,131 @@
+"""Domain errors raised by services, and their mapping to GraphQL errors in one place.
+
+Services raise ``DomainError`` subclasses; ``DomainErrorExtension`` turns each into a GraphQL
+error carrying ``extensions.code`` and masks everything else as ``INTERNAL_SERVER_ERROR`` with
+the request id, so no stack trace or internal message ever reaches a client.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from common.input_errors import to_bad_user_input
+from common.logging import current_request_id
+
+log = logging.getLogger("realio.errors")
+
+
+class DomainError(Exception):
+    """An expected failure with a stable code that clients can act on."""
+
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, **extensions: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extensions = extensions
+
+    def as_extensions(self) -> dict[str, Any]:
+        return {"code": self.code, **self.extensions}
+
+
+class BadUserInput(DomainError):
+    """Input that fails validation; ``field`` names the offending argument or input field."""
+
+    code = "BAD_USER_INPUT"
+
+    def __init__(self, message: str, *, field: str, **extensions: Any) -> None:
+        super().__init__(message, field=field, **extensions)
+        self.field = field
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(DomainError):
+    code = "FORBIDDEN"
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"
+
+
+class RateLimited(DomainError):
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, retryAfter=retry_after)
+        self.retry_after = retry_after
+
+
+def to_graphql_error(error: GraphQLError) -> GraphQLError:
+    """Map one execution error: domain errors keep their message and code, others are masked."""
+    original = error.original_error
+    if isinstance(original, DomainError):
+        return GraphQLError(
+            original.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions=original.as_extensions(),
+        )
+    if original is None:
+        # Parse and validation errors come from graphql-core itself and are safe to show.
+        if error.extensions and "code" in error.extensions:
+            return error
+        return GraphQLError(
+            error.message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            extensions={**(error.extensions or {}), "code": "GRAPHQL_VALIDATION_FAILED"},
+        )
+    request_id = current_request_id()
+    log.error(
+        "unexpected error",
+        exc_info=(type(original), original, original.__traceback__),
+        extra={"path": error.path},
+    )
+    return GraphQLError(
+        f"Internal server error (request id {request_id}).",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+    )
+
+
+class DomainErrorExtension(SchemaExtension):
+    """Rewrites every error of a result: input values GraphQL refused become BAD_USER_INPUT
+    naming the field, domain errors get their code, anything else is masked."""
+
+    def _map(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        document = self.execution_context.graphql_document
+        return [to_graphql_error(to_bad_user_input(e, document)) for e in errors]
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = self._map(result.errors)
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        # Results streamed over WebSocket (subscriptions, and queries sent as ``subscribe``)
+        # are sent before ``on_operation`` resumes, so they are mapped here, as each is sent.
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._map(errors)
+        yield

@@ -1,0 +1,3 @@
+from common.events.cli import main
+
+main()

@@ -1,0 +1,167 @@
+"""The subgraph application factory: Starlette + Strawberry Federation v2.
+
+Every subgraph serves POST/GET ``/graphql``, WebSocket ``/graphql`` (graphql-transport-ws),
+``/health``, ``/ready`` (its database answers) and ``/metrics`` (Prometheus text format).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UnsetType
+
+from common.auth.tokens import TokenVerifier, bearer_token
+from common.auth.viewer import ANONYMOUS
+from common.config import Settings
+from common.context import RequestContext
+from common.errors import DomainErrorExtension, Unauthenticated
+from common.logging import configure_logging, current_request_id, set_request_id
+from common.metrics import GraphQLMetrics
+from common.network import DEFAULT_TRUSTED_PROXIES, parse_networks
+
+ReadinessCheck = Callable[[], Awaitable[bool]]
+
+
+@dataclass
+class SubgraphApp:
+    """What a subgraph's composition root hands to ``create_subgraph_app``."""
+
+    name: str
+    schema: strawberry.federation.Schema
+    services: Any
+    verifier: TokenVerifier
+    readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
+    lifespan: Callable[[], AbstractAsyncContextManager[None]] | None = None
+    extra_routes: Sequence[BaseRoute] = ()
+    metrics: GraphQLMetrics | None = None
+    # When given, the process's logging is configured from it (JSON lines by default).
+    settings: Settings | None = None
+
+
+def schema_extensions(metrics: GraphQLMetrics) -> list[Any]:
+    """Extensions every subgraph schema carries.
+
+    Hooks unwind innermost first: errors get their codes (and unexpected ones are masked),
+    then metrics (outermost) count the final codes.
+    """
+    return [metrics.extension(), DomainErrorExtension]
+
+
+class SubgraphGraphQL(GraphQL[RequestContext[Any], None]):
+    def __init__(self, config: SubgraphApp) -> None:
+        super().__init__(config.schema, graphql_ide="graphiql", multipart_uploads_enabled=True)
+        self.config = config
+        self.trusted_proxies = parse_networks(
+            config.settings.trusted_proxies if config.settings else DEFAULT_TRUSTED_PROXIES
+        )
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> RequestContext[Any]:
+        context = RequestContext(
+            self.config.services,
+            request,
+            response,
+            request_id=current_request_id(),
+            trusted_proxies=self.trusted_proxies,
+        )
+        token = bearer_token(request.headers.get("authorization"))
+        if token is not None:
+            try:
+                context.set_viewer(await self.config.verifier.verify(token))
+            except Unauthenticated as error:
+                context.set_viewer(ANONYMOUS, error)
+        return context
+
+    async def on_ws_connect(
+        self, context: RequestContext[Any]
+    ) -> UnsetType | dict[str, object] | None:
+        params = context.connection_params or {}
+        raw = params.get("Authorization") or params.get("authorization")
+        if raw is None and params.get("token"):
+            raw = f"Bearer {params['token']}"
+        token = bearer_token(str(raw)) if raw else None
+        if token is not None:
+            try:
+                context.set_viewer(await self.config.verifier.verify(token))
+            except Unauthenticated as error:
+                raise ConnectionRejectionError({"code": "UNAUTHENTICATED"}) from error
+        return await super().on_ws_connect(context)
+
+
+class RequestIdMiddleware:
+    """Binds ``x-request-id`` (or a new id) to the request's context and echoes it back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        incoming = None
+        for name, value in scope.get("headers", ()):
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        request_id = set_request_id(incoming).encode()
+
+        async def send_with_id(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-request-id", request_id))
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def create_subgraph_app(config: SubgraphApp) -> Starlette:
+    """The ASGI application of one subgraph."""
+    if config.settings is not None:
+        configure_logging(config.settings.log_level, config.settings.log_json)
+    graphql_app = SubgraphGraphQL(config)
+    metrics = config.metrics
+
+    async def health(_: Request) -> Response:
+        return JSONResponse({"status": "ok", "subgraph": config.name})
+
+    async def ready(_: Request) -> Response:
+        results = {name: await check() for name, check in config.readiness_checks.items()}
+        status = 200 if all(results.values()) else 503
+        return JSONResponse({"ready": status == 200, "checks": results}, status_code=status)
+
+    async def metrics_endpoint(_: Request) -> Response:
+        body = generate_latest(metrics.registry) if metrics else b""
+        return PlainTextResponse(body, media_type=CONTENT_TYPE_LATEST)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        if config.lifespan is None:
+            yield
+        else:
+            async with config.lifespan():
+                yield
+
+    routes: list[BaseRoute] = [
+        Route("/graphql", graphql_app, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql_app),
+        Route("/health", health),
+        Route("/ready", ready),
+        Route("/metrics", metrics_endpoint),
+        *config.extra_routes,
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(RequestIdMiddleware)
+    return app

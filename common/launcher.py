@@ -1,0 +1,216 @@
+"""``make run``: the whole graph on one machine, with demo data.
+
+Database: ``REALIO_DATABASE_URL`` when set; otherwise the Postgres on 127.0.0.1:5432 when it
+answers; otherwise an embedded Postgres (``pgserver``) with its data under ``.data/``.
+Then: migrations and demo data for every subgraph, the supergraph composed, every subgraph and
+the router started as child processes, their URLs printed. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from common.config import REPO_ROOT, Settings
+from common.db import DEFAULT_SERVER_URL, asyncpg_dsn, server_url
+from common.migrations import upgrade
+from common.sdl_export import subgraph_names
+
+# Seed order follows the data: users first, listings next, then what derives from them.
+SEED_ORDER = ["users", "properties", "search", "bookings", "messaging", "notifications"]
+
+
+def log(message: str) -> None:
+    print(f"[realio] {message}", flush=True)
+
+
+async def _answers(url: str) -> bool:
+    dsn = asyncpg_dsn(server_url(Settings(database_url=url)))
+    try:
+        conn = await asyncpg.connect(dsn, timeout=3)
+    except (TimeoutError, OSError, asyncpg.PostgresError):
+        return False
+    await conn.close()
+    return True
+
+
+def resolve_database(settings: Settings) -> str:
+    """The Postgres server URL to use, starting an embedded one when nothing else answers."""
+    if settings.database_url:
+        if not asyncio.run(_answers(settings.database_url)):
+            sys.exit(f"REALIO_DATABASE_URL is set but does not answer: {settings.database_url}")
+        log("database: REALIO_DATABASE_URL")
+        return settings.database_url
+    if asyncio.run(_answers(DEFAULT_SERVER_URL)):
+        log("database: local Postgres on 127.0.0.1:5432")
+        return DEFAULT_SERVER_URL
+    data = settings.data_dir / "pg"
+    url = start_embedded_postgres(data)
+    log(f"database: embedded Postgres under {data}")
+    return url
+
+
+def start_embedded_postgres(data: Path) -> str:
+    """Start (or reuse) an embedded Postgres whose files live in ``data``; returns its URL.
+
+    It listens on a Unix socket only and stops when this process exits.
+    """
+    import pgserver  # only needed on machines without a Postgres
+
+    data.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(data, cleanup_mode="stop")
+    return str(server.get_uri()).replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+async def prepare(settings: Settings, names: list[str]) -> list[str]:
+    """Apply every subgraph's migrations, then seed demo data; returns lines to print."""
+    for name in names:
+        migrations = REPO_ROOT / "subgraphs" / name / "migrations"
+        if migrations.exists():
+            await upgrade(settings, name, migrations)
+            log(f"migrated {name}")
+    lines: list[str] = []
+    ordered = [n for n in SEED_ORDER if n in names] + [n for n in names if n not in SEED_ORDER]
+    for name in ordered:
+        if not (REPO_ROOT / "subgraphs" / name / "seed.py").exists():
+            continue
+        module = importlib.import_module(f"subgraphs.{name}.seed")
+        lines.extend(await module.seed(settings))
+        log(f"seeded {name}")
+    return lines
+
+
+def compose() -> bool:
+    if not (REPO_ROOT / "router" / "composition").exists():
+        return False
+    result = subprocess.run([sys.executable, "-m", "router", "compose"], cwd=REPO_ROOT)
+    return result.returncode == 0
+
+
+def start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, cwd=REPO_ROOT, env=env, start_new_session=True)
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)  # polling a child process's health endpoint at start-up
+    return False
+
+
+def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for process in processes:
+        try:
+            process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    # `kill` and process managers send SIGTERM: shut the children down as Ctrl-C would.
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    settings = Settings()
+    busy = [
+        port
+        for port in (settings.router_port, *settings.subgraph_ports.values())
+        if port_in_use(port)
+    ]
+    if busy:
+        log(f"ports already in use: {busy} (is another `make run` still up?)")
+        return 1
+    database_url = resolve_database(settings)
+    settings = settings.model_copy(update={"database_url": database_url})
+    names = [n for n in subgraph_names() if (REPO_ROOT / "subgraphs" / n / "app.py").exists()]
+    demo_lines = asyncio.run(prepare(settings, names))
+
+    env = {**os.environ, "REALIO_DATABASE_URL": database_url, "PYTHONPATH": str(REPO_ROOT)}
+    processes: list[subprocess.Popen[bytes]] = []
+    urls: list[str] = []
+    try:
+        for name in names:
+            port = settings.subgraph_ports[name]
+            command = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                f"subgraphs.{name}.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ]
+            processes.append(start(command, env))
+            urls.append(f"  {name:<16} http://localhost:{port}/graphql")
+        for name, process in zip(names, processes, strict=True):
+            port = settings.subgraph_ports[name]
+            if not wait_healthy(f"http://127.0.0.1:{port}/health", process):
+                log(f"subgraph {name} did not start; see its output above")
+                return 1
+        if compose() and Path(REPO_ROOT / "router" / "server").exists():
+            router = start(
+                [
+                    sys.executable,
+                    "-m",
+                    "router",
+                    "--supergraph",
+                    "schema/supergraph.graphql",
+                    "--port",
+                    str(settings.router_port),
+                ],
+                env,
+            )
+            processes.append(router)
+            if not wait_healthy(f"http://127.0.0.1:{settings.router_port}/health", router):
+                log("the router did not start; see its output above")
+                return 1
+            urls.insert(0, f"  router (the graph) http://localhost:{settings.router_port}/graphql")
+        print("\nRealio is running:\n" + "\n".join(urls))
+        if demo_lines:
+            print("\nDemo data:\n" + "\n".join(f"  {line}" for line in demo_lines))
+        print("\nPress Ctrl-C to stop.", flush=True)
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)  # idle supervision loop; exits when a child dies
+        log("a process exited; stopping the rest")
+        return 1
+    except KeyboardInterrupt:
+        log("stopping")
+        return 0
+    finally:
+        stop_all(processes)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Realio's Apollo Federation v2 router: composition, query planning, execution, serving."""

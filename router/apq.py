@@ -1,0 +1,124 @@
+"""Automatic persisted queries (Apollo's APQ protocol, version 1).
+
+A client first sends only ``extensions.persistedQuery.sha256Hash``; an unknown hash answers
+``PersistedQueryNotFound`` and the client retries with the query text, which registers it after
+the hash is checked. Queries live in an in-process LRU; when a Redis URL is configured they are
+also written to Redis so that every router instance behind a load balancer knows them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from graphql import GraphQLError
+
+from router.limits import request_error
+
+APQ_KEY_SPACE = "router:apq:"
+
+
+class PersistedQueryError(Exception):
+    """A persisted-query request that cannot be served; carries the GraphQL error."""
+
+    def __init__(self, error: GraphQLError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def persisted_query_hash(extensions: Mapping[str, Any] | None) -> str | None:
+    """The hash in ``extensions.persistedQuery``; ``None`` when the request does not use APQ."""
+    if not extensions:
+        return None
+    persisted = extensions.get("persistedQuery")
+    if persisted is None:
+        return None
+    if not isinstance(persisted, Mapping):
+        raise PersistedQueryError(
+            request_error("extensions.persistedQuery must be an object.", "BAD_REQUEST")
+        )
+    if persisted.get("version") != 1:
+        raise PersistedQueryError(
+            request_error(
+                "Unsupported persisted query version.", "PERSISTED_QUERY_VERSION_NOT_SUPPORTED"
+            )
+        )
+    sha256_hash = persisted.get("sha256Hash")
+    if not isinstance(sha256_hash, str) or not sha256_hash:
+        raise PersistedQueryError(
+            request_error("extensions.persistedQuery.sha256Hash must be a string.", "BAD_REQUEST")
+        )
+    return sha256_hash.lower()
+
+
+class PersistedQueryStore:
+    """In-process LRU of query texts by sha256, optionally backed by Redis."""
+
+    def __init__(
+        self, capacity: int = 1000, redis: Any | None = None, key_prefix: str = "realio:"
+    ) -> None:
+        self._capacity = capacity
+        self._entries: OrderedDict[str, str] = OrderedDict()
+        self._redis = redis
+        self._key_prefix = key_prefix + APQ_KEY_SPACE
+
+    def redis_key(self, sha256_hash: str) -> str:
+        """Where the query with ``sha256_hash`` is kept in Redis."""
+        return self._key_prefix + sha256_hash
+
+    async def resolve(self, sha256_hash: str, query: str | None) -> str:
+        """The query text for ``sha256_hash``; registers ``query`` when given.
+
+        Raises :class:`PersistedQueryError` with ``PERSISTED_QUERY_NOT_FOUND`` for an unknown
+        hash and ``PERSISTED_QUERY_HASH_MISMATCH`` when ``query`` does not hash to it.
+        """
+        if query is not None:
+            actual = hashlib.sha256(query.encode()).hexdigest()
+            if actual != sha256_hash:
+                raise PersistedQueryError(
+                    request_error(
+                        "provided sha does not match query", "PERSISTED_QUERY_HASH_MISMATCH"
+                    )
+                )
+            if sha256_hash not in self._entries and self._redis is not None:
+                await self._redis.set(self.redis_key(sha256_hash), query)
+            self._remember(sha256_hash, query)
+            return query
+        known = self._entries.get(sha256_hash)
+        if known is not None:
+            self._entries.move_to_end(sha256_hash)
+            return known
+        if self._redis is not None:
+            stored = await self._redis.get(self.redis_key(sha256_hash))
+            if stored is not None:
+                text = stored.decode() if isinstance(stored, bytes) else str(stored)
+                self._remember(sha256_hash, text)
+                return text
+        raise PersistedQueryError(
+            request_error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+        )
+
+    def _remember(self, sha256_hash: str, query: str) -> None:
+        self._entries[sha256_hash] = query
+        self._entries.move_to_end(sha256_hash)
+        if len(self._entries) > self._capacity:
+            self._entries.popitem(last=False)
+
+    async def aclose(self) -> None:
+        """Close the Redis connection, if any."""
+        if self._redis is not None:
+            await self._redis.aclose()
+
+
+def create_store(
+    capacity: int, redis_url: str | None, key_prefix: str = "realio:"
+) -> PersistedQueryStore:
+    """The store for the configured backends (Redis only when ``redis_url`` is set)."""
+    redis = None
+    if redis_url:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(redis_url)
+    return PersistedQueryStore(capacity=capacity, redis=redis, key_prefix=key_prefix)

@@ -1,0 +1,332 @@
+"""Merges validated subgraphs into a :class:`Supergraph` (types, join directives, errors)."""
+
+from __future__ import annotations
+
+import re
+
+from graphql import print_ast
+
+from router.composition.carried import Carrier, inaccessible_first
+from router.composition.merge_fields import FieldMerger
+from router.composition.model import CompositionError
+from router.composition.naming import quoted_list
+from router.composition.schema_model import Subgraph, TypeDef
+from router.composition.supergraph_model import SArg, SEnumValue, SType, Supergraph
+from router.composition.typerefs import merge_types
+
+KIND_NAMES = {
+    "object": "Object Type",
+    "interface": "Interface Type",
+    "union": "Union Type",
+    "enum": "Enum Type",
+    "input": "Input Object Type",
+    "scalar": "Scalar Type",
+}
+
+
+def graph_enum_names(subgraphs: list[Subgraph]) -> dict[str, str]:
+    """Subgraph name → join__Graph value (``users`` → ``USERS``), as Apollo sanitises them."""
+    sanitized: dict[str, list[str]] = {}
+    for subgraph in subgraphs:
+        name = re.sub(r"[^A-Za-z0-9_]", "_", subgraph.name).upper()
+        if name[:1].isdigit():
+            name = "_" + name
+        sanitized.setdefault(name, []).append(subgraph.name)
+    result: dict[str, str] = {}
+    for name, owners in sanitized.items():
+        for index, owner in enumerate(owners):
+            result[owner] = name if len(owners) == 1 else f"{name}_{index + 1}"
+    return result
+
+
+def join_version(subgraphs: list[Subgraph]) -> str:
+    latest = max((s.federation_version for s in subgraphs), default=(2, 0))
+    if latest >= (2, 8):
+        return "0.5"
+    if latest >= (2, 7):
+        return "0.4"
+    return "0.3"
+
+
+class Merger:
+    """Builds the supergraph; errors found while merging are collected in ``errors``."""
+
+    def __init__(self, subgraphs: list[Subgraph]) -> None:
+        self.subgraphs = sorted(subgraphs, key=lambda s: s.name)
+        self.graph = graph_enum_names(self.subgraphs)
+        self.errors: list[CompositionError] = []
+        composed = {name for s in self.subgraphs for name in s.composed_directives}
+        self.carrier = Carrier(composed)
+        self.supergraph = Supergraph(
+            graphs=[(self.graph[s.name], s.name, s.url) for s in self.subgraphs],
+            join_version=join_version(self.subgraphs),
+        )
+        self.fields = FieldMerger(self)
+
+    # -- helpers shared with FieldMerger -------------------------------------------------
+    def sources(self, type_name: str) -> list[tuple[Subgraph, TypeDef]]:
+        return [(s, s.types[type_name]) for s in self.subgraphs if type_name in s.types]
+
+    def merged_kind(self, type_name: str) -> str:
+        kinds = {t.kind for _, t in self.sources(type_name)}
+        if "interface" in kinds and all(
+            t.kind == "interface" or t.is_interface_object for _, t in self.sources(type_name)
+        ):
+            return "interface"
+        return next(iter(kinds))
+
+    def implements(self, type_name: str, abstract: str) -> bool:
+        """Whether ``type_name`` implements interface or belongs to union ``abstract``."""
+        for _, type_def in self.sources(type_name):
+            if abstract in type_def.interfaces:
+                return True
+        return any(type_name in t.members for _, t in self.sources(abstract))
+
+    def error(
+        self,
+        code: str,
+        message: str,
+        subgraphs: tuple[str, ...] = (),
+        type_name: str | None = None,
+        field_name: str | None = None,
+    ) -> None:
+        self.errors.append(CompositionError(code, message, subgraphs, type_name, field_name))
+
+    # -- merging ------------------------------------------------------------------------
+    def merge(self) -> Supergraph:
+        """Merges every type; check ``errors`` afterwards."""
+        names: list[str] = []
+        for subgraph in self.subgraphs:
+            names.extend(n for n in subgraph.types if n not in names)
+        self.enum_usage = self._enum_usage()
+        for name in names:
+            if not self._check_kinds(name):
+                continue
+            kind = self.merged_kind(name)
+            if kind in ("object", "interface"):
+                self.supergraph.types[name] = self.fields.merge_composite(name, kind)
+            elif kind == "union":
+                self.supergraph.types[name] = self._merge_union(name)
+            elif kind == "enum":
+                self.supergraph.types[name] = self._merge_enum(name)
+            elif kind == "input":
+                self.supergraph.types[name] = self._merge_input(name)
+            else:
+                self.supergraph.types[name] = self._merge_scalar(name)
+        self._add_query_root()
+        self._add_composed_directives()
+        self.supergraph.uses_tag = self.carrier.uses_tag
+        self.supergraph.uses_inaccessible = self.carrier.uses_inaccessible
+        return self.supergraph
+
+    def _check_kinds(self, name: str) -> bool:
+        sources = self.sources(name)
+        by_kind: dict[str, list[str]] = {}
+        for subgraph, type_def in sources:
+            kind = "interface" if type_def.is_interface_object else type_def.kind
+            by_kind.setdefault(kind, []).append(subgraph.name)
+        if len(by_kind) <= 1:
+            return True
+        if set(by_kind) == {"interface"}:
+            return True
+        parts = [
+            f"{KIND_NAMES[kind]} in {quoted_list(owners, 'subgraph')}"
+            for kind, owners in by_kind.items()
+        ]
+        self.error(
+            "TYPE_KIND_MISMATCH",
+            f'Type "{name}" has mismatched kind: it is defined as {parts[0]} but '
+            + " and ".join(parts[1:]),
+            tuple(s.name for s, _ in sources),
+            name,
+        )
+        return False
+
+    def description(self, descriptions: list[str | None]) -> str | None:
+        """The description most subgraphs give (first one on a tie), as Apollo picks it."""
+        counts: dict[str, int] = {}
+        for text in descriptions:
+            if text is not None and text.strip():
+                counts[text] = counts.get(text, 0) + 1
+        if not counts:
+            return None
+        return max(counts, key=lambda t: counts[t])
+
+    def join_type(self, subgraph: Subgraph, type_def: TypeDef) -> list[str]:
+        graph = self.graph[subgraph.name]
+        iface_obj = ", isInterfaceObject: true" if type_def.is_interface_object else ""
+        if not type_def.keys:
+            return [f"@join__type(graph: {graph}{iface_obj})"]
+        applied = []
+        for key in type_def.keys:
+            fields = key.args.get("fields")
+            key_text = print_ast(fields) if fields is not None else '""'
+            text = f"@join__type(graph: {graph}, key: {key_text}"
+            if key.from_extension or type_def.has("extends"):
+                text += ", extension: true"
+            if not key.arg_bool("resolvable", True):
+                text += ", resolvable: false"
+            applied.append(text + iface_obj + ")")
+        return applied
+
+    def _merge_union(self, name: str) -> SType:
+        sources = self.sources(name)
+        merged = SType(name, "union", self.description([t.description for _, t in sources]))
+        for subgraph, type_def in sources:
+            merged.directives.extend(self.join_type(subgraph, type_def))
+        for _, type_def in sources:
+            merged.members.extend(m for m in type_def.members if m not in merged.members)
+        for member in merged.members:
+            merged.directives.extend(
+                f'@join__unionMember(graph: {self.graph[s.name]}, member: "{member}")'
+                for s, t in sources
+                if member in t.members
+            )
+        merged.directives.extend(self.carrier.carry(t.directives for _, t in sources))
+        return merged
+
+    def _merge_scalar(self, name: str) -> SType:
+        sources = self.sources(name)
+        merged = SType(name, "scalar", self.description([t.description for _, t in sources]))
+        for subgraph, type_def in sources:
+            merged.directives.extend(self.join_type(subgraph, type_def))
+        merged.directives.extend(self.carrier.carry(t.directives for _, t in sources))
+        return merged
+
+    def _enum_usage(self) -> dict[str, tuple[str | None, str | None]]:
+        """Enum name → (an input position using it, an output position using it)."""
+        from router.composition.schema_model import named_type
+
+        usage: dict[str, tuple[str | None, str | None]] = {}
+
+        def mark(enum: str, input_pos: str | None, output_pos: str | None) -> None:
+            old_in, old_out = usage.get(enum, (None, None))
+            usage[enum] = (old_in or input_pos, old_out or output_pos)
+
+        for subgraph in self.subgraphs:
+            for type_def in subgraph.types.values():
+                for field_def in type_def.fields.values():
+                    mark(named_type(field_def.type), None, f"{type_def.name}.{field_def.name}")
+                    for arg in field_def.args.values():
+                        coordinate = f"{type_def.name}.{field_def.name}({arg.name}:)"
+                        mark(named_type(arg.type), coordinate, None)
+                for value in type_def.input_fields.values():
+                    mark(named_type(value.type), f"{type_def.name}.{value.name}", None)
+        return usage
+
+    def _merge_enum(self, name: str) -> SType:
+        sources = self.sources(name)
+        merged = SType(name, "enum", self.description([t.description for _, t in sources]))
+        for subgraph, type_def in sources:
+            merged.directives.extend(self.join_type(subgraph, type_def))
+        merged.directives.extend(self.carrier.carry(t.directives for _, t in sources))
+        input_pos, output_pos = self.enum_usage.get(name, (None, None))
+        order: list[str] = []
+        for _, type_def in sources:
+            order.extend(v for v in type_def.values if v not in order)
+        for value in order:
+            owners = [(s, t) for s, t in sources if value in t.values]
+            missing = [s.name for s, t in sources if value not in t.values]
+            if missing and input_pos and output_pos:
+                self.error(
+                    "ENUM_VALUE_MISMATCH",
+                    f'Enum type "{name}" is used as both input type (for example, as type of '
+                    f'"{input_pos}") and output type (for example, as type of "{output_pos}"), '
+                    f'but value "{value}" is not defined in all the subgraphs defining "{name}": '
+                    f'"{value}" is defined in '
+                    f"{quoted_list([s.name for s, _ in owners], 'subgraph')} but not in "
+                    f"{quoted_list(missing, 'subgraph')}",
+                    tuple(s.name for s, _ in sources),
+                    name,
+                    value,
+                )
+                continue
+            if missing and input_pos:
+                continue  # input-only enums keep the values every subgraph accepts
+            enum_value = SEnumValue(
+                value, self.description([t.values[value].description for _, t in owners])
+            )
+            enum_value.directives = inaccessible_first(
+                [f"@join__enumValue(graph: {self.graph[s.name]})" for s, _ in owners],
+                self.carrier.carry(t.values[value].directives for _, t in owners),
+            )
+            merged.values.append(enum_value)
+        return merged
+
+    def _merge_input(self, name: str) -> SType:
+        sources = self.sources(name)
+        merged = SType(name, "input", self.description([t.description for _, t in sources]))
+        for subgraph, type_def in sources:
+            merged.directives.extend(self.join_type(subgraph, type_def))
+        merged.directives.extend(self.carrier.carry(t.directives for _, t in sources))
+        order: list[str] = []
+        for _, type_def in sources:
+            order.extend(f for f in type_def.input_fields if f not in order)
+        for field_name in order:
+            owners = [
+                (s, t.input_fields[field_name]) for s, t in sources if field_name in t.input_fields
+            ]
+            missing = [s.name for s, t in sources if field_name not in t.input_fields]
+            if missing:
+                required = [
+                    s.name
+                    for s, f in owners
+                    if print_ast(f.type).endswith("!") and f.default is None
+                ]
+                if required:
+                    self.error(
+                        "REQUIRED_INPUT_FIELD_MISSING_IN_SOME_SUBGRAPH",
+                        f'Input object field "{name}.{field_name}" is required in some subgraphs '
+                        f"but does not appear in all subgraphs: it is required in "
+                        f"{quoted_list(required, 'subgraph')} but does not appear in "
+                        f"{quoted_list(missing, 'subgraph')}",
+                        tuple(required + missing),
+                        name,
+                        field_name,
+                    )
+                continue
+            merged_arg = self.fields.merge_input_value(
+                f"{name}.{field_name}", [(s, f) for s, f in owners]
+            )
+            if merged_arg is None:
+                continue
+            arg, all_equal = merged_arg
+            if not all_equal:
+                arg.directives[:0] = [
+                    f'@join__field(graph: {self.graph[s.name]}, type: "{print_ast(f.type)}")'
+                    for s, f in owners
+                ]
+            merged.input_fields.append(arg)
+        return merged
+
+    def _add_query_root(self) -> None:
+        # Every subgraph serves Query (at least _service), so Query lists them all.
+        query = self.supergraph.types.get("Query")
+        if query is None:
+            return
+        present = {d for d in query.directives if d.startswith("@join__type")}
+        join_types = [
+            f"@join__type(graph: {self.graph[s.name]})"
+            for s in self.subgraphs
+            if "Query" not in s.types
+        ]
+        query.directives.extend(d for d in join_types if d not in present)
+        query.directives.sort(
+            key=lambda d: (
+                not d.startswith("@join__type"),
+                d if d.startswith("@join__type") else "",
+            )
+        )
+
+    def _add_composed_directives(self) -> None:
+        for subgraph in self.subgraphs:
+            for name, url in subgraph.composed_directives.items():
+                definition = subgraph.directive_definitions.get(name)
+                if definition is None or name in self.supergraph.composed_definitions:
+                    continue
+                self.supergraph.composed_definitions[name] = print_ast(definition)  # type: ignore[arg-type]
+                if url:
+                    self.supergraph.composed_links.append((url, [f"@{name}"]))
+
+
+__all__ = ["Merger", "SArg", "merge_types"]

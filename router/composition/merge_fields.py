@@ -1,0 +1,376 @@
+"""Merging object and interface types field by field, with @join__field and sharing rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from graphql import print_ast
+
+from router.composition.carried import inaccessible_first
+from router.composition.fieldset import selected_fields
+from router.composition.naming import quoted_list
+from router.composition.schema_model import FieldDef, InputValue, Subgraph, TypeDef, named_type
+from router.composition.supergraph_model import SArg, SField, SType
+from router.composition.typerefs import merge_types
+
+if TYPE_CHECKING:
+    from router.composition.merge import Merger
+
+
+@dataclass
+class FieldSource:
+    subgraph: Subgraph
+    type_def: TypeDef
+    field: FieldDef
+    used_overridden: bool = False
+    unused_overridden: bool = False
+
+
+class FieldMerger:
+    def __init__(self, merger: Merger) -> None:
+        self.merger = merger
+
+    @property
+    def graph(self) -> dict[str, str]:
+        return self.merger.graph
+
+    def merge_composite(self, name: str, kind: str) -> SType:
+        """Merges an object or interface type (interface objects count as the interface)."""
+        merger = self.merger
+        sources = merger.sources(name)
+        merged = SType(name, kind, merger.description([t.description for _, t in sources]))
+        for subgraph, type_def in sources:
+            for interface in type_def.interfaces:
+                merged.directives.append(
+                    f"@join__implements(graph: {self.graph[subgraph.name]}, "
+                    f'interface: "{interface}")'
+                )
+                if interface not in merged.interfaces:
+                    merged.interfaces.append(interface)
+        for subgraph, type_def in sources:
+            merged.directives.extend(merger.join_type(subgraph, type_def))
+        merged.directives.extend(merger.carrier.carry(t.directives for _, t in sources))
+        order: list[str] = []
+        for _, type_def in sources:
+            order.extend(f for f in type_def.fields if f not in order)
+        for field_name in order:
+            field_sources = [
+                FieldSource(s, t, t.fields[field_name])
+                for s, t in sources
+                if field_name in t.fields
+            ]
+            merged_field = self._merge_field(name, field_name, field_sources, sources)
+            if merged_field is not None:
+                merged.fields.append(merged_field)
+        if kind == "object":
+            self._add_interface_object_fields(merged, order)
+        return merged
+
+    def _add_interface_object_fields(self, merged: SType, present: list[str]) -> None:
+        # Fields an @interfaceObject adds to an interface also belong to its implementations;
+        # no subgraph resolves them on the object itself, hence the bare @join__field.
+        for interface in merged.interfaces:
+            for _, type_def in self.merger.sources(interface):
+                if not type_def.is_interface_object:
+                    continue
+                for field_def in type_def.fields.values():
+                    if field_def.name in present or field_def.has("external"):
+                        continue
+                    present.append(field_def.name)
+                    merged.fields.append(
+                        SField(
+                            field_def.name,
+                            print_ast(field_def.type),
+                            [self._arg(a) for a in field_def.args.values()],
+                            field_def.description,
+                            ["@join__field"],
+                        )
+                    )
+
+    def _arg(self, value: InputValue) -> SArg:
+        return SArg(
+            value.name,
+            print_ast(value.type),
+            print_ast(value.default) if value.default is not None else None,
+            value.description,
+            self.merger.carrier.carry([value.directives]),
+        )
+
+    def _merge_field(
+        self,
+        type_name: str,
+        field_name: str,
+        sources: list[FieldSource],
+        type_sources: list[tuple[Subgraph, TypeDef]],
+    ) -> SField | None:
+        merger = self.merger
+        coordinate = f"{type_name}.{field_name}"
+        self._apply_overrides(type_name, field_name, sources)
+        merged_type, all_equal = merge_types(
+            [s.field.type for s in sources], False, merger.implements
+        )
+        if merged_type is None:
+            by_type: dict[str, list[str]] = {}
+            for source in sources:
+                by_type.setdefault(print_ast(source.field.type), []).append(source.subgraph.name)
+            parts = [
+                f'type "{t}" in {quoted_list(owners, "subgraph")}' for t, owners in by_type.items()
+            ]
+            merger.error(
+                "FIELD_TYPE_MISMATCH",
+                f'Type of field "{coordinate}" is incompatible across subgraphs: it has '
+                + " but ".join(parts),
+                tuple(s.subgraph.name for s in sources),
+                type_name,
+                field_name,
+            )
+            return None
+        args = self._merge_args(coordinate, sources)
+        merged = SField(
+            field_name,
+            print_ast(merged_type),
+            args,
+            merger.description([s.field.description for s in sources]),
+        )
+        merged.directives = inaccessible_first(
+            self._join_fields(type_name, sources, all_equal, type_sources),
+            merger.carrier.carry(s.field.directives for s in sources),
+        )
+        self._check_external_base(coordinate, type_name, field_name, sources)
+        if merged_kind_is_object(sources):
+            self._check_sharing(coordinate, type_name, field_name, sources)
+        return merged
+
+    def _check_sharing(
+        self, coordinate: str, type_name: str, field_name: str, sources: list[FieldSource]
+    ) -> None:
+        resolving = [
+            s
+            for s in sources
+            if not s.unused_overridden
+            and not s.used_overridden
+            and (not s.field.has("external") or (type_name, field_name) in provided(s.subgraph))
+        ]
+        if len(resolving) < 2 or type_name == "Subscription":
+            return
+        non_shareable = [
+            s.subgraph.name for s in resolving if not is_shareable(s, type_name, field_name)
+        ]
+        if not non_shareable:
+            return
+        where = (
+            "in all of them"
+            if len(non_shareable) == len(resolving)
+            else f"in {quoted_list(non_shareable, 'subgraph')}"
+        )
+        names = [s.subgraph.name for s in resolving]
+        self.merger.error(
+            "INVALID_FIELD_SHARING",
+            f'Non-shareable field "{coordinate}" is resolved from multiple subgraphs: it is '
+            f"resolved from {quoted_list(names, 'subgraph')} and defined as non-shareable {where}",
+            tuple(names),
+            type_name,
+            field_name,
+        )
+
+    def _apply_overrides(self, type_name: str, field_name: str, sources: list[FieldSource]) -> None:
+        by_name = {s.subgraph.name: s for s in sources}
+        for source in sources:
+            override = source.field.first("override")
+            if override is None:
+                continue
+            origin = override.arg_str("from")
+            if origin == source.subgraph.name:
+                self.merger.error(
+                    "OVERRIDE_FROM_SELF_ERROR",
+                    f'Source and destination subgraphs "{origin}" are the same for overridden '
+                    f'field "{type_name}.{field_name}"',
+                    (source.subgraph.name,),
+                    type_name,
+                    field_name,
+                )
+                continue
+            overridden = by_name.get(origin or "")
+            if overridden is None or overridden.field.has("external"):
+                continue  # from a subgraph that no longer has the field: nothing to hide
+            if self._is_used(overridden, type_name, field_name):
+                overridden.used_overridden = True
+            else:
+                overridden.unused_overridden = True
+
+    def _is_used(self, source: FieldSource, type_name: str, field_name: str) -> bool:
+        subgraph = source.subgraph
+        target = (type_name, field_name)
+        for type_def in subgraph.types.values():
+            if any(target in selected_fields(subgraph, type_def.name, k) for k in type_def.keys):
+                return True
+            for field_def in type_def.fields.values():
+                requires = field_def.first("requires")
+                if requires and target in selected_fields(subgraph, type_def.name, requires):
+                    return True
+        return False
+
+    def _merge_args(self, coordinate: str, sources: list[FieldSource]) -> list[SArg]:
+        order: list[str] = []
+        for source in sources:
+            order.extend(a for a in source.field.args if a not in order)
+        args: list[SArg] = []
+        for arg_name in order:
+            owners = [
+                (s.subgraph, s.field.args[arg_name]) for s in sources if arg_name in s.field.args
+            ]
+            missing = [s.subgraph.name for s in sources if arg_name not in s.field.args]
+            if missing:
+                required = [
+                    s.name
+                    for s, a in owners
+                    if print_ast(a.type).endswith("!") and a.default is None
+                ]
+                if required:
+                    self.merger.error(
+                        "REQUIRED_ARGUMENT_MISSING_IN_SOME_SUBGRAPH",
+                        f'Argument "{coordinate}({arg_name}:)" is required in some subgraphs but '
+                        f"does not appear in all subgraphs: it is required in "
+                        f"{quoted_list(required, 'subgraph')} but does not appear in "
+                        f"{quoted_list(missing, 'subgraph')}",
+                        tuple(required + missing),
+                        coordinate.split(".")[0],
+                        coordinate.split(".")[1],
+                    )
+                continue
+            merged = self.merge_input_value(f"{coordinate}({arg_name}:)", owners)
+            if merged is not None:
+                args.append(merged[0])
+        return args
+
+    def merge_input_value(
+        self, coordinate: str, owners: list[tuple[Subgraph, InputValue]]
+    ) -> tuple[SArg, bool] | None:
+        """Merges an argument or input field (the most specific type wins)."""
+        merged_type, all_equal = merge_types(
+            [v.type for _, v in owners], True, self.merger.implements
+        )
+        if merged_type is None:
+            parts = [f'type "{print_ast(v.type)}" in subgraph "{s.name}"' for s, v in owners]
+            type_name, _, rest = coordinate.partition(".")
+            self.merger.error(
+                "FIELD_TYPE_MISMATCH" if "(" not in coordinate else "FIELD_ARGUMENT_TYPE_MISMATCH",
+                f'Type of "{coordinate}" is incompatible across subgraphs: it has '
+                + " but ".join(parts),
+                tuple(s.name for s, _ in owners),
+                type_name,
+                rest.split("(")[0],
+            )
+            return None
+        defaults = [print_ast(v.default) for _, v in owners if v.default is not None]
+        name = owners[0][1].name
+        arg = SArg(
+            name,
+            print_ast(merged_type),
+            defaults[0] if defaults else None,
+            self.merger.description([v.description for _, v in owners]),
+            self.merger.carrier.carry(v.directives for _, v in owners),
+        )
+        return arg, all_equal
+
+    def _join_fields(
+        self,
+        type_name: str,
+        sources: list[FieldSource],
+        all_equal: bool,
+        type_sources: list[tuple[Subgraph, TypeDef]],
+    ) -> list[str]:
+        present = {s.subgraph.name for s in sources if not s.unused_overridden}
+        needs = (
+            not all_equal
+            or any(s.used_overridden for s in sources)
+            or any(
+                s.field.has("external") or s.field.has("requires") or s.field.has("provides")
+                for s in sources
+                if not s.unused_overridden
+            )
+            or any(s.name not in present for s, _ in type_sources)
+            or (type_name == "Query" and len(self.merger.subgraphs) > len(present))
+        )
+        if not needs:
+            return []
+        applied: list[str] = []
+        for source in sources:
+            if source.unused_overridden:
+                continue
+            field_def = source.field
+            parts = [f"graph: {self.graph[source.subgraph.name]}"]
+            requires = field_def.first("requires")
+            provides = field_def.first("provides")
+            if requires is not None:
+                parts.append(f"requires: {print_ast(requires.args['fields'])}")
+            if provides is not None:
+                parts.append(f"provides: {print_ast(provides.args['fields'])}")
+            if not all_equal:
+                parts.append(f'type: "{print_ast(field_def.type)}"')
+            if field_def.has("external"):
+                parts.append("external: true")
+            override = field_def.first("override")
+            if override is not None:
+                parts.append(f'override: "{override.arg_str("from")}"')
+            if source.used_overridden:
+                parts.append("usedOverridden: true")
+            applied.append(f"@join__field({', '.join(parts)})")
+        return applied
+
+    def _check_external_base(
+        self, coordinate: str, type_name: str, field_name: str, sources: list[FieldSource]
+    ) -> None:
+        if sources and all(s.field.has("external") for s in sources):
+            if all(s.type_def.is_interface_object for s in sources):
+                if any(
+                    field_name in t.fields
+                    for _, t in self.merger.sources(type_name)
+                    if not t.is_interface_object
+                ):
+                    return
+            names = [s.subgraph.name for s in sources]
+            self.merger.error(
+                "EXTERNAL_MISSING_ON_BASE",
+                f'Field "{coordinate}" is marked @external on all the subgraphs in which it is '
+                f"listed ({quoted_list(names, 'subgraph')}).",
+                tuple(names),
+                type_name,
+                field_name,
+            )
+
+
+__all__ = ["FieldMerger", "FieldSource", "named_type"]
+
+
+def merged_kind_is_object(sources: list[FieldSource]) -> bool:
+    return all(s.type_def.kind == "object" and not s.type_def.is_interface_object for s in sources)
+
+
+def provided(subgraph: Subgraph) -> set[tuple[str, str]]:
+    """The (type, field) pairs some @provides of ``subgraph`` selects."""
+    cached = getattr(subgraph, "_provided", None)
+    if cached is None:
+        cached = set()
+        for type_def in subgraph.types.values():
+            for field_def in type_def.fields.values():
+                directive = field_def.first("provides")
+                if directive is not None:
+                    cached |= selected_fields(subgraph, named_type(field_def.type), directive)
+        subgraph._provided = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def is_shareable(source: FieldSource, type_name: str, field_name: str) -> bool:
+    if (
+        source.field.has("shareable")
+        or source.type_def.has("shareable")
+        or source.field.has("external")
+    ):
+        return True
+    # Fields of a key are implicitly shareable.
+    return any(
+        (type_name, field_name) in selected_fields(source.subgraph, type_name, key)
+        for key in source.type_def.keys
+    )

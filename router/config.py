@@ -1,0 +1,124 @@
+"""Router settings: ``REALIO_ROUTER_*`` environment variables plus an optional config file.
+
+Precedence, highest first: keyword arguments (the command line), environment variables,
+the config file (TOML, JSON or YAML, chosen by its suffix), then the defaults below.
+Nested values use ``__`` in environment variables, e.g. ``REALIO_ROUTER_LIMITS__MAX_DEPTH=8``
+or ``REALIO_ROUTER_SUBGRAPH_URLS__USERS=http://users:4001/graphql``; whole mappings may also
+be given as JSON (``REALIO_ROUTER_SUBGRAPH_TIMEOUTS='{"users": 2.5}'``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    JsonConfigSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+    YamlConfigSettingsSource,
+)
+
+
+class FieldCost(BaseModel):
+    """Cost of one field (``Type.field`` in the cost map) and the arguments that multiply it."""
+
+    complexity: int = 1
+    # Arguments whose value multiplies the cost of the field's selection (page sizes).
+    multipliers: list[str] | None = None
+
+
+class LimitsSettings(BaseModel):
+    """Operation limits checked before any subgraph is called; ``None`` switches one off."""
+
+    max_depth: int | None = 15
+    max_aliases: int | None = 30
+    max_root_fields: int | None = 20
+    max_tokens: int | None = 15_000
+    max_cost: int | None = 50_000
+    introspection: bool = True
+    # Cost model (in the spirit of saleor's query_cost_map): every field returning an object
+    # costs ``default_object_cost``, every leaf ``default_leaf_cost``, unless the cost map says
+    # otherwise; a page-size argument multiplies the cost of everything selected below it.
+    cost_map: dict[str, FieldCost] = Field(default_factory=dict)
+    default_object_cost: int = 1
+    default_leaf_cost: int = 0
+    list_size_arguments: list[str] = Field(default_factory=lambda: ["first", "last", "limit"])
+
+
+class RouterSettings(BaseSettings):
+    """Everything the router process reads from its environment, in one place."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="REALIO_ROUTER_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    supergraph: Path = Path("schema/supergraph.graphql")
+    host: str = "127.0.0.1"
+    port: int = 4000
+
+    # Subgraph URL overrides by subgraph name (as in the supergraph's join__Graph enum).
+    subgraph_urls: dict[str, str] = Field(default_factory=dict)
+    subgraph_timeout: float = 10.0
+    subgraph_timeouts: dict[str, float] = Field(default_factory=dict)
+    plan_cache_size: int = 1000
+
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
+
+    cors_origins: list[str] = Field(default_factory=list)
+    max_request_bytes: int = 2_000_000
+    csrf_prevention: bool = True
+    apq_enabled: bool = True
+    apq_cache_size: int = 1000
+    # Shared with the rest of Realio: when set, persisted queries are kept in Redis too.
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REALIO_ROUTER_REDIS_URL", "REALIO_REDIS_URL")
+    )
+    # Shared with the rest of Realio: every Redis key of one deployment starts with it.
+    redis_key_prefix: str = Field(
+        default="realio:",
+        validation_alias=AliasChoices("REALIO_ROUTER_REDIS_KEY_PREFIX", "REALIO_REDIS_KEY_PREFIX"),
+    )
+    query_plan_header_enabled: bool = False
+    ws_connection_init_timeout: float = 3.0
+    ready_timeout: float = 2.0
+
+
+def _file_source(settings_cls: type[BaseSettings], path: Path) -> PydanticBaseSettingsSource:
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        return TomlConfigSettingsSource(settings_cls, toml_file=path)
+    if suffix == ".json":
+        return JsonConfigSettingsSource(settings_cls, json_file=path)
+    if suffix in (".yaml", ".yml"):
+        return YamlConfigSettingsSource(settings_cls, yaml_file=path)
+    raise ValueError(f"config file {path}: unsupported format {suffix!r} (toml, json or yaml)")
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> RouterSettings:
+    """Read the settings from the environment and ``config_file``; ``overrides`` win over both."""
+    if config_file is None:
+        return RouterSettings(**overrides)
+    path = Path(config_file)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file {path} does not exist")
+
+    class _WithFile(RouterSettings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings, env_settings, dotenv_settings, _file_source(settings_cls, path))
+
+    return _WithFile(**overrides)

@@ -1,0 +1,351 @@
+"""The router's facade: prepare (parse, validate, plan) and execute operations over the supergraph.
+
+The HTTP/WebSocket server codes against this module only; everything behind it (supergraph
+model, API schema, planner, executor) may change without touching the server.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Protocol
+
+import aiohttp
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionSetNode,
+    parse,
+    validate,
+)
+from graphql.execution.values import get_variable_values
+from graphql.language import ast
+
+from router.api_schema import build_api_schema
+from router.execution.executor import ExecutionContext, run_node
+from router.execution.fetcher import SubgraphFetcher
+from router.execution.shaping import ResponseShaper
+from router.forwarding import only_forwarded
+from router.planning.operation import Field, condition_variables
+from router.planning.plan import FetchNode, PlanNode, QueryPlan, SequenceNode
+from router.planning.planner import PlanningError
+from router.planning.prepare import plan_operation
+from router.supergraph.parser import parse_supergraph
+
+
+class GatewayRequestError(Exception):
+    """The request cannot be executed: syntax or validation errors against the API schema."""
+
+    def __init__(self, errors: list[GraphQLError]) -> None:
+        super().__init__("; ".join(error.message for error in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class GatewayRequest:
+    """One client operation.
+
+    ``headers`` (lower-case names) are what subgraphs receive, built by
+    :func:`router.forwarding.subgraph_headers`; names outside ``FORWARDED_HEADERS`` are dropped.
+    """
+
+    query: str
+    variables: Mapping[str, Any] | None = None
+    operation_name: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    connection_params: Mapping[str, Any] | None = None
+
+
+class SubscriptionTransport(Protocol):
+    """Opens a subscription on a subgraph; ``aclose()`` on the iterator closes it."""
+
+    def subscribe(
+        self,
+        url: str,
+        query: str,
+        variables: Mapping[str, Any],
+        *,
+        connection_params: Mapping[str, Any] | None,
+        headers: Mapping[str, str],
+    ) -> AsyncIterator[dict[str, Any]]: ...
+
+
+_NO_VARIABLES: Mapping[str, Any] = MappingProxyType({})
+
+
+def _error(message: str, code: str) -> GraphQLError:
+    return GraphQLError(message, extensions={"code": code})
+
+
+class PreparedOperation:
+    """A parsed, validated and planned operation (cached per query text and operation name).
+
+    ``plan`` is the plan for the variables of the request that prepared it; operations whose
+    ``@skip``/``@include`` depend on variables get one plan per combination (``plan_for``).
+    """
+
+    def __init__(
+        self,
+        gateway: Gateway,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+    ) -> None:
+        self.gateway = gateway
+        self.document = document
+        self.operation = operation
+        self.operation_type: OperationType = operation.operation
+        self.condition_variables = condition_variables(operation)
+        self.has_variables = bool(operation.variable_definitions)
+        self._plans: dict[tuple[bool, ...], QueryPlan] = {}
+        self.plan: QueryPlan = self.plan_for({})
+
+    def plan_for(self, variables: Mapping[str, Any]) -> QueryPlan:
+        """The plan for these (coerced) variable values."""
+        conditions = tuple(variables.get(name) is True for name in self.condition_variables)
+        plan = self._plans.get(conditions)
+        if plan is None:
+            values = dict(zip(self.condition_variables, conditions, strict=True))
+            try:
+                plan = plan_operation(
+                    self.gateway.supergraph, self.document, self.operation, values
+                )
+            except PlanningError as error:
+                raise GatewayRequestError([_error(str(error), "QUERY_PLANNING_FAILED")]) from error
+            self._plans[conditions] = plan
+        return plan
+
+
+class Gateway:
+    """Serves one supergraph: validation against its API schema, planning, execution.
+
+    Subgraph fetches go through ``http_client`` (a pooled aiohttp session the caller closes)
+    or, without one, through a session the gateway opens on its first fetch and closes in
+    :meth:`aclose`.
+    """
+
+    def __init__(
+        self,
+        supergraph_sdl: str,
+        *,
+        subgraph_urls: Mapping[str, str] | None = None,
+        http_client: aiohttp.ClientSession | None = None,
+        subgraph_timeout: float = 10.0,
+        per_subgraph_timeouts: Mapping[str, float] | None = None,
+        subscription_transport: SubscriptionTransport | None = None,
+        plan_cache_size: int = 1000,
+    ) -> None:
+        self.supergraph = parse_supergraph(supergraph_sdl)
+        self.api_schema: GraphQLSchema = build_api_schema(supergraph_sdl)
+        urls = {name: sub.url for name, sub in self.supergraph.subgraphs.items()}
+        urls.update(subgraph_urls or {})
+        self.subgraph_urls: Mapping[str, str] = urls
+        self.fetcher = SubgraphFetcher(
+            urls,
+            http_client,
+            timeout=subgraph_timeout,
+            per_subgraph_timeouts=per_subgraph_timeouts,
+        )
+        self.subscription_transport = subscription_transport
+        self.shaper = ResponseShaper(self.api_schema)
+        self._cache: OrderedDict[tuple[str, str | None], PreparedOperation] = OrderedDict()
+        self._cache_size = plan_cache_size
+        self._abstract = frozenset(
+            name for name in self.supergraph.schema.type_map if self.supergraph.is_abstract(name)
+        )
+
+    # ------------------------------------------------------------ prepare
+
+    def prepare(self, request: GatewayRequest) -> PreparedOperation:
+        """Parse, validate and plan; raises GatewayRequestError."""
+        cache_key = (request.query, request.operation_name)
+        prepared = self._cache.get(cache_key)
+        if prepared is not None:
+            self._cache.move_to_end(cache_key)
+            return prepared
+        try:
+            document = parse(request.query)
+        except GraphQLError as syntax_error:
+            syntax_error.extensions = {"code": "GRAPHQL_PARSE_FAILED"}
+            raise GatewayRequestError([syntax_error]) from None
+        errors = validate(self.api_schema, document)
+        if errors:
+            for invalid in errors:
+                invalid.extensions = {"code": "GRAPHQL_VALIDATION_FAILED"}
+            raise GatewayRequestError(list(errors))
+        operation = self._operation(document, request.operation_name)
+        prepared = PreparedOperation(self, document, operation)
+        self._cache[cache_key] = prepared
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return prepared
+
+    @staticmethod
+    def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode:
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        if name is not None:
+            for operation in operations:
+                if operation.name is not None and operation.name.value == name:
+                    return operation
+            raise GatewayRequestError(
+                [_error(f"Unknown operation named '{name}'.", "GRAPHQL_VALIDATION_FAILED")]
+            )
+        if len(operations) != 1:
+            raise GatewayRequestError(
+                [
+                    _error(
+                        "Must provide operation name if query contains multiple operations.",
+                        "GRAPHQL_VALIDATION_FAILED",
+                    )
+                ]
+            )
+        return operations[0]
+
+    def _coerce(
+        self, prepared: PreparedOperation, request: GatewayRequest
+    ) -> tuple[Mapping[str, Any], list[dict[str, Any]]]:
+        """Coerced variables (for decisions) or request errors."""
+        raw = request.variables or _NO_VARIABLES
+        if not prepared.has_variables:
+            return raw, []
+        result = get_variable_values(
+            self.api_schema, prepared.operation.variable_definitions or (), dict(raw), max_errors=50
+        )
+        if isinstance(result, list):
+            return {}, [{**e.formatted, "extensions": {"code": "BAD_USER_INPUT"}} for e in result]
+        return result.coerced, []
+
+    # ------------------------------------------------------------ execute
+
+    async def execute(self, prepared: PreparedOperation, request: GatewayRequest) -> dict[str, Any]:
+        """Run a query or mutation; never raises for subgraph failures."""
+        coerced, errors = self._coerce(prepared, request)
+        if errors:
+            return {"errors": errors}
+        try:
+            plan = prepared.plan_for(coerced) if prepared.condition_variables else prepared.plan
+        except GatewayRequestError as error:
+            return {"errors": [e.formatted for e in error.errors]}
+        ctx = ExecutionContext(
+            self.fetcher,
+            request.variables or {},
+            only_forwarded(request.headers),
+            self._abstract,
+        )
+        if plan.has_introspection:
+            await self._introspect(prepared, plan, request, ctx)
+        await run_node(plan.node, ctx)
+        return self._result(plan, ctx)
+
+    def _result(self, plan: QueryPlan, ctx: ExecutionContext) -> dict[str, Any]:
+        data, errors = self.shaper.shape(plan, ctx.data, ctx.errors)
+        result: dict[str, Any] = {"data": data}
+        if errors:
+            result["errors"] = errors
+        return result
+
+    async def _introspect(
+        self,
+        prepared: PreparedOperation,
+        plan: QueryPlan,
+        request: GatewayRequest,
+        ctx: ExecutionContext,
+    ) -> None:
+        """Answer ``__schema``/``__type`` root fields from the API schema, locally."""
+        from graphql import execute
+
+        nodes = [
+            s.node
+            for s in plan.selections
+            if isinstance(s, Field) and s.name in ("__schema", "__type") and s.node is not None
+        ]
+        operation = ast.OperationDefinitionNode(
+            operation=OperationType.QUERY,
+            variable_definitions=prepared.operation.variable_definitions,
+            selection_set=SelectionSetNode(selections=tuple(nodes)),
+            directives=(),
+        )
+        fragments = [
+            d for d in prepared.document.definitions if isinstance(d, FragmentDefinitionNode)
+        ]
+        document = DocumentNode(definitions=(operation, *fragments))
+        result = execute(self.api_schema, document, variable_values=dict(request.variables or {}))
+        assert not hasattr(result, "__await__")
+        if result.data:
+            ctx.data.update(result.data)
+        for error in result.errors or ():
+            ctx.errors.append(dict(error.formatted))
+
+    # -------------------------------------------------------- subscribe
+
+    async def subscribe(
+        self, prepared: PreparedOperation, request: GatewayRequest
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Open the root subscription and resolve every event across subgraphs."""
+        coerced, errors = self._coerce(prepared, request)
+        if errors:
+            yield {"errors": errors}
+            return
+        plan = prepared.plan_for(coerced) if prepared.condition_variables else prepared.plan
+        node: PlanNode | None = plan.node
+        rest: PlanNode | None = None
+        if isinstance(node, SequenceNode):
+            rest = SequenceNode(node.nodes[1:])
+            node = node.nodes[0]
+        if not isinstance(node, FetchNode) or self.subscription_transport is None:
+            yield {
+                "errors": [
+                    {
+                        "message": "subscriptions are not available",
+                        "extensions": {"code": "SUBSCRIPTION_UNAVAILABLE"},
+                    }
+                ]
+            }
+            return
+        variables = dict(request.variables or {})
+        headers = only_forwarded(request.headers)
+        events = self.subscription_transport.subscribe(
+            self.subgraph_urls[node.service],
+            node.operation,
+            {k: variables[k] for k in node.variable_usages if k in variables},
+            connection_params=request.connection_params,
+            headers=headers,
+        )
+        try:
+            async for event in events:
+                data = event.get("data")
+                ctx = ExecutionContext(
+                    self.fetcher,
+                    variables,
+                    headers,
+                    self._abstract,
+                    data if isinstance(data, dict) else {},
+                )
+                if isinstance(event.get("errors"), list):
+                    ctx.errors.extend(event["errors"])
+                if data is None:
+                    yield {"data": None, **({"errors": ctx.errors} if ctx.errors else {})}
+                    continue
+                await run_node(rest, ctx)
+                yield self._result(plan, ctx)
+        finally:
+            aclose = getattr(events, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    def use_http_client(self, http_client: aiohttp.ClientSession) -> None:
+        """Fetch from subgraphs through ``http_client`` from now on; the caller closes it.
+
+        For a composition root that builds the gateway before the event loop runs and opens
+        the pooled session inside it (an ASGI lifespan).
+        """
+        self.fetcher.use_session(http_client)
+
+    async def aclose(self) -> None:
+        """Close the pooled HTTP session if the gateway opened it."""
+        await self.fetcher.aclose()

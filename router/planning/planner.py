@@ -1,0 +1,396 @@
+"""The query planner: decides which subgraph fetches each field and in which order.
+
+Depth-first over the client's selections, starting in the subgraph that owns each root field.
+A field the current subgraph resolves (itself, as a key, or because a parent ``@provides`` it)
+stays in the current fetch; any other field makes an *entity jump*: the current fetch also
+selects ``__typename`` and a key, and a dependent ``_entities`` fetch to a subgraph that resolves
+the field is added at that response path (through intermediate subgraphs when no subgraph that
+resolves the field accepts a key the current one has). ``@requires`` fields are planned first
+and become part of the representations. Fetches to the same subgraph at the same path are merged
+unless that would create a cycle or put two values of one field in a representation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import GraphQLUnionType, VariableDefinitionNode
+
+from router.planning.groups import FetchGroup, assemble
+from router.planning.operation import (
+    Field,
+    Fragment,
+    Selection,
+    copy_selections,
+    parse_field_set,
+    variables_in,
+)
+from router.planning.plan import PlanNode, QueryPlan, SequenceNode
+from router.planning.routes import Path, PlanningError, RouteFinder, unwrap
+from router.planning.selection import SubSelection
+from router.supergraph.model import Supergraph
+
+__all__ = ["Planner", "PlanningError", "unwrap"]
+
+INTROSPECTION_FIELDS = ("__schema", "__type")
+
+
+class Planner(RouteFinder):
+    """Plans one operation (one instance per plan; not thread-safe, not reused)."""
+
+    def __init__(
+        self,
+        supergraph: Supergraph,
+        variable_definitions: dict[str, VariableDefinitionNode] | None = None,
+        operation_name: str | None = None,
+    ) -> None:
+        self.sg = supergraph
+        self.variable_definitions = variable_definitions or {}
+        self.operation_name = operation_name
+        self.groups: list[FetchGroup] = []
+        # path → data key → (signature, per-subgraph types) of the field stored there
+        self.keys_at: dict[Path, dict[str, tuple[tuple[str, str], tuple]]] = {}
+        self._reach: dict[tuple[FetchGroup, FetchGroup], bool] = {}
+
+    # ----------------------------------------------------------------- helpers
+
+    def new_group(self, graph: str, merge_path: Path | None, kind: str = "query") -> FetchGroup:
+        group = FetchGroup(len(self.groups), graph, merge_path, kind)
+        self.groups.append(group)
+        return group
+
+    # ------------------------------------------------------------ data keys
+
+    def register_client(self, type_name: str, path: Path, selections: list[Selection]) -> None:
+        """Give every client field a data key (its response key unless it would collide)."""
+        registry = self.keys_at.setdefault(path, {})
+        for selection in selections:
+            if isinstance(selection, Fragment):
+                condition = selection.type_condition or type_name
+                self.register_client(condition, path, selection.selections)
+                continue
+            if selection.name.startswith("__"):
+                continue
+            # Same response key under different type conditions with types that differ in a
+            # subgraph (String vs String!) cannot share a subgraph selection: alias it.
+            entry = (selection.signature, self.type_signature(type_name, selection.name))
+            existing = registry.get(selection.response_key)
+            if existing is not None and existing != entry:
+                selection.data_key = self._fresh_key(registry, selection.name)
+            registry[selection.data_key] = entry
+            if selection.selections is not None:
+                child, named = self.child_path(path, type_name, selection)
+                self.register_client(named, child, selection.selections)
+
+    def type_signature(self, type_name: str, field_name: str) -> tuple:
+        """The field's type as each subgraph declares it."""
+        if self.sg.is_abstract(type_name) and isinstance(self.sg.type(type_name), GraphQLUnionType):
+            return ()
+        default = str(self.field_type(type_name, field_name))
+        return tuple(
+            (fact.graph, fact.type or default)
+            for fact in self.sg.field_facts(type_name, field_name)
+        )
+
+    @staticmethod
+    def _fresh_key(registry: dict[str, Any], name: str) -> str:
+        index = 0
+        key = name
+        while key in registry:
+            index += 1
+            key = f"_{name}{index}"
+        return key
+
+    def internal(self, type_name: str, path: Path, selections: list[Selection]) -> list[Selection]:
+        """Copies of field-set selections with data keys that reuse or avoid client keys."""
+        copies = copy_selections(selections)
+        self._assign_internal(type_name, path, copies)
+        return copies
+
+    def _assign_internal(self, type_name: str, path: Path, selections: list[Selection]) -> None:
+        registry = self.keys_at.setdefault(path, {})
+        for selection in selections:
+            if isinstance(selection, Fragment):
+                condition = selection.type_condition or type_name
+                self._assign_internal(condition, path, selection.selections)
+                continue
+            if selection.name == "__typename":
+                continue
+            key = next((k for k, sig in registry.items() if sig[0] == selection.signature), None)
+            if key is None:
+                key = self._fresh_key(registry, selection.name)
+                registry[key] = (selection.signature, ())
+            selection.data_key = key
+            if selection.selections is not None:
+                child, named = self.child_path(path, type_name, selection)
+                self._assign_internal(named, child, selection.selections)
+
+    # ------------------------------------------------------------- planning
+
+    def plan(self, operation_kind: str, selections: list[Selection]) -> QueryPlan:
+        """Plan an operation's (normalised) root selections."""
+        root_type = self.sg.root_types.get(operation_kind)
+        if root_type is None:
+            raise PlanningError(f"the supergraph has no {operation_kind} type")
+        self.register_client(root_type, (), selections)
+        fields = self.collect(selections, root_type)
+        introspection = any(f.name in INTROSPECTION_FIELDS for f in fields)
+        fields = [f for f in fields if not f.name.startswith("__")]
+        if operation_kind == "mutation":
+            node = self._plan_serial(root_type, fields)
+        else:
+            roots: dict[str, FetchGroup] = {}
+            for field in fields:
+                graph = self.choose_root_graph(root_type, field, roots)
+                group = roots.get(graph) or roots.setdefault(
+                    graph, self.new_group(graph, None, operation_kind)
+                )
+                self.add_local(group, group.selection, root_type, (), field, None)
+            node = self._assemble(self.groups)
+        return QueryPlan(operation_kind, root_type, node, selections, introspection)
+
+    def _plan_serial(self, root_type: str, fields: list[Field]) -> PlanNode | None:
+        """Mutations: root fields in order; adjacent fields of one subgraph share a fetch."""
+        stages = []
+        current: FetchGroup | None = None
+        start = 0
+        for field in fields:
+            graph = self.choose_root_graph(
+                root_type, field, {current.graph: current} if current else {}
+            )
+            if current is None or current.graph != graph:
+                if current is not None:
+                    stages.append(self.groups[start:])
+                start = len(self.groups)
+                current = self.new_group(graph, None, "mutation")
+            self.add_local(current, current.selection, root_type, (), field, None)
+        if current is not None:
+            stages.append(self.groups[start:])
+        nodes = [n for groups in stages if (n := self._assemble(groups)) is not None]
+        if not nodes:
+            return None
+        return nodes[0] if len(nodes) == 1 else SequenceNode(nodes)
+
+    def _assemble(self, groups: list[FetchGroup]) -> PlanNode | None:
+        for group in groups:
+            for condition in group.inputs.fragments:
+                if self.sg.is_abstract(condition):
+                    for possible in self.sg.possible_types(condition):
+                        group.input_types.setdefault(possible, condition)
+        return assemble(groups, self.operation_name, self.variable_definitions)
+
+    def choose_root_graph(self, root_type: str, field: Field, chosen: dict[str, FetchGroup]) -> str:
+        """The subgraph for a root field: the one whose plan needs the fewest fetches."""
+        candidates = self.sg.resolving_graphs(root_type, field.name)
+        if not candidates:
+            raise PlanningError(f"no subgraph resolves {root_type}.{field.name}")
+        candidates = [g for g in candidates if self.accepts(g, root_type, field)]
+        if not candidates:
+            raise PlanningError(
+                f"no subgraph accepts the arguments given to {root_type}.{field.name}"
+            )
+        if len(candidates) == 1:
+            return candidates[0]
+        best: tuple[int, int, int] | None = None
+        best_graph = candidates[0]
+        for order, graph in enumerate(candidates):
+            trial = Planner(self.sg, self.variable_definitions, self.operation_name)
+            trial.keys_at = {path: dict(keys) for path, keys in self.keys_at.items()}
+            try:
+                group = trial.new_group(graph, None)
+                trial.add_local(group, group.selection, root_type, (), field, None)
+                cost = len(trial.groups) - (1 if graph in chosen else 0)
+            except PlanningError:
+                continue
+            score = (cost, 0 if graph in chosen else 1, order)
+            if best is None or score < best:
+                best, best_graph = score, graph
+        if best is None:
+            raise PlanningError(f"no subgraph can resolve {root_type}.{field.name} as selected")
+        return best_graph
+
+    def plan_at(
+        self,
+        group: FetchGroup,
+        node: SubSelection,
+        type_name: str,
+        path: Path,
+        selections: list[Selection],
+        provided: list[Selection] | None,
+    ) -> set[FetchGroup]:
+        """Plan ``selections`` on objects of ``type_name`` that ``group`` fetches at ``path``.
+
+        Returns the groups that fetch any of them.
+        """
+        if not self.sg.is_abstract(type_name):
+            return self.plan_object(
+                group, node, type_name, path, self.collect(selections, type_name), provided
+            )
+        if self.sg.is_interface_object(type_name, group.graph):
+            return self.plan_interface_object(group, node, type_name, path, selections, provided)
+        node.add_typename()
+        used: set[FetchGroup] = {group}
+        for possible in self.sg.possible_types(type_name, group.graph):
+            fields = self.collect(selections, possible)
+            if any(f.name != "__typename" for f in fields):
+                used |= self.plan_object(
+                    group, node.fragment(possible), possible, path, fields, provided
+                )
+        return used
+
+    def plan_object(
+        self,
+        group: FetchGroup,
+        node: SubSelection,
+        type_name: str,
+        path: Path,
+        fields: list[Field],
+        provided: list[Selection] | None,
+    ) -> set[FetchGroup]:
+        used: set[FetchGroup] = {group}
+        here = self.provided_fields(provided, type_name)
+        remote: list[Field] = []
+        for field in fields:
+            if field.name == "__typename":
+                continue  # static on object types; representations add it themselves
+            if self.stays_local(group.graph, type_name, field, here):
+                used |= self.add_local(group, node, type_name, path, field, here.get(field.name))
+            else:
+                remote.append(field)
+        for field in remote:
+            used |= self.plan_remote(group, node, type_name, path, field)
+        return used
+
+    def add_local(
+        self,
+        group: FetchGroup,
+        node: SubSelection,
+        type_name: str,
+        path: Path,
+        field: Field,
+        provided: list[Selection] | None,
+    ) -> set[FetchGroup]:
+        """Select ``field`` in ``group`` and plan its sub-selection from there."""
+        sub = node.add_field(field.data_key, field.name, field.args_text)
+        if field.arguments:
+            group.variables |= variables_in(field.arguments)
+        if field.selections is None:
+            return {group}
+        child, named = self.child_path(path, type_name, field)
+        if provided is None:
+            fact = self.sg.field_fact(type_name, field.name, group.graph)
+            if fact is not None and fact.provides:
+                provided = parse_field_set(fact.provides)
+        if sub.selection is None:
+            sub.selection = SubSelection()
+        return self.plan_at(group, sub.selection, named, child, field.selections, provided) | {
+            group
+        }
+
+    # -------------------------------------------------------- entity jumps
+
+    def entity_group(
+        self, graph: str, path: Path, deps: set[FetchGroup], type_name: str, inputs: list[Selection]
+    ) -> FetchGroup:
+        """An ``_entities`` group for ``graph`` at ``path`` that may wait for ``deps``."""
+        for candidate in self.groups:
+            if candidate.graph != graph or candidate.merge_path != path:
+                continue
+            if any(self.depends(dep, candidate) for dep in deps):
+                continue
+            if not candidate.inputs_compatible(type_name, inputs):
+                continue
+            candidate.deps |= deps
+            self._reach.clear()
+            return candidate
+        group = self.new_group(graph, path)
+        group.deps |= deps
+        return group
+
+    def plan_remote(
+        self, group: FetchGroup, node: SubSelection, type_name: str, path: Path, field: Field
+    ) -> set[FetchGroup]:
+        """Fetch ``field`` from another subgraph through entity jumps."""
+        targets = {
+            graph: via
+            for graph, via in self.sources(type_name, field.name).items()
+            if self.accepts(graph, via, field)
+        }
+        if not targets:
+            raise PlanningError(f"no subgraph resolves {type_name}.{field.name} as asked")
+        route = self.find_route(type_name, group.graph, type_name, targets, path, field.name)
+        used: set[FetchGroup] = set()
+        current, current_node, current_type = group, node, type_name
+        for index, (graph, via, key) in enumerate(route):
+            waits: set[FetchGroup] = set()
+            key_fields = self.internal(type_name, path, parse_field_set(key.fields))
+            inputs = list(key_fields)
+            if index == len(route) - 1:
+                fact = self.sg.field_fact(via, field.name, graph)
+                if fact is not None and fact.requires:
+                    required = self.internal(type_name, path, parse_field_set(fact.requires))
+                    waits |= self.plan_at(group, node, type_name, path, required, None)
+                    inputs.extend(required)
+            waits |= self.plan_at(current, current_node, current_type, path, key_fields, None)
+            current_node.add_typename()
+            waits.add(current)
+            target = self.entity_group(graph, path, waits, type_name, inputs)
+            target.add_inputs(type_name, via, inputs)
+            used |= waits
+            current, current_node, current_type = target, target.selection.fragment(via), via
+        return used | self.add_local(current, current_node, current_type, path, field, None)
+
+    def plan_interface_object(
+        self,
+        group: FetchGroup,
+        node: SubSelection,
+        type_name: str,
+        path: Path,
+        selections: list[Selection],
+        provided: list[Selection] | None,
+    ) -> set[FetchGroup]:
+        """``group``'s subgraph knows the interface only as an @interfaceObject.
+
+        Its fields are fetched here; ``__typename``, fragments on implementations and fields it
+        lacks go through a subgraph that has the real interface (which resolves the type).
+        """
+        here = self.provided_fields(provided, type_name)
+        used: set[FetchGroup] = {group}
+        rest: list[Selection] = []
+
+        def split(items: list[Selection]) -> None:
+            for item in items:
+                if isinstance(item, Fragment):
+                    if item.type_condition in (None, type_name):
+                        split(item.selections)
+                    else:
+                        rest.append(item)
+                elif item.name == "__typename":
+                    rest.append(item)
+                elif self.stays_local(group.graph, type_name, item, here):
+                    used.update(
+                        self.add_local(group, node, type_name, path, item, here.get(item.name))
+                    )
+                elif self.sources(type_name, item.name):
+                    used.update(self.plan_remote(group, node, type_name, path, item))
+                else:
+                    rest.append(item)
+
+        node.add_typename()
+        split(selections)
+        if not rest:
+            return used
+        for graph, entry_type, keys in self.entry_points(type_name):
+            if entry_type != type_name or self.sg.is_interface_object(type_name, graph):
+                continue
+            key = next((k for k in keys if self.key_available(group.graph, type_name, k)), None)
+            if key is None:
+                continue
+            key_fields = self.internal(type_name, path, parse_field_set(key.fields))
+            waits = self.plan_at(group, node, type_name, path, key_fields, None)
+            waits.add(group)
+            target = self.entity_group(graph, path, waits, type_name, key_fields)
+            target.add_inputs(type_name, type_name, key_fields)
+            fragment = target.selection.fragment(type_name)
+            return used | waits | self.plan_at(target, fragment, type_name, path, rest, None)
+        raise PlanningError(f"no subgraph can resolve the concrete type of {type_name}")

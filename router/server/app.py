@@ -1,0 +1,212 @@
+"""Composition root of the router process: settings in, Starlette app out."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import orjson
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from router.apq import create_store
+from router.config import RouterSettings
+from router.execution.fetcher import new_session
+from router.gateway import Gateway
+from router.limits import OperationLimits
+from router.server.errors import internal_error
+from router.server.health import health, ready
+from router.server.http import PREFLIGHT_HEADERS, QUERY_PLAN_HEADER, graphql_http
+from router.server.operation import REQUEST_ID_HEADER, ConnectHook, RouterState, request_id_of
+from router.server.websocket import graphql_websocket
+from router.transport.websocket import WebSocketSubscriptionTransport
+
+
+class InternalErrorMiddleware:
+    """Last line of defence: an exception escaping a handler becomes a GraphQL error, not a 500."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if started:
+                raise  # too late to answer differently; the server drops the connection
+            headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
+            request_id = request_id_of(headers)
+            body = orjson.dumps({"data": None, "errors": [internal_error(request_id, exc)]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                        (REQUEST_ID_HEADER.encode(), request_id.encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+
+
+class RouterApp(Starlette):
+    """Starlette with a direct path to ``/graphql`` over HTTP, the one hot endpoint.
+
+    Starlette's stack (server-error and exception middleware, routing, the request/response
+    adapter) wraps every request and every ``send`` in several coroutine layers; on a cached
+    single-subgraph query that is a measurable share of the router's own CPU. GET and POST on
+    ``/graphql`` go straight to the handler, still behind :class:`InternalErrorMiddleware`,
+    which is the only layer that changes what such a request can answer. Everything else
+    (other paths and methods, WebSockets, lifespan) and every request when CORS is on takes
+    the full stack.
+    """
+
+    graphql_fast_path: bool = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._graphql_app = InternalErrorMiddleware(_graphql_endpoint)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            self.graphql_fast_path
+            and scope["type"] == "http"
+            and scope["path"] == "/graphql"
+            and scope["method"] in ("GET", "POST")
+            and not scope.get("root_path")
+        ):
+            scope["app"] = self
+            await self._graphql_app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
+async def _graphql_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+    response = await graphql_http(Request(scope, receive, send))
+    await response(scope, receive, send)
+
+
+def build_http_client(settings: RouterSettings) -> aiohttp.ClientSession:
+    """The pooled keep-alive session the gateway uses for every subgraph fetch.
+
+    Call it inside the running event loop (the app's lifespan does).
+    """
+    return new_session(max_connections=200, timeout=settings.subgraph_timeout)
+
+
+def build_probe_client() -> aiohttp.ClientSession:
+    """The session of the ``/ready`` probes, apart from the gateway's pool."""
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=20),
+        cookie_jar=aiohttp.DummyCookieJar(),
+        trust_env=False,
+    )
+
+
+def create_app(
+    settings: RouterSettings,
+    *,
+    gateway: Gateway | None = None,
+    supergraph_sdl: str | None = None,
+    on_connect: ConnectHook | None = None,
+) -> RouterApp:
+    """The router's ASGI app for ``settings``.
+
+    The gateway is built from ``supergraph_sdl`` (or the file ``settings.supergraph``) unless
+    one is given; the app closes what it built when it shuts down.
+    """
+    owned: list[Any] = []
+    built_gateway = gateway is None
+    if gateway is None:
+        sdl = supergraph_sdl if supergraph_sdl is not None else settings.supergraph.read_text()
+        gateway = Gateway(
+            sdl,
+            subgraph_urls=settings.subgraph_urls or None,
+            subgraph_timeout=settings.subgraph_timeout,
+            per_subgraph_timeouts=settings.subgraph_timeouts or None,
+            subscription_transport=WebSocketSubscriptionTransport(),
+            plan_cache_size=settings.plan_cache_size,
+        )
+        owned.append(gateway)
+    apq = None
+    if settings.apq_enabled:
+        apq = create_store(settings.apq_cache_size, settings.redis_url, settings.redis_key_prefix)
+        owned.append(apq)
+    state = RouterState(
+        settings=settings,
+        gateway=gateway,
+        limits=OperationLimits(settings.limits, gateway.api_schema, settings.plan_cache_size),
+        apq=apq,
+        on_connect=on_connect,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # aiohttp sessions belong to the loop they are created in: open them here, not above.
+        sessions = [build_probe_client()]
+        app.state.probe_client = sessions[0]
+        if built_gateway:
+            http_client = build_http_client(settings)
+            sessions.append(http_client)
+            state.gateway.use_http_client(http_client)
+        try:
+            yield
+        finally:
+            for resource in reversed(owned):
+                await resource.aclose()
+            for session in sessions:
+                await session.close()
+
+    middleware = [Middleware(InternalErrorMiddleware)]
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=[
+                    "content-type",
+                    "authorization",
+                    "traceparent",
+                    "tracestate",
+                    REQUEST_ID_HEADER,
+                    QUERY_PLAN_HEADER,
+                    *PREFLIGHT_HEADERS,
+                ],
+                expose_headers=[REQUEST_ID_HEADER],
+                allow_credentials=True,
+            )
+        )
+    app = RouterApp(
+        routes=[
+            Route("/graphql", graphql_http, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql_websocket),
+            Route("/health", health, methods=["GET"]),
+            Route("/ready", ready, methods=["GET"]),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
+    app.state.router = state
+    # CORS answers preflights and decorates responses: with it on, keep the full stack.
+    app.graphql_fast_path = not settings.cors_origins
+    return app

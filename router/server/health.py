@@ -1,0 +1,62 @@
+"""``/health`` (the process answers) and ``/ready`` (every subgraph answers ``{ __typename }``)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+PROBE = orjson.dumps({"query": "{ __typename }"})
+
+
+async def health(request: Request) -> Response:
+    """Liveness: answering at all is the proof."""
+    return Response(orjson.dumps({"status": "ok"}), media_type="application/json")
+
+
+async def _probe(client: aiohttp.ClientSession, url: str, timeout: float) -> str | None:
+    """``None`` when the subgraph answers the probe, else why not."""
+    try:
+        async with client.post(
+            url,
+            data=PROBE,
+            headers={"content-type": "application/json", "accept": "application/json"},
+            timeout=aiohttp.ClientTimeout(total=timeout),
+        ) as response:
+            status = response.status
+            content = await response.read()
+    except TimeoutError:
+        return f"timed out after {timeout:g}s"
+    except aiohttp.ClientError as exc:
+        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if status != 200:
+        return f"HTTP {status}"
+    try:
+        body = orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return "response is not JSON"
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, dict) or not isinstance(data.get("__typename"), str):
+        return "no __typename in the response"
+    return None
+
+
+async def ready(request: Request) -> Response:
+    """Readiness: 200 when every subgraph answers, else 503 naming those that do not."""
+    state = request.app.state
+    urls = dict(state.router.gateway.subgraph_urls)
+    timeout = state.router.settings.ready_timeout
+    names = sorted(urls)
+    problems = await asyncio.gather(
+        *(_probe(state.probe_client, urls[name], timeout) for name in names)
+    )
+    subgraphs = {name: problem or "ok" for name, problem in zip(names, problems, strict=True)}
+    unavailable = [name for name, problem in zip(names, problems, strict=True) if problem]
+    body: dict[str, object] = {"status": "unavailable" if unavailable else "ready"}
+    body["subgraphs"] = subgraphs
+    if unavailable:
+        body["unavailable"] = unavailable
+    return Response(orjson.dumps(body), 503 if unavailable else 200, media_type="application/json")

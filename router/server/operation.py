@@ -1,0 +1,110 @@
+"""From a transport's request parameters to a prepared operation, the same for HTTP, SSE and WS.
+
+The steps run in order of cost: parameter shapes, persisted-query lookup, limits (tokens before
+parsing), then ``Gateway.prepare`` (parse, validate, plan; cached by the gateway).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from starlette.requests import HTTPConnection
+
+from router.apq import PersistedQueryError, PersistedQueryStore, persisted_query_hash
+from router.config import RouterSettings
+from router.forwarding import FORWARDED_FOR_HEADER, REQUEST_ID_HEADER, subgraph_headers
+from router.gateway import Gateway, GatewayRequest, GatewayRequestError, PreparedOperation
+from router.limits import OperationLimits
+from router.server.errors import RequestError, error, malformed
+
+__all__ = ["REQUEST_ID_HEADER", "RouterState", "forwarded_headers", "prepare_operation"]
+
+
+class ConnectHook(Protocol):
+    """Decides whether a WebSocket ``connection_init`` payload is accepted (4403 when not)."""
+
+    async def __call__(self, payload: Mapping[str, Any] | None) -> bool: ...
+
+
+@dataclass
+class RouterState:
+    """What every request handler needs; built once by :func:`router.server.app.create_app`."""
+
+    settings: RouterSettings
+    gateway: Gateway
+    limits: OperationLimits
+    apq: PersistedQueryStore | None
+    on_connect: ConnectHook | None = None
+
+
+def request_id_of(headers: Mapping[str, str]) -> str:
+    """The client's ``x-request-id``, or a new one."""
+    given = headers.get(REQUEST_ID_HEADER)
+    if given and len(given) <= 200:
+        return given
+    return uuid.uuid4().hex
+
+
+def forwarded_headers(connection: HTTPConnection, request_id: str) -> dict[str, str]:
+    """The headers passed on to subgraphs for a client's HTTP request or WebSocket."""
+    return subgraph_headers(
+        connection.headers,
+        request_id=request_id,
+        peer=connection.client.host if connection.client else None,
+        forwarded_for_chain=connection.headers.getlist(FORWARDED_FOR_HEADER),
+    )
+
+
+async def prepare_operation(
+    state: RouterState,
+    params: Mapping[str, Any],
+    headers: Mapping[str, str],
+    connection_params: Mapping[str, Any] | None = None,
+) -> tuple[GatewayRequest, PreparedOperation]:
+    """Check ``params`` (``query``, ``variables``, ``operationName``, ``extensions``) and plan.
+
+    Raises :class:`RequestError` for anything refused before execution.
+    """
+    query = params.get("query")
+    variables = params.get("variables")
+    operation_name = params.get("operationName")
+    extensions = params.get("extensions")
+    if query is not None and not isinstance(query, str):
+        raise malformed("The 'query' parameter must be a string.")
+    if variables is not None and not isinstance(variables, Mapping):
+        raise malformed("The 'variables' parameter must be an object.")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise malformed("The 'operationName' parameter must be a string.")
+    if extensions is not None and not isinstance(extensions, Mapping):
+        raise malformed("The 'extensions' parameter must be an object.")
+
+    if state.apq is not None:
+        try:
+            sha256_hash = persisted_query_hash(extensions)
+            if sha256_hash is not None:
+                query = await state.apq.resolve(sha256_hash, query)
+        except PersistedQueryError as exc:
+            # Apollo clients read this error from a 200 response and retry with the query.
+            raise RequestError([exc.error], status=200) from None
+    if not query:
+        raise RequestError([error("The 'query' parameter is required.", "BAD_REQUEST")])
+
+    limit_error = state.limits.check(query, operation_name, variables)
+    if limit_error is not None:
+        raise RequestError([limit_error])
+
+    request = GatewayRequest(
+        query=query,
+        variables=variables,
+        operation_name=operation_name,
+        headers=headers,
+        connection_params=connection_params,
+    )
+    try:
+        prepared = state.gateway.prepare(request)
+    except GatewayRequestError as exc:
+        raise RequestError(exc.errors) from None
+    return request, prepared

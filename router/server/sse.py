@@ -1,0 +1,105 @@
+"""graphql-sse, distinct connections mode: one HTTP response stream per operation.
+
+Each result is ``event: next``; the end is ``event: complete``. The response is a small ASGI
+app rather than Starlette's StreamingResponse so that a client disconnect deterministically
+closes the gateway stream, and with it the subgraph subscription.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import orjson
+from graphql import OperationType
+from starlette.types import Receive, Scope, Send
+
+from router.gateway import GatewayRequest, PreparedOperation
+from router.server.errors import internal_error
+from router.server.operation import REQUEST_ID_HEADER, RouterState
+
+COMPLETE_EVENT = b"event: complete\ndata: \n\n"
+
+
+def next_event(result: Mapping[str, Any]) -> bytes:
+    """One ``next`` event carrying an execution result."""
+    return b"event: next\ndata: " + orjson.dumps(result) + b"\n\n"
+
+
+class EventStreamResponse:
+    """Streams the results of one operation as server-sent events until done or disconnect."""
+
+    def __init__(
+        self,
+        state: RouterState,
+        prepared: PreparedOperation,
+        request: GatewayRequest,
+        headers: Mapping[str, str],
+    ) -> None:
+        self.state = state
+        self.prepared = prepared
+        self.request = request
+        self.headers = headers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw_headers = [
+            (b"content-type", b"text/event-stream; charset=utf-8"),
+            (b"cache-control", b"no-cache"),
+            (b"x-accel-buffering", b"no"),  # NGINX must not buffer the stream
+        ]
+        raw_headers += [(k.encode(), v.encode()) for k, v in self.headers.items()]
+        await send({"type": "http.response.start", "status": 200, "headers": raw_headers})
+        pump = asyncio.ensure_future(self._pump(send))
+        watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
+        try:
+            await asyncio.wait({pump, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (pump, watcher):
+                task.cancel()
+            await asyncio.gather(pump, watcher, return_exceptions=True)
+        if pump.done() and not pump.cancelled() and pump.exception() is None:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _pump(self, send: Send) -> None:
+        events = self._events()
+        try:
+            async for chunk in events:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        finally:
+            # Closes the gateway stream even when cancelled while sending.
+            await events.aclose()  # type: ignore[attr-defined]
+
+    async def _events(self) -> AsyncIterator[bytes]:
+        gateway = self.state.gateway
+        try:
+            if self.prepared.operation_type is OperationType.SUBSCRIPTION:
+                stream = gateway.subscribe(self.prepared, self.request)
+                try:
+                    async for result in stream:
+                        yield next_event(result)
+                finally:
+                    await stream.aclose()  # type: ignore[attr-defined]
+            else:
+                yield next_event(await gateway.execute(self.prepared, self.request))
+        except Exception as exc:
+            request_id = self.headers.get(REQUEST_ID_HEADER, "")
+            yield next_event({"data": None, "errors": [internal_error(request_id, exc)]})
+        yield COMPLETE_EVENT
+
+
+async def _wait_for_disconnect(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+def event_stream_response(
+    state: RouterState,
+    prepared: PreparedOperation,
+    request: GatewayRequest,
+    headers: Mapping[str, str],
+) -> Any:
+    """The ASGI response streaming ``prepared`` (returned from a Starlette endpoint)."""
+    return EventStreamResponse(state, prepared, request, headers)

@@ -1,0 +1,1 @@
+"""Realio's subgraphs: one package per domain, each owning its own database."""

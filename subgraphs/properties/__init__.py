@@ -1,0 +1,1 @@
+"""The properties subgraph: listings, their photos and favourites (`Property @key(id)`)."""

@@ -1,0 +1,100 @@
+"""Composition root of the properties subgraph: builds every adapter from Settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from common.auth.tokens import TokenVerifier
+from common.config import Settings, get_settings
+from common.db import create_engine, is_reachable, session_factory
+from common.events import EventRuntime
+from common.file_routes import file_routes
+from common.graphql_app import SubgraphApp, create_subgraph_app
+from common.infrastructure import build_cache, build_redis, build_storage
+from common.metrics import GraphQLMetrics
+from common.migrations import upgrade
+from common.storage import Storage
+from subgraphs.properties.repository import PropertyRepository
+from subgraphs.properties.repository_favorites import FavoriteRepository
+from subgraphs.properties.schema import build_schema
+from subgraphs.properties.service import Dependencies, PropertiesServices
+from subgraphs.properties.service.cache import ListingCache
+
+SUBGRAPH = "properties"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+async def migrate(settings: Settings) -> None:
+    """Create the properties database when missing and apply every migration."""
+    await upgrade(settings, SUBGRAPH, MIGRATIONS_DIR)
+
+
+def files_url(settings: Settings) -> str:
+    """Where this subgraph serves local photo files (``/files/{key}``)."""
+    return f"http://localhost:{settings.subgraph_ports[SUBGRAPH]}/files"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    verifier: TokenVerifier | None = None,
+    storage: Storage | None = None,
+) -> Starlette:
+    """The properties subgraph as an ASGI app (migrations are applied by ``migrate``).
+
+    Tokens are verified with the users subgraph's JWKS (fetched from ``settings.jwks_url``);
+    tests pass a ``verifier`` holding their own keys, and may pass another ``storage``.
+    """
+    settings = settings or get_settings()
+    engine = create_engine(settings, SUBGRAPH)
+    redis = build_redis(settings)
+    storage = storage or build_storage(settings, files_url(settings))
+    deps = Dependencies(
+        sessions=session_factory(engine),
+        repository=PropertyRepository(),
+        favorites=FavoriteRepository(),
+        cache=ListingCache(build_cache(settings, redis)),
+        storage=storage,
+        max_photo_bytes=settings.max_photo_bytes,
+    )
+    services = PropertiesServices.build(deps)
+    metrics = GraphQLMetrics(SUBGRAPH)
+    events = EventRuntime(settings, subgraph=SUBGRAPH, engine=engine, registry=metrics.registry)
+
+    @asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        await events.start_relay()
+        try:
+            yield
+        finally:
+            await events.stop()
+            close = getattr(storage, "close", None)
+            if close is not None:
+                await close()
+            await engine.dispose()
+            if redis is not None:
+                await redis.aclose()
+
+    app = create_subgraph_app(
+        SubgraphApp(
+            name=SUBGRAPH,
+            schema=build_schema(metrics),
+            services=services,
+            verifier=verifier or TokenVerifier(settings),
+            readiness_checks={"database": partial(is_reachable, engine)},
+            lifespan=lifespan,
+            extra_routes=file_routes(storage),
+            metrics=metrics,
+            settings=settings,
+        )
+    )
+    # Tests reach the engine (to count SQL statements), services and events through the app.
+    app.state.engine = engine
+    app.state.services = services
+    app.state.events = events
+    return app

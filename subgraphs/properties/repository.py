@@ -1,0 +1,365 @@
+"""Persistence of listings, their photos and tombstones (SQLAlchemy Core, Postgres).
+
+Every read of a listing loads its photos in the same statement (a correlated ``json_agg``), so
+loading one listing or a hundred is one round trip. Methods take the caller's session: the
+service decides the transaction, which also carries the outbox event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    tuple_,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from subgraphs.properties.models import deleted_properties, properties, property_photos
+from subgraphs.properties.records import (
+    Listing,
+    ListingFilter,
+    Page,
+    Photo,
+    PropertyStatus,
+    PropertyType,
+    ReconciliationEntry,
+    Visibility,
+)
+
+_PHOTO_FIELDS = ("id", "key", "url", "content_type", "width", "height", "size_bytes", "position")
+
+_photos_json = (
+    select(
+        func.coalesce(
+            func.json_agg(
+                aggregate_order_by(
+                    func.json_build_object(
+                        *(
+                            part
+                            for name in _PHOTO_FIELDS
+                            for part in (name, property_photos.c[name])
+                        ),
+                        "is_cover",
+                        property_photos.c.is_cover,
+                    ),
+                    property_photos.c.position,
+                )
+            ),
+            text("'[]'::json"),
+            type_=JSON,
+        )
+    )
+    .where(property_photos.c.property_id == properties.c.id)
+    .scalar_subquery()
+    .label("photos")
+)
+
+LISTING_SELECT: Select[Any] = select(properties, _photos_json)
+
+
+def listing_of_row(row: Mapping[Any, Any]) -> Listing:
+    return Listing(
+        id=row["id"],
+        title=row["title"],
+        description=row["description"],
+        price=row["price"],
+        currency=row["currency"],
+        type=PropertyType(row["type"]),
+        address=row["address"],
+        zip_code=row["zip_code"],
+        owner_id=row["owner_id"],
+        no_of_bed_rooms=row["no_of_bed_rooms"],
+        no_of_bath_rooms=row["no_of_bath_rooms"],
+        no_of_toilets=row["no_of_toilets"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        status=PropertyStatus(row["status"]),
+        floor_area=row["floor_area"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        version=row["version"],
+        photos=tuple(Photo.from_snapshot(p) for p in row.get("photos") or ()),
+    )
+
+
+def visibility_clause(visibility: Visibility) -> ColumnElement[bool]:
+    if visibility.all_off_market:
+        return true()
+    on_market = properties.c.status != PropertyStatus.OFF_MARKET.value
+    if visibility.off_market_owner is None:
+        return on_market
+    return or_(on_market, properties.c.owner_id == visibility.off_market_owner)
+
+
+def _filter_clauses(listing_filter: ListingFilter, visibility: Visibility) -> list[Any]:
+    clauses: list[Any] = [visibility_clause(visibility)]
+    if listing_filter.types:
+        clauses.append(properties.c.type.in_([t.value for t in listing_filter.types]))
+    if listing_filter.statuses:
+        clauses.append(properties.c.status.in_([s.value for s in listing_filter.statuses]))
+    if listing_filter.owner_id is not None:
+        clauses.append(properties.c.owner_id == listing_filter.owner_id)
+    if listing_filter.min_price is not None:
+        clauses.append(properties.c.price >= listing_filter.min_price)
+    if listing_filter.max_price is not None:
+        clauses.append(properties.c.price <= listing_filter.max_price)
+    return clauses
+
+
+class PropertyRepository:
+    """Listings, their photos and tombstones (favourites: repository_favorites)."""
+
+    # --- reads -------------------------------------------------------------------------------
+
+    async def get(
+        self, session: AsyncSession, property_id: uuid.UUID, *, for_update: bool = False
+    ) -> Listing | None:
+        statement = LISTING_SELECT.where(properties.c.id == property_id)
+        if for_update:
+            # Serialises concurrent writers of one listing; the version check then holds.
+            statement = statement.with_for_update(of=properties)
+        row = (await session.execute(statement)).mappings().first()
+        return None if row is None else listing_of_row(row)
+
+    async def get_many(
+        self, session: AsyncSession, property_ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, Listing]:
+        """Listings by id in one statement; unknown ids are simply absent."""
+        if not property_ids:
+            return {}
+        statement = LISTING_SELECT.where(properties.c.id.in_(list(set(property_ids))))
+        rows = (await session.execute(statement)).mappings().all()
+        return {row["id"]: listing_of_row(row) for row in rows}
+
+    async def page(
+        self,
+        session: AsyncSession,
+        listing_filter: ListingFilter,
+        visibility: Visibility,
+        *,
+        first: int,
+        after: tuple[datetime, uuid.UUID] | None,
+    ) -> Page[Listing]:
+        """Newest first, keyset-paged on (created_at, id)."""
+        clauses = _filter_clauses(listing_filter, visibility)
+        if after is not None:
+            clauses.append(tuple_(properties.c.created_at, properties.c.id) < tuple_(*after))
+        statement = (
+            LISTING_SELECT.where(and_(*clauses))
+            .order_by(properties.c.created_at.desc(), properties.c.id.desc())
+            .limit(first + 1)
+        )
+        rows = (await session.execute(statement)).mappings().all()
+        items = [listing_of_row(r) for r in rows[:first]]
+        return Page(items, has_next_page=len(rows) > first, has_previous_page=after is not None)
+
+    async def count(
+        self, session: AsyncSession, listing_filter: ListingFilter, visibility: Visibility
+    ) -> int:
+        statement = select(func.count()).select_from(properties)
+        statement = statement.where(and_(*_filter_clauses(listing_filter, visibility)))
+        return int((await session.execute(statement)).scalar_one())
+
+    # --- listing writes ----------------------------------------------------------------------
+
+    async def insert(self, session: AsyncSession, values: Mapping[str, Any]) -> Listing:
+        statement = insert(properties).values(**values).returning(*properties.c)
+        row = (await session.execute(statement)).mappings().one()
+        return listing_of_row(row)
+
+    async def bulk_insert(
+        self, session: AsyncSession, rows: Sequence[Mapping[str, Any]], photos: Sequence[Any]
+    ) -> None:
+        """Seed rows in two executemany statements; existing ids are left untouched."""
+        if rows:
+            await session.execute(
+                pg_insert(properties).on_conflict_do_nothing(index_elements=["id"]),
+                [dict(r) for r in rows],
+            )
+        if photos:
+            await session.execute(
+                pg_insert(property_photos).on_conflict_do_nothing(index_elements=["id"]),
+                [dict(p) for p in photos],
+            )
+
+    async def update(
+        self,
+        session: AsyncSession,
+        current: Listing,
+        changes: Mapping[str, Any],
+    ) -> Listing:
+        """Apply ``changes`` (column → value), bump the version and ``updated_at``."""
+        statement = (
+            update(properties)
+            .where(properties.c.id == current.id)
+            .values(**changes, version=properties.c.version + 1, updated_at=func.now())
+            .returning(*properties.c)
+        )
+        row = (await session.execute(statement)).mappings().one()
+        return listing_of_row({**row, "photos": [p.snapshot() for p in current.photos]})
+
+    async def touch(self, session: AsyncSession, property_id: uuid.UUID) -> None:
+        """A change to the listing's photos is a change to the listing: bump its version."""
+        await session.execute(
+            update(properties)
+            .where(properties.c.id == property_id)
+            .values(version=properties.c.version + 1, updated_at=func.now())
+        )
+
+    async def delete(self, session: AsyncSession, listing: Listing) -> int:
+        """Delete the listing and leave a tombstone; returns the tombstone's version."""
+        version = listing.version + 1
+        await session.execute(delete(properties).where(properties.c.id == listing.id))
+        await session.execute(
+            pg_insert(deleted_properties)
+            .values(id=listing.id, owner_id=listing.owner_id, version=version)
+            .on_conflict_do_update(
+                index_elements=["id"], set_={"version": version, "deleted_at": func.now()}
+            )
+        )
+        return version
+
+    # --- photos ------------------------------------------------------------------------------
+
+    async def add_photo(
+        self, session: AsyncSession, property_id: uuid.UUID, values: Mapping[str, Any]
+    ) -> None:
+        """Append a photo; the first photo of a listing becomes its cover."""
+        existing = (
+            await session.execute(
+                select(func.count(), func.coalesce(func.max(property_photos.c.position), -1)).where(
+                    property_photos.c.property_id == property_id
+                )
+            )
+        ).one()
+        await session.execute(
+            insert(property_photos).values(
+                **values,
+                property_id=property_id,
+                position=int(existing[1]) + 1,
+                is_cover=int(existing[0]) == 0,
+            )
+        )
+
+    async def delete_photo(
+        self, session: AsyncSession, property_id: uuid.UUID, photo: Photo
+    ) -> None:
+        """Remove a photo, close the gap in positions, and keep a cover when photos remain."""
+        await session.execute(delete(property_photos).where(property_photos.c.id == photo.id))
+        await session.execute(
+            update(property_photos)
+            .where(
+                property_photos.c.property_id == property_id,
+                property_photos.c.position > photo.position,
+            )
+            .values(position=property_photos.c.position - 1)
+        )
+        if photo.is_cover:
+            first = (
+                select(property_photos.c.id)
+                .where(property_photos.c.property_id == property_id)
+                .order_by(property_photos.c.position)
+                .limit(1)
+                .scalar_subquery()
+            )
+            await session.execute(
+                update(property_photos).where(property_photos.c.id == first).values(is_cover=True)
+            )
+
+    async def reorder_photos(
+        self, session: AsyncSession, property_id: uuid.UUID, ordered_ids: Sequence[uuid.UUID]
+    ) -> None:
+        positions = {photo_id: index for index, photo_id in enumerate(ordered_ids)}
+        await session.execute(
+            update(property_photos)
+            .where(
+                property_photos.c.property_id == property_id,
+                property_photos.c.id.in_(list(positions)),
+            )
+            .values(position=case(positions, value=property_photos.c.id))
+        )
+
+    async def set_cover(
+        self, session: AsyncSession, property_id: uuid.UUID, photo_id: uuid.UUID
+    ) -> None:
+        # Two statements: the partial unique index is checked row by row, so clearing the old
+        # cover and setting the new one in one UPDATE could collide midway.
+        await session.execute(
+            update(property_photos)
+            .where(property_photos.c.property_id == property_id, property_photos.c.is_cover)
+            .values(is_cover=False)
+        )
+        await session.execute(
+            update(property_photos).where(property_photos.c.id == photo_id).values(is_cover=True)
+        )
+
+    async def key_in_use(self, session: AsyncSession, key: str) -> bool:
+        statement = select(literal(1)).where(property_photos.c.key == key).limit(1)
+        return (await session.execute(statement)).first() is not None
+
+    # --- reconciliation ----------------------------------------------------------------------
+
+    async def reconciliation_page(
+        self,
+        session: AsyncSession,
+        *,
+        first: int,
+        after: uuid.UUID | None,
+        updated_since: datetime | None,
+    ) -> Page[ReconciliationEntry]:
+        """Live listings and tombstones together, ordered by id."""
+        live = select(
+            properties.c.id,
+            properties.c.version,
+            properties.c.updated_at.label("updated_at"),
+            false().label("deleted"),
+        )
+        dead = select(
+            deleted_properties.c.id,
+            deleted_properties.c.version,
+            deleted_properties.c.deleted_at.label("updated_at"),
+            true().label("deleted"),
+        )
+        if after is not None:
+            live = live.where(properties.c.id > after)
+            dead = dead.where(deleted_properties.c.id > after)
+        if updated_since is not None:
+            live = live.where(properties.c.updated_at >= updated_since)
+            dead = dead.where(deleted_properties.c.deleted_at >= updated_since)
+        combined = union_all(live, dead).subquery()
+        statement = select(combined).order_by(combined.c.id).limit(first + 1)
+        rows = (await session.execute(statement)).mappings().all()
+        entries = [
+            ReconciliationEntry(
+                id=r["id"], version=r["version"], updated_at=r["updated_at"], deleted=r["deleted"]
+            )
+            for r in rows[:first]
+        ]
+        return Page(entries, has_next_page=len(rows) > first, has_previous_page=after is not None)
+
+    async def count_reconciliation(self, session: AsyncSession) -> int:
+        """Listings plus tombstones: how many entries a full reconciliation reads."""
+        live = select(func.count()).select_from(properties).scalar_subquery()
+        dead = select(func.count()).select_from(deleted_properties).scalar_subquery()
+        return int((await session.execute(select(live + dead))).scalar_one())

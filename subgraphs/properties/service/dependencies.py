@@ -1,0 +1,47 @@
+"""What every properties use case needs, built once by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from common.db import transaction
+from common.events import Event, record_event
+from common.storage import Storage
+from subgraphs.properties.repository import PropertyRepository
+from subgraphs.properties.repository_favorites import FavoriteRepository
+from subgraphs.properties.service.cache import ListingCache
+
+
+@dataclass
+class Dependencies:
+    sessions: async_sessionmaker[AsyncSession]
+    repository: PropertyRepository
+    favorites: FavoriteRepository
+    cache: ListingCache
+    storage: Storage
+    max_photo_bytes: int
+
+
+class UnitOfWork:
+    """One transaction: the change, its events, then (after commit) cache invalidation."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.events: list[Event] = []
+
+    def publish(self, event: Event) -> None:
+        self.events.append(event)
+
+
+@asynccontextmanager
+async def unit_of_work(deps: Dependencies) -> AsyncIterator[UnitOfWork]:
+    """Commit the change and its outbox events together; nothing is written on any error."""
+    async with transaction(deps.sessions) as session:
+        work = UnitOfWork(session)
+        yield work
+        for event in work.events:
+            await record_event(session, event)

@@ -1,0 +1,1 @@
+"""The search subgraph's use cases (the container of services is ``service.container``)."""

@@ -1,0 +1,1 @@
+"""The users subgraph: accounts, email verification, sessions and tokens (`User @key(id)`)."""

@@ -1,0 +1,85 @@
+"""Tables of the users subgraph (SQLAlchemy Core).
+
+Columns follow the original User and User Session tables. Two are renamed to say what they
+hold: ``password`` is ``password_hash`` (argon2id) and the session ``token`` is ``token_hash``
+(SHA-256 of the opaque refresh token); neither secret is ever stored in clear.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+
+from common.db import new_metadata
+
+metadata = new_metadata()
+
+ROLES = ("buyer", "seller", "agent", "admin")
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("phone", String(20), nullable=True),
+    Column("avatar_key", String(512), nullable=True),
+    Column("email_verified_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("role IN ('buyer', 'seller', 'agent', 'admin')", name="role"),
+    # Case-insensitive uniqueness: Ada@x.com and ada@x.com are one account.
+    Index("uq_users_email_lower", func.lower(text("email")), unique=True),
+    Index("ix_users_created_at_id", "created_at", "id"),
+)
+
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("session_id", Uuid, primary_key=True),
+    Column(
+        "user_id",
+        Uuid,
+        ForeignKey("users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    # The hash the last rotation replaced: presenting it again means the token was stolen.
+    Column("previous_token_hash", String(64), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("last_activity", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("ip_address", String(64), nullable=True),
+    Column("user_agent", String(512), nullable=True),
+    Column("is_active", Boolean, nullable=False, server_default=text("true")),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("revoke_reason", String(32), nullable=True),
+    Column("device_info", String(255), nullable=True),
+)
+
+# One pending verification code per user; the row is deleted once the email is verified.
+user_otps = Table(
+    "user_otps",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("code_hash", String(64), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+)
