@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -9,16 +10,18 @@ from sqlalchemy import text
 
 from common.config import Settings
 from common.db import drop_database
+from common.events import EventRuntime
 from common.events.retention import prune_outbox
 from tests.integration.events.conftest import CONSUMER, Pipeline, create_producer_database
 
 
 async def test_second_replica_of_a_group_stands_by_then_takes_over(pipeline: Pipeline) -> None:
     producer = await pipeline.start_relay()
-    active = await pipeline.start_consumer()
-    standby = await pipeline.start_consumer()
+    replicas = [await pipeline.start_consumer(), await pipeline.start_consumer()]
     first = [await pipeline.emit("agg-1", seq) for seq in range(20)]
-    await pipeline.settle(producer, active)
+    await pipeline.settle(producer)
+    # Either replica may win the race to lead the group: the one that settles leads.
+    active, standby = await _leader_first(pipeline, replicas)
 
     if pipeline.transport_name == "postgres":
         # Only one replica consumes a Postgres log; the other waits for the group's lock.
@@ -36,6 +39,21 @@ async def test_second_replica_of_a_group_stands_by_then_takes_over(pipeline: Pip
 
     applied = [effect.event_id for effect in await pipeline.effects()]
     assert applied == [event.id for event in first + second]
+
+
+async def _leader_first(
+    pipeline: Pipeline, replicas: list[EventRuntime]
+) -> tuple[EventRuntime, EventRuntime]:
+    """``(leader, other)``: the replica that applied what was written goes first."""
+    waits = {asyncio.ensure_future(pipeline.settle(replica)): replica for replica in replicas}
+    done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    for wait in pending:
+        wait.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    finished = next(iter(done))
+    finished.result()  # a timeout in the leader's wait is the test's failure
+    leader = waits[finished]
+    return leader, next(replica for replica in replicas if replica is not leader)
 
 
 async def test_pruned_outbox_keeps_numbering_and_delivery_going(
