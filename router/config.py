@@ -67,6 +67,8 @@ class RouterSettings(BaseSettings):
     subgraph_urls: dict[str, str] = Field(default_factory=dict)
     subgraph_timeout: float = 10.0
     subgraph_timeouts: dict[str, float] = Field(default_factory=dict)
+    # Open connections per subgraph at most; further fetches wait for one to be free.
+    subgraph_max_connections: int = Field(default=100, ge=1)
     plan_cache_size: int = 1000
 
     limits: LimitsSettings = Field(default_factory=LimitsSettings)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
 
-import aiohttp
 from graphql import (
     DocumentNode,
     FragmentDefinitionNode,
@@ -30,6 +29,7 @@ from graphql.language import ast
 from router.api_schema import build_api_schema
 from router.execution.executor import ExecutionContext, run_node
 from router.execution.fetcher import SubgraphFetcher
+from router.execution.http1 import Http1Client
 from router.execution.shaping import ResponseShaper
 from router.forwarding import only_forwarded
 from router.planning.operation import Field, condition_variables
@@ -124,8 +124,8 @@ class PreparedOperation:
 class Gateway:
     """Serves one supergraph: validation against its API schema, planning, execution.
 
-    Subgraph fetches go through ``http_client`` (a pooled aiohttp session the caller closes)
-    or, without one, through a session the gateway opens on its first fetch and closes in
+    Subgraph fetches go through ``http_client`` (a pooled client the caller closes) or,
+    without one, through a client the gateway opens on its first fetch and closes in
     :meth:`aclose`.
     """
 
@@ -134,7 +134,7 @@ class Gateway:
         supergraph_sdl: str,
         *,
         subgraph_urls: Mapping[str, str] | None = None,
-        http_client: aiohttp.ClientSession | None = None,
+        http_client: Http1Client | None = None,
         subgraph_timeout: float = 10.0,
         per_subgraph_timeouts: Mapping[str, float] | None = None,
         subscription_transport: SubscriptionTransport | None = None,
@@ -338,14 +338,14 @@ class Gateway:
             if aclose is not None:
                 await aclose()
 
-    def use_http_client(self, http_client: aiohttp.ClientSession) -> None:
+    def use_http_client(self, http_client: Http1Client) -> None:
         """Fetch from subgraphs through ``http_client`` from now on; the caller closes it.
 
         For a composition root that builds the gateway before the event loop runs and opens
-        the pooled session inside it (an ASGI lifespan).
+        the pooled client inside it (an ASGI lifespan).
         """
-        self.fetcher.use_session(http_client)
+        self.fetcher.use_client(http_client)
 
     async def aclose(self) -> None:
-        """Close the pooled HTTP session if the gateway opened it."""
+        """Close the pooled HTTP client if the gateway opened it."""
         await self.fetcher.aclose()

@@ -1,40 +1,19 @@
-"""HTTP requests to subgraphs over a pooled keep-alive ``aiohttp.ClientSession``."""
+"""HTTP requests to subgraphs over pooled keep-alive connections (``Http1Client``)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-import aiohttp
 import orjson
-from yarl import URL
+
+from router.execution.http1 import Http1Client, HttpFetchError, Target
 
 _JSON_HEADERS = {
     "content-type": "application/json",
     "accept": "application/graphql-response+json, application/json",
 }
-# Below the 5 s idle timeout of uvicorn (and most servers), so the router drops an idle
-# connection before the subgraph does and never sends a request on one being closed: a POST
-# is not retried on a fresh connection, since a mutation must not run twice.
-KEEPALIVE_SECONDS = 4.0
-
-
-def new_session(*, max_connections: int = 200, timeout: float = 10.0) -> aiohttp.ClientSession:
-    """A pooled keep-alive session for subgraph fetches; create it inside the running loop.
-
-    TCP_NODELAY is aiohttp's default, so small requests are not held back by Nagle's
-    algorithm. Cookies are never stored: a ``Set-Cookie`` from a subgraph must not travel
-    with the next client's request.
-    """
-    connector = aiohttp.TCPConnector(
-        limit=max_connections, limit_per_host=0, keepalive_timeout=KEEPALIVE_SECONDS
-    )
-    return aiohttp.ClientSession(
-        connector=connector,
-        timeout=aiohttp.ClientTimeout(total=timeout),
-        cookie_jar=aiohttp.DummyCookieJar(),
-        trust_env=False,  # subgraphs are reached directly, never through an HTTP proxy
-    )
 
 
 class SubgraphFetchError(Exception):
@@ -60,49 +39,51 @@ class SubgraphFetchError(Exception):
 class SubgraphFetcher:
     """Posts GraphQL requests to subgraphs by name.
 
-    Without a ``session`` the fetcher opens its own on the first fetch (inside the running
-    loop) and closes it in :meth:`aclose`; a session given here or to :meth:`use_session`
+    Without a ``client`` the fetcher opens its own on the first fetch (inside the running
+    loop) and closes it in :meth:`aclose`; a client given here or to :meth:`use_client`
     belongs to the caller.
     """
 
     def __init__(
         self,
         urls: Mapping[str, str],
-        session: aiohttp.ClientSession | None = None,
+        client: Http1Client | None = None,
         *,
         timeout: float = 10.0,
         per_subgraph_timeouts: Mapping[str, float] | None = None,
     ) -> None:
         self.urls = dict(urls)
-        # Parsed once: aiohttp would otherwise parse the URL string on every request.
-        self._parsed_urls = {name: URL(url) for name, url in self.urls.items() if url}
+        self._targets: dict[str, Target | str] = {}
+        for name, url in self.urls.items():
+            if url:
+                try:
+                    self._targets[name] = Target.parse(url)
+                except ValueError as exc:  # reported on use: the other subgraphs still serve
+                    self._targets[name] = str(exc)
         self.timeouts = {
             name: per_subgraph_timeouts.get(name, timeout) if per_subgraph_timeouts else timeout
             for name in urls
         }
         self.default_timeout = timeout
-        self._client_timeouts = {
-            name: aiohttp.ClientTimeout(total=value) for name, value in self.timeouts.items()
-        }
-        self._session = session
-        self._owned_session: aiohttp.ClientSession | None = None
+        self._client = client
+        self._owned_client: Http1Client | None = None
 
-    def use_session(self, session: aiohttp.ClientSession) -> None:
-        """Fetch through ``session`` from now on; the caller closes it."""
-        self._session = session
+    def use_client(self, client: Http1Client) -> None:
+        """Fetch through ``client`` from now on; the caller closes it."""
+        self._client = client
 
-    def _session_for_fetch(self) -> aiohttp.ClientSession:
-        if self._session is None:
-            self._owned_session = self._session = new_session(timeout=self.default_timeout)
-        return self._session
+    def _client_for_fetch(self) -> Http1Client:
+        if self._client is None:
+            self._owned_client = self._client = Http1Client()
+        return self._client
 
     async def aclose(self) -> None:
-        """Close the session the fetcher opened itself, if any."""
-        if self._owned_session is not None:
-            await self._owned_session.close()
-            if self._session is self._owned_session:
-                self._session = None
-            self._owned_session = None
+        """Close the client the fetcher opened itself, if any."""
+        if self._owned_client is not None:
+            await self._owned_client.aclose()
+            if self._client is self._owned_client:
+                self._client = None
+            self._owned_client = None
 
     async def fetch(
         self,
@@ -113,34 +94,34 @@ class SubgraphFetcher:
         operation_name: str | None = None,
     ) -> dict[str, Any]:
         """Send one operation; returns the subgraph's GraphQL response (``data``/``errors``)."""
-        url = self._parsed_urls.get(service)
-        if url is None:
+        target = self._targets.get(service)
+        if target is None:
             raise SubgraphFetchError(service, "no URL configured for this subgraph")
+        if isinstance(target, str):
+            raise SubgraphFetchError(service, target)
         body: dict[str, Any] = {"query": query}
         if variables:
             body["variables"] = variables
         if operation_name:
             body["operationName"] = operation_name
         request_headers = {**_JSON_HEADERS, **headers} if headers else _JSON_HEADERS
-        client_timeout = self._client_timeouts.get(service)
+        seconds = self.timeouts.get(service, self.default_timeout)
         try:
-            async with self._session_for_fetch().post(
-                url, data=orjson.dumps(body), headers=request_headers, timeout=client_timeout
-            ) as response:
-                content = await response.read()
-                status, status_text = response.status, response.reason or ""
-        except TimeoutError:  # aiohttp's timeouts (total, connect, read) are all TimeoutErrors
-            seconds = self.timeouts.get(service, self.default_timeout)
+            async with asyncio.timeout(seconds):
+                response = await self._client_for_fetch().post(
+                    target, orjson.dumps(body), request_headers
+                )
+        except TimeoutError:
             raise SubgraphFetchError(service, f"timed out after {seconds:g}s") from None
-        except aiohttp.ClientError as error:
-            raise SubgraphFetchError(service, f"{type(error).__name__}: {error}") from None
+        except HttpFetchError as error:
+            raise SubgraphFetchError(service, str(error)) from None
         try:
-            payload = orjson.loads(content)
+            payload = orjson.loads(response.body)
         except orjson.JSONDecodeError:
             payload = None
         if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
-            reason = f"{status} {status_text}".strip()
-            if status == 200:
+            reason = f"{response.status} {response.reason}".strip()
+            if response.status == 200:
                 reason = "the response is not a GraphQL response"
             raise SubgraphFetchError(service, reason)
         return payload

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from router.apq import create_store
 from router.config import RouterSettings
-from router.execution.fetcher import new_session
+from router.execution.http1 import Http1Client
 from router.gateway import Gateway
 from router.limits import OperationLimits
 from router.server.errors import internal_error
@@ -105,12 +105,12 @@ async def _graphql_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     await response(scope, receive, send)
 
 
-def build_http_client(settings: RouterSettings) -> aiohttp.ClientSession:
-    """The pooled keep-alive session the gateway uses for every subgraph fetch.
+def build_http_client(settings: RouterSettings) -> Http1Client:
+    """The pooled keep-alive client the gateway uses for every subgraph fetch.
 
     Call it inside the running event loop (the app's lifespan does).
     """
-    return new_session(max_connections=200, timeout=settings.subgraph_timeout)
+    return Http1Client(max_connections=settings.subgraph_max_connections)
 
 
 def build_probe_client() -> aiohttp.ClientSession:
@@ -161,20 +161,21 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        # aiohttp sessions belong to the loop they are created in: open them here, not above.
-        sessions = [build_probe_client()]
-        app.state.probe_client = sessions[0]
+        # HTTP clients belong to the loop they are created in: open them here, not above.
+        probe_client = build_probe_client()
+        app.state.probe_client = probe_client
+        http_client = None
         if built_gateway:
             http_client = build_http_client(settings)
-            sessions.append(http_client)
             state.gateway.use_http_client(http_client)
         try:
             yield
         finally:
             for resource in reversed(owned):
                 await resource.aclose()
-            for session in sessions:
-                await session.close()
+            if http_client is not None:
+                await http_client.aclose()
+            await probe_client.close()
 
     middleware = [Middleware(InternalErrorMiddleware)]
     if settings.cors_origins:
