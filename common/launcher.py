@@ -21,6 +21,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from common.auth.tokens import load_or_create_private_key
 from common.config import REPO_ROOT, Settings
 from common.db import DEFAULT_SERVER_URL, asyncpg_dsn, server_url
 from common.migrations import upgrade
@@ -152,6 +153,10 @@ def main() -> int:
     settings = settings.model_copy(update={"database_url": database_url})
     names = [n for n in subgraph_names() if (REPO_ROOT / "subgraphs" / n / "app.py").exists()]
     demo_lines = asyncio.run(prepare(settings, names))
+    # The platform signing key exists before any subgraph starts: users signs access tokens
+    # with it, and search signs its reconciliation token with it (decision 0005), so search's
+    # first reconciliation does not depend on users having started first.
+    load_or_create_private_key(settings.resolved_private_key_file())
 
     env = {**os.environ, "REALIO_DATABASE_URL": database_url, "PYTHONPATH": str(REPO_ROOT)}
     processes: list[subprocess.Popen[bytes]] = []

@@ -198,27 +198,48 @@ class Reconciler:
             report.repaired_ids.append(str(remote.id))
 
 
+# After a failed run, the next comes sooner than the interval: first after this many seconds,
+# doubling on each further failure up to the interval itself. A search started alongside
+# properties and users (``make run``) thus repairs its index within seconds of them answering.
+RETRY_FIRST_SECONDS = 2.0
+
+
+def next_delay(interval_seconds: float, failures: int, elapsed: float) -> float:
+    """Seconds to wait before the next run, given consecutive ``failures`` so far."""
+    if failures == 0:
+        return max(interval_seconds - elapsed, 1.0)
+    return min(interval_seconds, RETRY_FIRST_SECONDS * 2 ** (failures - 1))
+
+
 async def run_periodically(
     reconciler: Reconciler, interval_seconds: float, stop: asyncio.Event
 ) -> None:
-    """Reconcile every ``interval_seconds`` until ``stop`` is set; failures are logged."""
+    """Reconcile every ``interval_seconds`` until ``stop`` is set; failures are logged and
+    retried with backoff (:func:`next_delay`)."""
+    failures = 0
     while not stop.is_set():
         started = time.perf_counter()
         try:
             report = await reconciler.run_once()
+            failures = 0
             if report.repaired or report.removed:
                 log.warning(
                     "reconciliation repaired the index",
                     extra={"repaired": report.repaired, "removed": report.removed},
                 )
-        except httpx.TransportError as error:
-            # Expected while properties is starting or down: one line, no stack trace.
+        except (httpx.TransportError, ReconciliationError) as error:
+            # Expected while properties or users are starting or down: one line, no trace.
+            failures += 1
             log.warning(
-                "reconciliation skipped: properties unreachable; retrying at the next interval",
-                extra={"error": repr(error)},
+                "reconciliation skipped; retrying",
+                extra={
+                    "error": str(error) or repr(error),
+                    "retry_in_seconds": next_delay(interval_seconds, failures, 0.0),
+                },
             )
         except Exception:
-            log.exception("reconciliation failed; retrying at the next interval")
-        elapsed = time.perf_counter() - started
+            failures += 1
+            log.exception("reconciliation failed; retrying")
+        delay = next_delay(interval_seconds, failures, time.perf_counter() - started)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), max(interval_seconds - elapsed, 1.0))
+            await asyncio.wait_for(stop.wait(), delay)
