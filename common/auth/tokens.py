@@ -94,8 +94,13 @@ class TokenVerifier:
     """Verifies access tokens against a JWKS: given directly, or fetched from ``jwks_url``.
 
     Fetched keys are cached; an unknown ``kid`` triggers at most one refetch per minute, so key
-    rotation needs no restart and a flood of forged kids cannot hammer the users subgraph.
+    rotation needs no restart and a flood of forged kids cannot hammer the users subgraph. A
+    fetch that failed (users still starting, or down) may be retried after a few seconds, so a
+    service that started before users does not refuse every token for a minute.
     """
+
+    REFETCH_AFTER_SECONDS = 60.0
+    RETRY_AFTER_FAILURE_SECONDS = 2.0
 
     def __init__(
         self,
@@ -109,11 +114,11 @@ class TokenVerifier:
         self._jwks_url = settings.jwks_url
         self._http = http_client
         self._keys: dict[str, Any] = {}
-        self._fetched_at = 0.0
+        self._next_fetch_at = 0.0
         self._lock = asyncio.Lock()
         if jwks is not None:
             self._load(jwks)
-            self._fetched_at = float("inf")
+            self._next_fetch_at = float("inf")
 
     def _load(self, jwks: Mapping[str, Any]) -> None:
         key_set = jwt.PyJWKSet.from_dict(dict(jwks))
@@ -121,14 +126,16 @@ class TokenVerifier:
 
     async def _refresh(self) -> None:
         async with self._lock:
-            if time.monotonic() - self._fetched_at < 60:
+            now = time.monotonic()
+            if now < self._next_fetch_at:
                 return
-            self._fetched_at = time.monotonic()
+            self._next_fetch_at = now + self.RETRY_AFTER_FAILURE_SECONDS
             client = self._http or httpx.AsyncClient(timeout=5)
             try:
                 response = await client.get(self._jwks_url)
                 response.raise_for_status()
                 self._load(response.json())
+                self._next_fetch_at = time.monotonic() + self.REFETCH_AFTER_SECONDS
             except (httpx.HTTPError, ValueError, jwt.PyJWTError):
                 return
             finally:
