@@ -26,6 +26,8 @@ from subgraphs.search.index.postgres_sql import (
     ranks_text_alone,
     sort_key,
     text_alone_conditions,
+    title_match_conditions,
+    title_match_first,
 )
 from subgraphs.search.models import documents, listings, tombstones
 from subgraphs.search.service.query import (
@@ -195,6 +197,10 @@ class PostgresSearchIndex:
         expression, ascending = sort_key(query, near)
         key = parse_key(query, query.after) if query.after is not None else None
         distance = literal(None) if near is None else near
+        if title_match_first(query, key):
+            page_of_titles = await self._title_matches_page(query, key)
+            if page_of_titles is not None:
+                return page_of_titles
         if query.with_total:
             return await self._page_with_total(query, expression, ascending, key, distance, near)
         source_id: ColumnElement[Any] = listings.c.id
@@ -219,6 +225,53 @@ class PostgresSearchIndex:
         return SearchPage(
             hits=_hits(query, rows), has_next_page=len(rows) > query.first, total=None
         )
+
+    async def _title_matches_page(
+        self, query: SearchQuery, key: tuple[object, uuid.UUID] | None
+    ) -> SearchPage | None:
+        """The page of a one-word relevance search ranked among its title matches only.
+
+        Every title match outranks every other match (decision 0007), so when at least
+        ``first + 1`` title matches follow the cursor, they are exactly the page the full
+        ranking would give, and whether a next page exists. Otherwise (a rare word, the last
+        title matches, a text that is not one lexeme after all) this returns None and the
+        caller ranks every match. The total still counts every match, in the same statement.
+        """
+        assert query.filter.text is not None
+        d = documents.c
+        expression = rank_expression(query.filter.text, d.document)
+        conditions = title_match_conditions(query)
+        if key is not None:
+            conditions.append(after_condition(expression, False, key, d.id))
+        page = (
+            select(d.id, expression.label("sort_value"), literal(None).label("distance"))
+            .where(*conditions)
+            .order_by(*_order(expression, d.id, False))
+            .limit(query.first + 1)
+        )
+        if not query.with_total:
+            async with self.engine.connect() as conn:
+                rows = list((await conn.execute(page)).all())
+            if len(rows) <= query.first:
+                return None
+            return SearchPage(hits=_hits(query, rows), has_next_page=True, total=None)
+        total = (
+            select(func.count().label("total"))
+            .select_from(documents)
+            .where(*text_alone_conditions(query))
+            .subquery("total")
+        )
+        titled = page.lateral("page")
+        statement = (
+            select(total.c.total, titled.c.id, titled.c.sort_value, titled.c.distance)
+            .select_from(total.outerjoin(titled, true()))
+            .order_by(*_order(titled.c.sort_value, titled.c.id, False))
+        )
+        async with self.engine.connect() as conn:
+            rows = list((await conn.execute(statement)).all())
+        if sum(row.id is not None for row in rows) <= query.first:
+            return None
+        return _page_of(query, rows)
 
     async def _page_with_total(
         self,

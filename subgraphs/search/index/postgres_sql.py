@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Float,
+    Text,
     and_,
     cast,
     false,
@@ -181,6 +182,63 @@ def text_alone_conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
     if query.ids is not None:
         conditions.append(d.id.in_(query.ids) if query.ids else false())
     return conditions
+
+
+# The lexemes of a document that carry weight A (its title), with their A positions only. The
+# expression is the one migration 0004 indexes; written identically so the planner uses it.
+TITLE_WEIGHTS: ColumnElement[object] = literal_column("'{a}'::\"char\"[]")
+
+# Every listing with the searched word in its title ranks at least 1/1.64493 ≈ 0.6079 by
+# ts_rank's default weights; every other match at most 0.522 (decision 0007). A cursor below
+# this line has left the title matches behind, so no title match follows it.
+TITLE_MATCH_RANK_FLOOR = 0.56
+
+
+def title_match_first(query: SearchQuery, key: tuple[object, uuid.UUID] | None) -> bool:
+    """Whether a relevance page may be looked for among the title matches first (decision 0007).
+
+    Only worth trying when the text can be one word (the statement itself checks that it is
+    exactly one plain lexeme, :func:`single_plain_lexeme`), on the whole index (``ids``
+    narrows a search to a few listings, which are cheap to rank anyway) and before a cursor
+    has left the title matches. The answer only saves work: a page is taken from the title
+    matches when they fill it, and from the full ranking otherwise.
+    """
+    if not ranks_text_alone(query) or query.ids is not None or query.filter.text is None:
+        return False
+    words = query.filter.text.split()
+    if len(words) != 1 or words[0].startswith("-"):
+        return False
+    return key is None or not isinstance(key[0], float) or key[0] >= TITLE_MATCH_RANK_FLOOR
+
+
+def single_plain_lexeme(text: str) -> ColumnElement[bool]:
+    """Whether ``text`` parses to exactly one lexeme, with no weight or prefix flag.
+
+    Only for such a query does a title match always outrank every other match: with several
+    lexemes ``ts_rank`` also rewards them standing close together, again and again, so a
+    listing with them repeated in its address can outrank one with them once in its title
+    (tests/integration/search/test_title_ranking.py holds such a case). The output of a plain
+    lexeme is ``'word'``; a weight or prefix flag would follow the closing quote.
+    ``websearch_to_tsquery`` with a configuration is immutable, so the planner folds this to
+    true or false and a false condition removes the title page from the plan.
+    """
+    parsed = ts_query(text)
+    return and_(
+        func.numnode(parsed) == 1,
+        func.right(cast(parsed, Text), 1) == literal_column("''''"),
+    )
+
+
+def title_match_conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
+    """:func:`text_alone_conditions` restricted to listings with the one word in their title."""
+    assert query.filter.text is not None
+    d = documents.c
+    title = func.ts_filter(d.document, TITLE_WEIGHTS)
+    return [
+        single_plain_lexeme(query.filter.text),
+        title.bool_op("@@")(ts_query(query.filter.text)),
+        d.status.in_(query.filter.effective_statuses()),
+    ]
 
 
 def effective_sort(query: SearchQuery) -> SearchSort:
