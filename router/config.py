@@ -88,6 +88,10 @@ class RouterSettings(BaseSettings):
         validation_alias=AliasChoices("REALIO_ROUTER_REDIS_KEY_PREFIX", "REALIO_REDIS_KEY_PREFIX"),
     )
     query_plan_header_enabled: bool = False
+    # Progressive override: @override labels enabled for every request, as a JSON list
+    # (``REALIO_ROUTER_OVERRIDE_LABELS='["my-flag"]'``). Other labels are disabled, except
+    # ``percent(x)`` labels, which the router enables for x% of requests.
+    override_labels: list[str] = Field(default_factory=list)
     ws_connection_init_timeout: float = 3.0
     ready_timeout: float = 2.0
 
@@ -124,3 +128,16 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Ro
             return (init_settings, env_settings, dotenv_settings, _file_source(settings_cls, path))
 
     return _WithFile(**overrides)
+
+
+class _OverrideLabelsSetting(BaseSettings):
+    """``RouterSettings.override_labels`` alone, read without the rest of the settings."""
+
+    model_config = SettingsConfigDict(env_prefix="REALIO_ROUTER_", extra="ignore")
+
+    override_labels: list[str] = Field(default_factory=list)
+
+
+def environment_override_labels() -> list[str]:
+    """The override labels the environment enables, for a gateway built without settings."""
+    return _OverrideLabelsSetting().override_labels

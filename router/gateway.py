@@ -7,7 +7,7 @@ model, API schema, planner, executor) may change without touching the server.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -27,12 +27,14 @@ from graphql.execution.values import get_variable_values
 from graphql.language import ast
 
 from router.api_schema import build_api_schema
+from router.config import environment_override_labels
 from router.execution.executor import ExecutionContext, run_node
 from router.execution.fetcher import SubgraphFetcher
 from router.execution.http1 import Http1Client
 from router.execution.shaping import ResponseShaper
 from router.forwarding import only_forwarded
 from router.planning.operation import Field, condition_variables
+from router.planning.override_labels import OverrideLabels
 from router.planning.plan import FetchNode, PlanNode, QueryPlan, SequenceNode
 from router.planning.planner import PlanningError
 from router.planning.prepare import plan_operation
@@ -86,8 +88,10 @@ def _error(message: str, code: str) -> GraphQLError:
 class PreparedOperation:
     """A parsed, validated and planned operation (cached per query text and operation name).
 
-    ``plan`` is the plan for the variables of the request that prepared it; operations whose
-    ``@skip``/``@include`` depend on variables get one plan per combination (``plan_for``).
+    ``plan`` is the plan without variables and with the gateway's default override labels (the
+    configured ones and ``percent(100)``). Operations whose ``@skip``/``@include`` depend on
+    variables, or whose plan depends on progressive override labels, get one plan per
+    combination that matters (``plan_for``).
     """
 
     def __init__(
@@ -102,23 +106,39 @@ class PreparedOperation:
         self.operation_type: OperationType = operation.operation
         self.condition_variables = condition_variables(operation)
         self.has_variables = bool(operation.variable_definitions)
-        self._plans: dict[tuple[bool, ...], QueryPlan] = {}
-        self.plan: QueryPlan = self.plan_for({})
+        # Per @skip/@include combination, the plans made so far for different label states.
+        self._plans: dict[tuple[bool, ...], list[QueryPlan]] = {}
+        self.plan: QueryPlan = self.plan_for({}, gateway.override_labels.default)
+        # Whether a request must draw its labels and look its plan up (else: ``plan``).
+        self.varies = bool(self.condition_variables or self.plan.labels_read)
 
-    def plan_for(self, variables: Mapping[str, Any]) -> QueryPlan:
-        """The plan for these (coerced) variable values."""
+    def plan_for(self, variables: Mapping[str, Any], labels: frozenset[str]) -> QueryPlan:
+        """The plan for these (coerced) variable values and enabled override labels.
+
+        A plan serves every request that agrees with it on the labels it read while planning:
+        planning is deterministic, so the same answers lead to the same choices.
+        """
         conditions = tuple(variables.get(name) is True for name in self.condition_variables)
-        plan = self._plans.get(conditions)
-        if plan is None:
-            values = dict(zip(self.condition_variables, conditions, strict=True))
-            try:
-                plan = plan_operation(
-                    self.gateway.supergraph, self.document, self.operation, values
-                )
-            except PlanningError as error:
-                raise GatewayRequestError([_error(str(error), "QUERY_PLANNING_FAILED")]) from error
-            self._plans[conditions] = plan
+        plans = self._plans.get(conditions)
+        if plans is not None:
+            for plan in plans:
+                if labels & plan.labels_read == plan.labels_enabled:
+                    return plan
+        values = dict(zip(self.condition_variables, conditions, strict=True))
+        try:
+            plan = plan_operation(
+                self.gateway.supergraph, self.document, self.operation, values, labels
+            )
+        except PlanningError as error:
+            raise GatewayRequestError([_error(str(error), "QUERY_PLANNING_FAILED")]) from error
+        self._plans.setdefault(conditions, []).append(plan)
         return plan
+
+    def plan_for_request(self, variables: Mapping[str, Any]) -> QueryPlan:
+        """The plan for one request: its variables and the labels drawn for it."""
+        if not self.varies:
+            return self.plan
+        return self.plan_for(variables, self.gateway.override_labels.for_request())
 
 
 class Gateway:
@@ -127,6 +147,10 @@ class Gateway:
     Subgraph fetches go through ``http_client`` (a pooled client the caller closes) or,
     without one, through a client the gateway opens on its first fetch and closes in
     :meth:`aclose`.
+
+    ``override_labels`` are the progressive override labels enabled for every request (by
+    default those of ``REALIO_ROUTER_OVERRIDE_LABELS``); ``percent(x)`` labels are drawn per
+    request.
     """
 
     def __init__(
@@ -139,8 +163,13 @@ class Gateway:
         per_subgraph_timeouts: Mapping[str, float] | None = None,
         subscription_transport: SubscriptionTransport | None = None,
         plan_cache_size: int = 1000,
+        override_labels: Iterable[str] | None = None,
     ) -> None:
         self.supergraph = parse_supergraph(supergraph_sdl)
+        self.override_labels = OverrideLabels(
+            self.supergraph.all_override_labels,
+            environment_override_labels() if override_labels is None else override_labels,
+        )
         self.api_schema: GraphQLSchema = build_api_schema(supergraph_sdl)
         urls = {name: sub.url for name, sub in self.supergraph.subgraphs.items()}
         urls.update(subgraph_urls or {})
@@ -228,7 +257,7 @@ class Gateway:
         if errors:
             return {"errors": errors}
         try:
-            plan = prepared.plan_for(coerced) if prepared.condition_variables else prepared.plan
+            plan = prepared.plan_for_request(coerced)
         except GatewayRequestError as error:
             return {"errors": [e.formatted for e in error.errors]}
         ctx = ExecutionContext(
@@ -291,7 +320,7 @@ class Gateway:
         if errors:
             yield {"errors": errors}
             return
-        plan = prepared.plan_for(coerced) if prepared.condition_variables else prepared.plan
+        plan = prepared.plan_for_request(coerced)
         node: PlanNode | None = plan.node
         rest: PlanNode | None = None
         if isinstance(node, SequenceNode):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,20 @@ class FieldSource:
     field: FieldDef
     used_overridden: bool = False
     unused_overridden: bool = False
+    # Progressive override (Federation 2.7): the label of the @override this source takes
+    # part in, on the overriding and the overridden side alike.
+    override_label: str | None = None
+
+
+# What Apollo accepts as an @override label: a flag name, or ``percent(x)`` with 0 <= x <= 100
+# and at most 8 decimals.
+LABEL_NAME = re.compile(r"[a-zA-Z][a-zA-Z0-9_\-:./]*")
+LABEL_PERCENT = re.compile(r"percent\(([0-9]{1,2}(\.[0-9]{1,8})?|100)\)")
+
+
+def valid_override_label(label: str) -> bool:
+    """Whether ``label`` is a flag name or a ``percent(x)`` label, as Apollo's composition says."""
+    return bool(LABEL_NAME.fullmatch(label) or LABEL_PERCENT.fullmatch(label))
 
 
 class FieldMerger:
@@ -192,12 +207,44 @@ class FieldMerger:
                 )
                 continue
             overridden = by_name.get(origin or "")
-            if overridden is None or overridden.field.has("external"):
+            if overridden is None:
                 continue  # from a subgraph that no longer has the field: nothing to hide
-            if self._is_used(overridden, type_name, field_name):
-                overridden.used_overridden = True
-            else:
-                overridden.unused_overridden = True
+            if not overridden.field.has("external"):
+                if self._is_used(overridden, type_name, field_name):
+                    overridden.used_overridden = True
+                else:
+                    overridden.unused_overridden = True
+            self._apply_label(type_name, field_name, source, overridden, override.arg_str("label"))
+
+    def _apply_label(
+        self,
+        type_name: str,
+        field_name: str,
+        source: FieldSource,
+        overridden: FieldSource,
+        label: str | None,
+    ) -> None:
+        """Progressive override: both sides carry the label, when it is one Apollo accepts.
+
+        An empty label counts as none, as in Apollo's composition.
+        """
+        if not label:
+            return
+        if valid_override_label(label):
+            source.override_label = label
+            overridden.override_label = label
+            return
+        self.merger.error(
+            "OVERRIDE_LABEL_INVALID",
+            f'Invalid @override label "{label}" on field "{type_name}.{field_name}" on subgraph '
+            f'"{source.subgraph.name}": labels must start with a letter and after that may '
+            "contain alphanumerics, underscores, minuses, colons, periods, or slashes. "
+            'Alternatively, labels may be of the form "percent(x)" where x is a float between '
+            "0-100 inclusive.",
+            (source.subgraph.name,),
+            type_name,
+            field_name,
+        )
 
     def _is_used(self, source: FieldSource, type_name: str, field_name: str) -> bool:
         subgraph = source.subgraph
@@ -284,7 +331,7 @@ class FieldMerger:
         present = {s.subgraph.name for s in sources if not s.unused_overridden}
         needs = (
             not all_equal
-            or any(s.used_overridden for s in sources)
+            or any(s.used_overridden or s.override_label for s in sources)
             or any(
                 s.field.has("external") or s.field.has("requires") or s.field.has("provides")
                 for s in sources
@@ -297,7 +344,7 @@ class FieldMerger:
             return []
         applied: list[str] = []
         for source in sources:
-            if source.unused_overridden:
+            if source.unused_overridden and not source.override_label:
                 continue
             field_def = source.field
             parts = [f"graph: {self.graph[source.subgraph.name]}"]
@@ -316,6 +363,8 @@ class FieldMerger:
                 parts.append(f'override: "{override.arg_str("from")}"')
             if source.used_overridden:
                 parts.append("usedOverridden: true")
+            if source.override_label:
+                parts.append(f'overrideLabel: "{source.override_label}"')
             applied.append(f"@join__field({', '.join(parts)})")
         return applied
 

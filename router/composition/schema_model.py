@@ -42,6 +42,8 @@ class AppliedDirective:
     name: str
     args: dict[str, ValueNode] = field(default_factory=dict)
     from_extension: bool = False
+    # The name the subgraph wrote (``@primaryKey`` for an imported ``@key``), for messages.
+    local_name: str | None = field(default=None, compare=False)
 
     def arg_str(self, name: str) -> str | None:
         """The value of a string argument (``fields``, ``from``, ``name``), if given."""

@@ -182,7 +182,7 @@ class _Builder:
         for node in nodes or ():  # type: ignore[attr-defined]
             name = self.links.canonical(node.name.value)
             args = {a.name.value: a.value for a in node.arguments or ()}
-            applied.append(AppliedDirective(name, args))
+            applied.append(AppliedDirective(name, args, local_name=node.name.value))
         return applied
 
     def _input_value(self, node: InputValueDefinitionNode) -> InputValue:

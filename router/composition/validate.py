@@ -72,6 +72,7 @@ class _Checker:
                     self._field_set("PROVIDES", type_def, field_def, target, provides)
         if not self.subgraph.is_fed1:
             self._unused_externals()
+        self._override_labels()
 
     def _field_set(
         self,
@@ -174,3 +175,19 @@ class _Checker:
                     type_def.name,
                     field_def.name,
                 )
+
+    def _override_labels(self) -> None:
+        """``@override(label:)`` exists from Federation 2.7; before, it is an unknown argument."""
+        if self.subgraph.federation_version >= (2, 7):
+            return
+        for type_def in self.subgraph.types.values():
+            for field_def in type_def.fields.values():
+                for directive in field_def.directives:
+                    if directive.name == "override" and "label" in directive.args:
+                        self.error(
+                            "INVALID_GRAPHQL",
+                            f'Unknown argument "label" on directive '
+                            f'"@{directive.local_name or directive.name}".',
+                            type_def.name,
+                            field_def.name,
+                        )

@@ -10,6 +10,7 @@ from pathlib import Path
 from graphql import GraphQLError, OperationDefinitionNode, parse, validate
 
 from router.api_schema import build_api_schema
+from router.planning.override_labels import OverrideLabels
 from router.planning.planner import PlanningError
 from router.planning.prepare import plan_operation
 from router.supergraph.parser import SupergraphError, parse_supergraph
@@ -22,6 +23,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--operation-name", default=None)
     parser.add_argument("--variables", default=None, help="JSON object (decides @skip/@include)")
     parser.add_argument("--json", action="store_true", help="print the plan as JSON")
+    parser.add_argument(
+        "--override-label",
+        action="append",
+        default=[],
+        metavar="LABEL",
+        help="a progressive @override label to plan as enabled; other labels are disabled, "
+        "except percent(100)",
+    )
     parser.add_argument("query", help="operation text, or a file containing it")
     args = parser.parse_args(argv)
 
@@ -59,7 +68,8 @@ def main(argv: list[str]) -> int:
         return 1
     variables = json.loads(args.variables) if args.variables else {}
     try:
-        plan = plan_operation(supergraph, document, operations[0], variables)
+        labels = OverrideLabels(supergraph.all_override_labels, args.override_label).default
+        plan = plan_operation(supergraph, document, operations[0], variables, labels)
     except PlanningError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

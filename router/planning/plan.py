@@ -168,6 +168,10 @@ class QueryPlan:
     node: PlanNode | None
     selections: list[Selection]
     has_introspection: bool = False
+    # Progressive override: the labels whose state decided the plan's choices (read) and
+    # which of them were enabled; the plan serves every request that agrees on those.
+    labels_read: frozenset[str] = frozenset()
+    labels_enabled: frozenset[str] = frozenset()
     # Caches of the response shaper, filled lazily: (id(selections), type) → grouped fields.
     shape_cache: dict[Any, Any] = field(default_factory=dict, repr=False)
 

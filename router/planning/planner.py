@@ -43,10 +43,13 @@ class Planner(RouteFinder):
         supergraph: Supergraph,
         variable_definitions: dict[str, VariableDefinitionNode] | None = None,
         operation_name: str | None = None,
+        labels: frozenset[str] = frozenset(),
     ) -> None:
         self.sg = supergraph
         self.variable_definitions = variable_definitions or {}
         self.operation_name = operation_name
+        self.labels = labels
+        self.labels_read: set[str] = set()
         self.groups: list[FetchGroup] = []
         # path → data key → (signature, per-subgraph types) of the field stored there
         self.keys_at: dict[Path, dict[str, tuple[tuple[str, str], tuple]]] = {}
@@ -181,7 +184,7 @@ class Planner(RouteFinder):
 
     def choose_root_graph(self, root_type: str, field: Field, chosen: dict[str, FetchGroup]) -> str:
         """The subgraph for a root field: the one whose plan needs the fewest fetches."""
-        candidates = self.sg.resolving_graphs(root_type, field.name)
+        candidates = self.resolvers(root_type, field.name)
         if not candidates:
             raise PlanningError(f"no subgraph resolves {root_type}.{field.name}")
         candidates = [g for g in candidates if self.accepts(g, root_type, field)]
@@ -194,7 +197,7 @@ class Planner(RouteFinder):
         best: tuple[int, int, int] | None = None
         best_graph = candidates[0]
         for order, graph in enumerate(candidates):
-            trial = Planner(self.sg, self.variable_definitions, self.operation_name)
+            trial = Planner(self.sg, self.variable_definitions, self.operation_name, self.labels)
             trial.keys_at = {path: dict(keys) for path, keys in self.keys_at.items()}
             try:
                 group = trial.new_group(graph, None)
@@ -202,6 +205,8 @@ class Planner(RouteFinder):
                 cost = len(trial.groups) - (1 if graph in chosen else 0)
             except PlanningError:
                 continue
+            finally:
+                self.labels_read |= trial.labels_read
             score = (cost, 0 if graph in chosen else 1, order)
             if best is None or score < best:
                 best, best_graph = score, graph

@@ -18,13 +18,18 @@ def plan_operation(
     document: DocumentNode,
     operation: OperationDefinitionNode,
     variables: Mapping[str, Any] | None = None,
+    labels: frozenset[str] = frozenset(),
 ) -> QueryPlan:
-    """Plan ``operation``; ``variables`` decide its ``@skip``/``@include`` conditions."""
+    """Plan ``operation``; ``variables`` decide its ``@skip``/``@include`` conditions and
+    ``labels`` are the progressive override labels enabled (the rest are disabled)."""
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     selections = normalize(operation.selection_set, fragments, variables or {})
     definitions = {v.variable.name.value: v for v in operation.variable_definitions or ()}
     name = operation.name.value if operation.name else None
-    planner = Planner(supergraph, definitions, name)
-    return planner.plan(operation.operation.value, selections)
+    planner = Planner(supergraph, definitions, name, labels)
+    plan = planner.plan(operation.operation.value, selections)
+    plan.labels_read = frozenset(planner.labels_read)
+    plan.labels_enabled = labels & plan.labels_read
+    return plan

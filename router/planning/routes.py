@@ -51,6 +51,16 @@ class RouteFinder:
     sg: Supergraph
     groups: list[FetchGroup]
     _reach: dict[tuple[FetchGroup, FetchGroup], bool]
+    # Progressive override labels enabled for the plan, and those the plan's choices read.
+    labels: frozenset[str]
+    labels_read: set[str]
+
+    def resolvers(self, type_name: str, field_name: str) -> list[str]:
+        """Subgraphs that resolve the field under the plan's override labels."""
+        labels = self.sg.override_labels_of(type_name, field_name)
+        if labels:
+            self.labels_read |= labels
+        return self.sg.resolving_graphs(type_name, field_name, self.labels)
 
     def applies(self, condition: str | None, type_name: str) -> bool:
         """Whether a fragment on ``condition`` applies to objects typed ``type_name``."""
@@ -124,8 +134,12 @@ class RouteFinder:
         """Whether ``graph`` resolves the field on objects of the type by itself."""
         if field_name == "__typename":
             return True
-        return graph in self.sg.resolving_graphs(type_name, field_name) or self.sg.is_key_field(
-            type_name, field_name, graph
+        if graph in self.resolvers(type_name, field_name):
+            return True
+        # A key field counts as local, unless @override took it away from the subgraph (which
+        # keeps it only to be looked up by it): Apollo then reads it from where it moved.
+        return self.sg.is_key_field(type_name, field_name, graph) and not self.sg.overridden_in(
+            type_name, field_name, graph, self.labels
         )
 
     def provided_fields(self, provided: list[Selection] | None, type_name: str) -> dict[str, list]:
@@ -236,9 +250,9 @@ class RouteFinder:
 
     def sources(self, type_name: str, field_name: str) -> dict[str, str]:
         """Graph → type to query there (the type itself, or an @interfaceObject of it)."""
-        found = {graph: type_name for graph in self.sg.resolving_graphs(type_name, field_name)}
+        found = {graph: type_name for graph in self.resolvers(type_name, field_name)}
         for interface in self.sg.interfaces_of(type_name):
-            for graph in self.sg.resolving_graphs(interface, field_name):
+            for graph in self.resolvers(interface, field_name):
                 if self.sg.is_interface_object(interface, graph) and graph not in found:
                     found[graph] = interface
         return found

@@ -14,6 +14,8 @@ from graphql import (
     SelectionSetNode,
 )
 
+_NO_LABELS: frozenset[str] = frozenset()
+
 
 @dataclass(frozen=True)
 class Subgraph:
@@ -80,7 +82,9 @@ class Supergraph:
     sdl: str = ""
     # enum → value → graphs that define it (@join__enumValue); absent: every graph of the enum
     enum_values: dict[str, dict[str, set[str]]] = field(default_factory=dict)
-    _resolvers: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
+    _resolvers: dict[tuple[str, str, frozenset[str]], list[str]] = field(
+        default_factory=dict, repr=False
+    )
 
     def type(self, name: str) -> GraphQLNamedType:
         """The supergraph type called ``name``."""
@@ -121,18 +125,74 @@ class Supergraph:
             return [FieldInGraph(graph) for graph in self.type_graphs(type_name)]
         return facts
 
-    def resolving_graphs(self, type_name: str, field_name: str) -> list[str]:
-        """Subgraphs that can resolve ``type_name.field_name`` themselves (not external)."""
-        cache_key = (type_name, field_name)
+    def resolving_graphs(
+        self, type_name: str, field_name: str, enabled: frozenset[str] = frozenset()
+    ) -> list[str]:
+        """Subgraphs that can resolve ``type_name.field_name`` themselves (not external).
+
+        ``enabled`` are the progressive override labels enabled for the request: a source that
+        overrides with label L resolves the field only when L is enabled, the source it
+        overrides only when L is disabled (:meth:`override_labels_of` lists a field's labels).
+        """
+        labels = self.override_labels_of(type_name, field_name)
+        cache_key = (type_name, field_name, enabled & labels if labels else _NO_LABELS)
         found = self._resolvers.get(cache_key)
         if found is None:
-            found = [
-                fact.graph
-                for fact in self.field_facts(type_name, field_name)
-                if fact.graph and not fact.external and not fact.used_overridden
-            ]
-            self._resolvers[cache_key] = found
+            found = self._resolvers[cache_key] = self._resolving(type_name, field_name, enabled)
         return found
+
+    def _resolving(self, type_name: str, field_name: str, enabled: frozenset[str]) -> list[str]:
+        facts = self.field_facts(type_name, field_name)
+        # Graph → labels of the progressive overrides taking the field from it. Apollo derives
+        # the overridden side from the overriding one's ``override``/``overrideLabel``, so a
+        # supergraph that leaves the label off the overridden side means the same.
+        overridden_by: dict[str, set[str]] = {}
+        for fact in facts:
+            if fact.override and fact.override_label:
+                overridden_by.setdefault(fact.override, set()).add(fact.override_label)
+        found = []
+        for fact in facts:
+            if not fact.graph or fact.external:
+                continue
+            if fact.override and fact.override_label and fact.override_label not in enabled:
+                continue
+            labels = overridden_by.get(fact.graph)
+            if labels is not None:
+                if labels & enabled:
+                    continue
+            elif fact.used_overridden:
+                continue
+            found.append(fact.graph)
+        return found
+
+    def overridden_in(
+        self, type_name: str, field_name: str, graph: str, enabled: frozenset[str]
+    ) -> bool:
+        """Whether ``graph`` defines the field but @override (under ``enabled``) moved it away."""
+        fact = self.field_fact(type_name, field_name, graph)
+        if fact is None or fact.external or (not fact.used_overridden and not self.override_labels):
+            return False
+        return graph not in self.resolving_graphs(type_name, field_name, enabled)
+
+    def override_labels_of(self, type_name: str, field_name: str) -> frozenset[str]:
+        """Progressive override labels that decide who resolves the field (usually none)."""
+        return self.override_labels.get((type_name, field_name), _NO_LABELS)
+
+    @cached_property
+    def override_labels(self) -> dict[tuple[str, str], frozenset[str]]:
+        """(type, field) → its progressive override labels, for the fields that have some."""
+        found: dict[tuple[str, str], frozenset[str]] = {}
+        for info in self.types.values():
+            for name, facts in info.fields.items():
+                labels = frozenset(f.override_label for f in facts or () if f.override_label)
+                if labels:
+                    found[(info.name, name)] = labels
+        return found
+
+    @cached_property
+    def all_override_labels(self) -> frozenset[str]:
+        """Every progressive override label of the supergraph."""
+        return frozenset().union(*self.override_labels.values())
 
     def enum_value_in(self, enum: str, value: str, graph: str) -> bool:
         """Whether ``graph`` defines ``value`` of ``enum`` (true when the supergraph is silent)."""

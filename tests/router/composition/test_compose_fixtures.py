@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from graphql import build_schema
@@ -71,6 +72,8 @@ def test_invalid_composition_reports_apollos_error_codes(case: str) -> None:
         "error-key-invalid-type",
         "error-key-unknown-field",
         "error-override-from-self",
+        "error-override-label-before-2-7",
+        "error-override-label-invalid",
         "error-requires-unknown-field",
         "error-type-kind-mismatch",
     ],
@@ -105,3 +108,13 @@ def test_key_field_set_syntax_error_names_subgraph_and_type() -> None:
     assert error.message.startswith(
         '[users] On type "User", for @key(fields: "id {"): Syntax Error'
     )
+
+
+def test_empty_override_label_is_no_label_as_in_apollos_composition() -> None:
+    given = [
+        replace(s, sdl=s.sdl.replace('"accounts")', '"accounts", label: "")'))
+        for s in subgraphs("progressive-override")
+    ]
+    assert given != subgraphs("progressive-override")
+
+    assert compose(given).supergraph_sdl == reference_supergraph("progressive-override")
