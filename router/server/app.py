@@ -145,6 +145,7 @@ def create_app(
             per_subgraph_timeouts=settings.subgraph_timeouts or None,
             subscription_transport=WebSocketSubscriptionTransport(),
             plan_cache_size=settings.plan_cache_size,
+            override_labels=settings.override_labels,
         )
         owned.append(gateway)
     apq = None
