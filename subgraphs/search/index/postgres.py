@@ -146,6 +146,11 @@ class PostgresSearchIndex:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         apply_search_settings(engine)
+        # Every read here is one statement on its own (a page and its total, facets, a count),
+        # so it needs no transaction around it: outside one it saves the BEGIN and ROLLBACK
+        # round trips (measured on the relevance shape: p50 13.2 -> 12.6 ms, p95 14.6 ->
+        # 13.6 ms). Read committed gives each statement its own snapshot either way.
+        self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def _lock(self, session: AsyncSession, listing_id: uuid.UUID) -> None:
         # Every write to one listing (consumer, reconciliation) is serialised, so a delete
@@ -220,7 +225,7 @@ class PostgresSearchIndex:
             .order_by(*_order(expression, source_id, ascending))
             .limit(query.first + 1)
         )
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             rows = list((await conn.execute(statement)).all())
         return SearchPage(
             hits=_hits(query, rows), has_next_page=len(rows) > query.first, total=None
@@ -250,7 +255,7 @@ class PostgresSearchIndex:
             .limit(query.first + 1)
         )
         if not query.with_total:
-            async with self.engine.connect() as conn:
+            async with self._reads.connect() as conn:
                 rows = list((await conn.execute(page)).all())
             if len(rows) <= query.first:
                 return None
@@ -267,7 +272,7 @@ class PostgresSearchIndex:
             .select_from(total.outerjoin(titled, true()))
             .order_by(*_order(titled.c.sort_value, titled.c.id, False))
         )
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             rows = list((await conn.execute(statement)).all())
         if sum(row.id is not None for row in rows) <= query.first:
             return None
@@ -350,7 +355,7 @@ class PostgresSearchIndex:
             .select_from(total.outerjoin(page, true()))
             .order_by(*_order(page.c.sort_value, page.c.id, ascending))
         )
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             rows = list((await conn.execute(statement)).all())
         page_found = _page_of(query, rows)
         if not wanted or request is None:
@@ -388,13 +393,13 @@ class PostgresSearchIndex:
             .select_from(total.outerjoin(page, true()))
             .order_by(*_order(page.c.sort_value, page.c.id, ascending))
         )
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             rows = list((await conn.execute(statement)).all())
         return _page_of(query, rows)
 
     async def count(self, query: SearchQuery) -> int:
         statement = select(func.count()).select_from(listings).where(*query_conditions(query))
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             return int((await conn.execute(statement)).scalar_one())
 
     async def facets(
@@ -413,7 +418,7 @@ class PostgresSearchIndex:
             .where(*query_conditions(query))
             .subquery("filtered")
         )
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             rows = (await conn.execute(_grouping_sets(filtered, wanted))).all()
         return _grouped_facets(wanted, rows, price_interval)
 
@@ -429,7 +434,7 @@ class PostgresSearchIndex:
         live = select(listings.c.id, listings.c.version, listings.c.indexed_at)
         dead = select(tombstones.c.id, tombstones.c.version, tombstones.c.deleted_at)
         versions: dict[uuid.UUID, IndexedVersion] = {}
-        async with self.engine.connect() as conn:
+        async with self._reads.connect() as conn:
             for row in (await conn.execute(live)).all():
                 versions[row[0]] = IndexedVersion(row[1], False, row[2])
             for row in (await conn.execute(dead)).all():
