@@ -9,7 +9,18 @@ from dataclasses import asdict, replace
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select, text, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    case,
+    func,
+    literal,
+    not_,
+    select,
+    text,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -53,6 +64,13 @@ def _order(
     if ascending:
         return expression.asc(), listing_id.asc()
     return expression.desc(), listing_id.desc()
+
+
+def _after(
+    rank: ColumnElement[Any], key: tuple[object, uuid.UUID] | None, listing_id: ColumnElement[Any]
+) -> list[ColumnElement[bool]]:
+    """The keyset condition of a relevance page (descending), if it follows a cursor."""
+    return [] if key is None else [after_condition(rank, False, key, listing_id)]
 
 
 def _hits(query: SearchQuery, rows: list[Any]) -> list[SearchHit]:
@@ -203,9 +221,7 @@ class PostgresSearchIndex:
         key = parse_key(query, query.after) if query.after is not None else None
         distance = literal(None) if near is None else near
         if title_match_first(query, key):
-            page_of_titles = await self._title_matches_page(query, key)
-            if page_of_titles is not None:
-                return page_of_titles
+            return await self._title_matches_first(query, key)
         if query.with_total:
             return await self._page_with_total(query, expression, ascending, key, distance, near)
         source_id: ColumnElement[Any] = listings.c.id
@@ -231,51 +247,79 @@ class PostgresSearchIndex:
             hits=_hits(query, rows), has_next_page=len(rows) > query.first, total=None
         )
 
-    async def _title_matches_page(
+    async def _title_matches_first(
         self, query: SearchQuery, key: tuple[object, uuid.UUID] | None
-    ) -> SearchPage | None:
-        """The page of a one-word relevance search ranked among its title matches only.
+    ) -> SearchPage:
+        """A one-word relevance page, ranked among the title matches alone when they fill it.
 
         Every title match outranks every other match (decision 0007), so when at least
-        ``first + 1`` title matches follow the cursor, they are exactly the page the full
-        ranking would give, and whether a next page exists. Otherwise (a rare word, the last
-        title matches, a text that is not one lexeme after all) this returns None and the
-        caller ranks every match. The total still counts every match, in the same statement.
+        ``first + 1`` title matches follow the cursor they are exactly the page the full
+        ranking gives, and tell whether a next page exists. Otherwise (a word in few titles,
+        the last title matches, a text that is not one plain lexeme after all) every match is
+        ranked, as in :meth:`_page_with_total`. One statement decides: the title page is
+        materialised first (``first + 1`` rows at most), and the branch not taken is never
+        executed, so a word that no title holds (a city, found in addresses) costs what it
+        did before and no extra round trip.
         """
         assert query.filter.text is not None
         d = documents.c
-        expression = rank_expression(query.filter.text, d.document)
-        conditions = title_match_conditions(query)
-        if key is not None:
-            conditions.append(after_condition(expression, False, key, d.id))
-        page = (
-            select(d.id, expression.label("sort_value"), literal(None).label("distance"))
-            .where(*conditions)
-            .order_by(*_order(expression, d.id, False))
+        rank = rank_expression(query.filter.text, d.document)
+        titled = (
+            select(d.id, rank.label("sort_value"))
+            .where(*title_match_conditions(query), *_after(rank, key, d.id))
+            .order_by(*_order(rank, d.id, False))
+            .limit(query.first + 1)
+            .cte("titled")
+            .prefix_with("MATERIALIZED")
+        )
+        # Whether a title match follows the page's last one. An uncorrelated EXISTS: evaluated
+        # once, and a condition on it alone gates its branch before anything below it runs.
+        filled = select(titled.c.id).offset(query.first).exists()
+        from_titles = select(titled.c.id, titled.c.sort_value).where(filled)
+        matches = text_alone_conditions(query)
+        if not query.with_total:
+            ranked = (
+                select(d.id, rank.label("sort_value"))
+                .where(*matches, *_after(rank, key, d.id), not_(filled))
+                .order_by(*_order(rank, d.id, False))
+                .limit(query.first + 1)
+            )
+            found = union_all(from_titles, ranked).subquery("page")
+            statement = select(
+                found.c.id, found.c.sort_value, literal(None).label("distance")
+            ).order_by(*_order(found.c.sort_value, found.c.id, False))
+            async with self._reads.connect() as conn:
+                rows = list((await conn.execute(statement)).all())
+            return SearchPage(
+                hits=_hits(query, rows), has_next_page=len(rows) > query.first, total=None
+            )
+        # Ranking every match, the count reads the same materialised set; served from the
+        # title matches, the count scans the matches without ranking them.
+        matched = (
+            select(d.id, rank.label("sort_value"))
+            .where(*matches)
+            .cte("matched")
+            .prefix_with("MATERIALIZED")
+        )
+        counted = case(
+            (filled, select(func.count()).select_from(documents).where(*matches).scalar_subquery()),
+            else_=select(func.count()).select_from(matched).scalar_subquery(),
+        )
+        total = select(counted.label("total")).subquery("total")
+        ranked = (
+            select(matched.c.id, matched.c.sort_value)
+            .where(not_(filled), *_after(matched.c.sort_value, key, matched.c.id))
+            .order_by(*_order(matched.c.sort_value, matched.c.id, False))
             .limit(query.first + 1)
         )
-        if not query.with_total:
-            async with self._reads.connect() as conn:
-                rows = list((await conn.execute(page)).all())
-            if len(rows) <= query.first:
-                return None
-            return SearchPage(hits=_hits(query, rows), has_next_page=True, total=None)
-        total = (
-            select(func.count().label("total"))
-            .select_from(documents)
-            .where(*text_alone_conditions(query))
-            .subquery("total")
-        )
-        titled = page.lateral("page")
+        page = union_all(from_titles, ranked).lateral("page")
         statement = (
-            select(total.c.total, titled.c.id, titled.c.sort_value, titled.c.distance)
-            .select_from(total.outerjoin(titled, true()))
-            .order_by(*_order(titled.c.sort_value, titled.c.id, False))
+            select(total.c.total, page.c.id, page.c.sort_value, literal(None).label("distance"))
+            .select_from(total.outerjoin(page, true()))
+            .order_by(*_order(page.c.sort_value, page.c.id, False))
         )
         async with self._reads.connect() as conn:
             rows = list((await conn.execute(statement)).all())
-        if sum(row.id is not None for row in rows) <= query.first:
-            return None
         return _page_of(query, rows)
 
     async def _page_with_total(

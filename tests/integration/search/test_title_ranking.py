@@ -9,6 +9,7 @@ matches outside the title ranked as high as the layout allows, ties, an unlisted
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -118,18 +119,58 @@ def index(engine: AsyncEngine) -> PostgresSearchIndex:
 
 
 @contextmanager
-def statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    """The SQL statements the engine sends while the block runs."""
-    sent: list[str] = []
+def statements(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
+    """The SQL statements the engine sends while the block runs, with their parameters."""
+    sent: list[tuple[str, Any]] = []
 
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        sent.append(statement)
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        sent.append((statement, parameters))
 
     event.listen(engine.sync_engine, "before_cursor_execute", record)
     try:
         yield sent
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+def _plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+async def served_by(engine: AsyncEngine, index: PostgresSearchIndex, query: SearchQuery) -> str:
+    """Which ranking served a search's page, read from the plan Postgres executed for it.
+
+    The search runs once and sends one statement; that statement runs again under
+    ``EXPLAIN ANALYZE``, where a branch the statement did not take shows zero loops.
+    """
+    with statements(engine) as sent:
+        await index.search(query)
+    assert len(sent) == 1
+    statement, parameters = sent[0]
+    if "titled" not in statement:
+        return "full ranking, title matches not tried"
+    async with engine.connect() as conn:
+        explained = await conn.exec_driver_sql(
+            f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", parameters
+        )
+        raw = explained.scalar_one()
+    plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+    nodes = list(_plan_nodes(plan))
+    loops = {node["Subplan Name"]: node["Actual Loops"] for node in nodes if "Subplan Name" in node}
+    assert loops["CTE titled"] == 1
+    # With the total, every match is ranked into the materialised set "matched"; without,
+    # the matches are ranked only by a scan of the whole document index.
+    if "CTE matched" in loops:
+        every_match_ranked = loops["CTE matched"]
+    else:
+        every_match_ranked = max(
+            node["Actual Loops"]
+            for node in nodes
+            if node.get("Index Name") == "ix_search_listing_documents_document"
+        )
+    return "full ranking" if every_match_ranked else "title matches"
 
 
 async def full_ranking(
@@ -218,30 +259,28 @@ async def test_statuses_chosen_by_the_filter(
         assert await walk(index, search_filter, 2, with_total=True) == expected
 
 
-async def test_which_statements_serve_each_page(
+async def test_which_ranking_serves_each_page(
     engine: AsyncEngine, index: PostgresSearchIndex
 ) -> None:
     ranking = await full_ranking(engine, "garden")
     titled = sum(rank >= TITLE_MATCH_RANK_FLOOR for _, rank in ranking)
 
-    async def sent_for(after: int | None, first: int = 4) -> list[str]:
+    async def served(words: str, after: int | None = None, with_total: bool = True) -> str:
         key = None if after is None else (ranking[after][1], str(ranking[after][0]))
-        query = SearchQuery(
-            SearchFilter(text="garden"), SearchSort.RELEVANCE, first, after=key, with_total=True
-        )
-        with statements(engine) as sent:
-            await index.search(query)
-        return sent
+        query = SearchQuery(SearchFilter(text=words), first=4, after=key, with_total=with_total)
+        return await served_by(engine, index, query)
 
-    # Title matches fill the page and one more: one statement, ranking title matches only.
-    first_page = await sent_for(None)
-    assert len(first_page) == 1 and "ts_filter" in first_page[0]
-    # Fewer than first + 1 title matches follow: the full ranking serves the page.
-    boundary = await sent_for(titled - 3)
-    assert len(boundary) == 2 and "ts_filter" not in boundary[1]
-    # Past the title matches the shortcut is not even tried.
-    beyond = await sent_for(titled + 1)
-    assert len(beyond) == 1 and "ts_filter" not in beyond[0]
+    for with_total in (True, False):
+        # Title matches fill the page and one more: only they are ranked.
+        assert await served("garden", with_total=with_total) == "title matches"
+        assert await served("garden", titled - 6, with_total) == "title matches"
+        # Fewer than first + 1 title matches follow: every match is ranked.
+        assert await served("garden", titled - 3, with_total) == "full ranking"
+        # Past the title matches the shortcut is not even tried.
+        beyond = await served("garden", titled + 1, with_total)
+        assert beyond == "full ranking, title matches not tried"
+        # One token, three lexemes: the statement itself rules the title matches out.
+        assert await served("garden-pool", with_total=with_total) == "full ranking"
 
 
 async def test_ts_rank_puts_every_title_match_above_every_other_match(
