@@ -3,6 +3,9 @@
 Strips the federation machinery (``@link``, ``join__*``, ``link__*``, Apollo spec directives such
 as ``@tag``) and every ``@inaccessible`` element — types, fields, arguments, input fields, enum
 values, union members, implemented interfaces — so validation and introspection never see them.
+Contextual arguments (``@fromContext``) are hidden too: the router fills them in. Composition
+leaves them out of the supergraph already; a supergraph that keeps them marks them with the
+context spec's ``@fromContext`` or lists them in ``@join__field(contextArguments:)``.
 Directives composed in with ``@composeDirective`` (non-Apollo ``@link``s) stay.
 """
 
@@ -14,6 +17,7 @@ from typing import Any
 from graphql import (
     DirectiveDefinitionNode,
     DocumentNode,
+    FieldDefinitionNode,
     GraphQLSchema,
     NamedTypeNode,
     SchemaDefinitionNode,
@@ -22,6 +26,7 @@ from graphql import (
     UnionTypeDefinitionNode,
     build_ast_schema,
     parse,
+    value_from_ast_untyped,
 )
 from graphql.language import ast
 
@@ -53,6 +58,10 @@ class _Stripper:
                 self.machinery_prefixes.add(bootstrap + "__")
         inaccessible = find_feature(features, "inaccessible")
         self.inaccessible = inaccessible.directive_name("inaccessible") if inaccessible else None
+        context = find_feature(features, "context")
+        self.from_context = context.directive_name("fromContext") if context else None
+        join = find_feature(features, "join")
+        self.join_field = join.directive_name("field") if join else None
         self.removed_types: set[str] = set()
 
     def is_machinery(self, name: str) -> bool:
@@ -71,13 +80,16 @@ class _Stripper:
         updates: dict[str, Any] = {}
         if getattr(node, "directives", None):
             updates["directives"] = self.directives(node)
+        contextual = self.contextual(node) if isinstance(node, FieldDefinitionNode) else set()
         for attr in ("fields", "arguments", "values"):
             children = getattr(node, attr, None)
             if children:
                 updates[attr] = tuple(
                     self.clean(child)
                     for child in children
-                    if not self.hidden(child) and self.visible_type(child)
+                    if not self.hidden(child)
+                    and self.visible_type(child)
+                    and not (attr == "arguments" and child.name.value in contextual)
                 )
         if getattr(node, "interfaces", None):
             updates["interfaces"] = tuple(
@@ -88,6 +100,24 @@ class _Stripper:
                 t for t in node.types if t.name.value not in self.removed_types
             )
         return dataclasses.replace(node, **updates) if updates else node
+
+    def contextual(self, node: FieldDefinitionNode) -> set[str]:
+        """Names of the field's arguments whose values come from a context."""
+        names = {
+            arg.name.value
+            for arg in node.arguments or ()
+            if any(d.name.value == self.from_context for d in arg.directives or ())
+        }
+        for directive in node.directives or ():
+            if directive.name.value != self.join_field:
+                continue
+            for argument in directive.arguments or ():
+                if argument.name.value == "contextArguments":
+                    value = value_from_ast_untyped(argument.value)
+                    for item in value if isinstance(value, list) else ():
+                        if isinstance(item, dict) and isinstance(item.get("name"), str):
+                            names.add(item["name"])
+        return names
 
     def visible_type(self, node: Any) -> bool:
         kind = getattr(node, "type", None)

@@ -1,5 +1,5 @@
-"""Directives carried from subgraphs into the supergraph: @inaccessible, @tag, @deprecated
-and the ones named by @composeDirective."""
+"""Directives carried from subgraphs into the supergraph: @inaccessible, @tag, @deprecated,
+@context and the ones named by @composeDirective."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from graphql import print_ast
 
 from router.composition.schema_model import AppliedDirective
 
-CARRIED_SPEC = ("inaccessible", "tag", "deprecated")
+CARRIED_SPEC = ("inaccessible", "tag", "deprecated", "context")
 
 
 class Carrier:
@@ -19,25 +19,37 @@ class Carrier:
         self.composed = composed
         self.uses_tag = False
         self.uses_inaccessible = False
+        self.uses_context = False
 
     def carry(self, directive_lists: Iterable[list[AppliedDirective]]) -> list[str]:
-        """Printed applications, de-duplicated, in order of first appearance."""
-        printed: list[str] = []
-        deprecated_seen = False
+        """Printed applications, de-duplicated, grouped by directive name.
+
+        Like Apollo's merge: names in order of first appearance, then each name's applications
+        in order. ``@context(name: "n")`` becomes ``@context(name: "<subgraph>__n")``, the name
+        the supergraph gives contexts; applications are de-duplicated on what the subgraphs
+        wrote (two subgraphs setting context "n" on a type leave only the first one's).
+        """
+        by_name: dict[str, list[AppliedDirective]] = {}
         for directives in directive_lists:
             for directive in directives:
-                if directive.name not in CARRIED_SPEC and directive.name not in self.composed:
-                    continue
-                if directive.name == "deprecated":
-                    if deprecated_seen:
-                        continue
-                    deprecated_seen = True
+                if directive.name in CARRIED_SPEC or directive.name in self.composed:
+                    by_name.setdefault(directive.name, []).append(directive)
+        printed: list[str] = []
+        for name, applications in by_name.items():
+            if name == "deprecated":
+                applications = applications[:1]
+            seen: set[str] = set()
+            for directive in applications:
                 text = _print_directive(directive)
-                if text in printed:
+                if text in seen:
                     continue
-                if directive.name == "tag":
+                seen.add(text)
+                if name == "context":
+                    self.uses_context = True
+                    text = f'@context(name: "{directive.origin}__{directive.arg_str("name")}")'
+                elif name == "tag":
                     self.uses_tag = True
-                elif directive.name == "inaccessible":
+                elif name == "inaccessible":
                     self.uses_inaccessible = True
                 printed.append(text)
         return printed

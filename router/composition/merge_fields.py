@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from graphql import print_ast
+from graphql.language import NonNullTypeNode, StringValueNode
 
 from router.composition.carried import inaccessible_first
+from router.composition.contexts import ContextArgument, context_arguments, is_contextual
 from router.composition.fieldset import selected_fields
 from router.composition.naming import quoted_list
 from router.composition.schema_model import FieldDef, InputValue, Subgraph, TypeDef, named_type
@@ -267,6 +269,9 @@ class FieldMerger:
             owners = [
                 (s.subgraph, s.field.args[arg_name]) for s in sources if arg_name in s.field.args
             ]
+            if any(is_contextual(a) for _, a in owners):
+                self._check_contextual(coordinate, arg_name, owners)
+                continue  # its value comes from a context: not in the supergraph
             missing = [s.subgraph.name for s in sources if arg_name not in s.field.args]
             if missing:
                 required = [
@@ -290,6 +295,26 @@ class FieldMerger:
             if merged is not None:
                 args.append(merged[0])
         return args
+
+    def _check_contextual(
+        self, coordinate: str, arg_name: str, owners: list[tuple[Subgraph, InputValue]]
+    ) -> None:
+        """Where the argument is not contextual, clients could never give it: Apollo accepts
+        that only when it is optional there."""
+        for subgraph, arg in owners:
+            if is_contextual(arg) or arg.default is not None:
+                continue
+            if isinstance(arg.type, NonNullTypeNode):
+                type_name, field_name = coordinate.split(".")
+                self.merger.error(
+                    "CONTEXTUAL_ARGUMENT_NOT_CONTEXTUAL_IN_ALL_SUBGRAPHS",
+                    f'Argument "{coordinate}({arg_name}:)" is contextual in at least one '
+                    f'subgraph but in "{coordinate}({arg_name}:)" it does not have @fromContext, '
+                    "is not nullable and has no default value.",
+                    (subgraph.name,),
+                    type_name,
+                    field_name,
+                )
 
     def merge_input_value(
         self, coordinate: str, owners: list[tuple[Subgraph, InputValue]]
@@ -332,6 +357,7 @@ class FieldMerger:
         needs = (
             not all_equal
             or any(s.used_overridden or s.override_label for s in sources)
+            or any(context_arguments(s.field) for s in sources)
             or any(
                 s.field.has("external") or s.field.has("requires") or s.field.has("provides")
                 for s in sources
@@ -365,8 +391,22 @@ class FieldMerger:
                 parts.append("usedOverridden: true")
             if source.override_label:
                 parts.append(f'overrideLabel: "{source.override_label}"')
+            contextual = context_arguments(field_def)
+            if contextual:
+                printed = ", ".join(self._context_arg(source.subgraph, a) for a in contextual)
+                parts.append(f"contextArguments: [{printed}]")
             applied.append(f"@join__field({', '.join(parts)})")
         return applied
+
+    @staticmethod
+    def _context_arg(subgraph: Subgraph, argument: ContextArgument) -> str:
+        """``{context: "catalog__store", name: "currency", type: "String", selection: "..."}``."""
+        context = f"{subgraph.name}__{argument.context}"
+        return (
+            f'{{context: "{context}", name: "{argument.name}", '
+            f'type: "{print_ast(argument.type)}", '
+            f"selection: {print_ast(StringValueNode(value=argument.selection))}}}"
+        )
 
     def _check_external_base(
         self, coordinate: str, type_name: str, field_name: str, sources: list[FieldSource]

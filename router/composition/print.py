@@ -42,6 +42,11 @@ ALL_LOCATIONS = (
 )
 TAG_DIRECTIVE = f"directive @tag(name: String!) repeatable on {ALL_LOCATIONS} | SCHEMA"
 INACCESSIBLE_DIRECTIVE = f"directive @inaccessible on {ALL_LOCATIONS}"
+CONTEXT_DIRECTIVES = {
+    "context": "directive @context(name: String!) repeatable on INTERFACE | OBJECT | UNION",
+    "context__fromContext": "directive @context__fromContext(field: context__ContextFieldValue) "
+    "on ARGUMENT_DEFINITION",
+}
 LINK_PURPOSE = '''enum link__Purpose {
   """
   `SECURITY` features provide metadata necessary to securely resolve fields.
@@ -86,6 +91,8 @@ def _schema(supergraph: Supergraph) -> str:
         links.append('@link(url: "https://specs.apollo.dev/tag/v0.3")')
     if supergraph.uses_inaccessible:
         links.append('@link(url: "https://specs.apollo.dev/inaccessible/v0.2", for: SECURITY)')
+    if supergraph.uses_context:
+        links.append('@link(url: "https://specs.apollo.dev/context/v0.1", for: SECURITY)')
     for url, imports in supergraph.composed_links:
         quoted = ", ".join(f'"{i}"' for i in imports)
         links.append(f'@link(url: "{url}", import: [{quoted}])')
@@ -114,6 +121,8 @@ def _directive_definitions(supergraph: Supergraph) -> dict[str, str]:
         definitions["tag"] = TAG_DIRECTIVE
     if supergraph.uses_inaccessible:
         definitions["inaccessible"] = INACCESSIBLE_DIRECTIVE
+    if supergraph.uses_context:
+        definitions.update(CONTEXT_DIRECTIVES)
     definitions.update(supergraph.composed_definitions)
     return definitions
 
@@ -131,6 +140,8 @@ def _spec_types(supergraph: Supergraph) -> dict[str, str]:
     }
     if supergraph.join_version != "0.3":
         types["join__DirectiveArguments"] = "scalar join__DirectiveArguments"
+    if supergraph.uses_context:
+        types["context__ContextFieldValue"] = "scalar context__ContextFieldValue"
     if supergraph.join_version == "0.5":
         types["join__FieldValue"] = "scalar join__FieldValue"
         types["join__ContextArgument"] = CONTEXT_ARGUMENT

@@ -44,6 +44,8 @@ class AppliedDirective:
     from_extension: bool = False
     # The name the subgraph wrote (``@primaryKey`` for an imported ``@key``), for messages.
     local_name: str | None = field(default=None, compare=False)
+    # The subgraph that applied it (contexts are named after it in the supergraph).
+    origin: str = field(default="", compare=False)
 
     def arg_str(self, name: str) -> str | None:
         """The value of a string argument (``fields``, ``from``, ``name``), if given."""

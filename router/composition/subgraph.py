@@ -182,7 +182,11 @@ class _Builder:
         for node in nodes or ():  # type: ignore[attr-defined]
             name = self.links.canonical(node.name.value)
             args = {a.name.value: a.value for a in node.arguments or ()}
-            applied.append(AppliedDirective(name, args, local_name=node.name.value))
+            applied.append(
+                AppliedDirective(
+                    name, args, local_name=node.name.value, origin=self.definition.name
+                )
+            )
         return applied
 
     def _input_value(self, node: InputValueDefinitionNode) -> InputValue:

@@ -51,6 +51,7 @@ class Supergraph:
     types: dict[str, SType] = field(default_factory=dict)
     uses_tag: bool = False
     uses_inaccessible: bool = False
+    uses_context: bool = False
     # Directive definitions carried by @composeDirective (printed SDL), and their @link.
     composed_definitions: dict[str, str] = field(default_factory=dict)
     composed_links: list[tuple[str, list[str]]] = field(default_factory=list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from graphql import print_ast
 
+from router.composition.contexts import ContextChecker, used_fields
 from router.composition.fieldset import FieldSetError, kind_of, parse_field_set, walk
 from router.composition.model import CompositionError
 from router.composition.schema_model import (
@@ -70,6 +71,9 @@ class _Checker:
                         )
                         continue
                     self._field_set("PROVIDES", type_def, field_def, target, provides)
+        if self.subgraph.federation_version >= (2, 8):
+            ContextChecker(self.subgraph, self.error).run()
+            self.used_externals |= used_fields(self.subgraph)
         if not self.subgraph.is_fed1:
             self._unused_externals()
         self._override_labels()

@@ -10,6 +10,7 @@ import orjson
 
 from router.execution.fetcher import SubgraphFetcher, SubgraphFetchError
 from router.planning.plan import (
+    ContextRead,
     EntityBatch,
     FetchNode,
     FlattenNode,
@@ -59,7 +60,10 @@ async def run_node(node: PlanNode | None, ctx: ExecutionContext) -> None:
     if isinstance(node, FetchNode):
         await _root_fetch(node, ctx)
     elif isinstance(node, FlattenNode):
-        await _run_batch(node.as_batch, ctx)
+        if node.node.contexts:
+            await _run_contextual(node, ctx)
+        else:
+            await _run_batch(node.as_batch, ctx)
     elif isinstance(node, EntityBatch):
         await _run_batch(node, ctx)
     elif isinstance(node, SequenceNode):
@@ -313,3 +317,128 @@ def _common_prefix(paths: list[ResponsePath]) -> ResponsePath:
             length += 1
         del prefix[length:]
     return prefix
+
+
+# ------------------------------------------------------------------ contextual arguments
+
+
+def _with_ancestors(
+    value: Any,
+    path: tuple[str, ...],
+    index: int,
+    at: ResponsePath,
+    chain: list[dict[str, Any]],
+    found: list[tuple[dict[str, Any], ResponsePath, list[dict[str, Any]]]],
+) -> None:
+    """Like :func:`_objects_at`, with each object's chain of ancestor objects (itself last)."""
+    if isinstance(value, dict):
+        if index == len(path):
+            found.append((value, at, [*chain, value]))
+            return
+        segment = path[index]
+        if segment != "@":
+            _with_ancestors(
+                value.get(segment), path, index + 1, [*at, segment], [*chain, value], found
+            )
+    elif isinstance(value, list):
+        step = 1 if index < len(path) and path[index] == "@" else 0
+        if step or index == len(path):
+            for position, item in enumerate(value):
+                _with_ancestors(item, path, index + step, [*at, position], chain, found)
+
+
+def _read(value: Any, keys: tuple[str, ...]) -> Any:
+    """The value at data keys ``keys`` below ``value`` (lists mapped), None when missing."""
+    if value is None or not keys:
+        return value
+    if isinstance(value, list):
+        return [_read(item, keys) for item in value]
+    if isinstance(value, dict):
+        return _read(value.get(keys[0]), keys[1:])
+    return None
+
+
+def _context_values(
+    reads: tuple[ContextRead, ...], chain: list[dict[str, Any]]
+) -> list[Any] | None:
+    """The contextual argument values of the last object of ``chain``; None when one of the
+    ancestors is not of the type that sets the context (another fetch serves the entity)."""
+    values = []
+    for read in reads:
+        position = len(chain) - 1 - read.levels_up
+        if position < 0:
+            return None
+        ancestor = chain[position]
+        typename = ancestor.get("__typename")
+        if isinstance(typename, str) and typename != read.ancestor_type:
+            return None
+        values.append(_read(ancestor, read.path))
+    return values
+
+
+async def _run_contextual(node: FlattenNode, ctx: ExecutionContext) -> None:
+    """An entity fetch whose field takes arguments from a context: entities are partitioned by
+    their argument values; each partition is one aliased ``_entities`` of a single request."""
+    fetch = node.node
+    assert fetch.requires is not None
+    found: list[tuple[dict[str, Any], ResponsePath, list[dict[str, Any]]]] = []
+    _with_ancestors(ctx.data, node.path, 0, [], [], found)
+    partitions: dict[bytes, tuple[list[Any], list[dict[str, Any]], list[list[_Target]]]] = {}
+    seen: dict[tuple[bytes, bytes], int] = {}
+    for obj, path, chain in found:
+        values = _context_values(fetch.contexts, chain)
+        if values is None:
+            continue
+        rep = representation(obj, fetch.requires, fetch.input_rewrites, fetch.input_types)
+        if rep is None:
+            continue
+        key = orjson.dumps(values)
+        _values, reps, targets = partitions.setdefault(key, (values, [], []))
+        identity = (key, orjson.dumps(rep, option=orjson.OPT_SORT_KEYS))
+        index = seen.get(identity)
+        if index is None:
+            index = seen[identity] = len(reps)
+            reps.append(rep)
+            targets.append([])
+        targets[index].append((obj, path, fetch.selection))
+    if not partitions:
+        return
+    variables = _variables_for(fetch, ctx)
+    groups = list(partitions.values())
+    if len(groups) == 1:
+        operation = fetch.operation
+        fields = ["_entities"]
+        values, reps, _targets = groups[0]
+        variables["representations"] = reps
+        variables.update({c.variable: v for c, v in zip(fetch.contexts, values, strict=True)})
+    else:
+        operation = fetch.partitioned(len(groups))
+        fields = [f"_{i}" for i in range(len(groups))]
+        for i, (values, reps, _targets) in enumerate(groups):
+            variables[f"representations_{i}"] = reps
+            variables.update(
+                {f"{c.variable}_{i}": v for c, v in zip(fetch.contexts, values, strict=True)}
+            )
+    try:
+        response = await ctx.fetcher.fetch(fetch.service, operation, variables, ctx.headers)
+    except SubgraphFetchError as error:
+        failure = error.to_graphql_error()
+        path = _hoisted(node.path)
+        ctx.errors.append({**failure, "path": path} if path else failure)
+        return
+    data = response.get("data")
+    collected = [(reps, targets) for _values, reps, targets in groups]
+    for field, (_reps, targets) in zip(fields, collected, strict=True):
+        entities = data.get(field) if isinstance(data, dict) else None
+        if not isinstance(entities, list):
+            continue
+        for index, entity in enumerate(entities[: len(targets)]):
+            if isinstance(entity, dict):
+                for obj, _path, _selection in targets[index]:
+                    merge(obj, entity, ctx.abstract_types)
+    errors = response.get("errors")
+    if isinstance(errors, list):
+        slot_index = {field: number for number, field in enumerate(fields)}
+        for item in errors:
+            if isinstance(item, dict):
+                _entity_error(ctx, item, slot_index, collected, _hoisted(node.path))

@@ -25,12 +25,13 @@ def batch_stage(
     """The nodes of one stage with same-subgraph entity fetches combined into batches."""
     by_service: dict[str, list[FlattenNode]] = {}
     for node in nodes:
-        if isinstance(node, FlattenNode):
+        if isinstance(node, FlattenNode) and not node.node.contexts:
             by_service.setdefault(node.node.service, []).append(node)
     result: list[PlanNode] = []
     done: set[str] = set()
     for node in nodes:
-        if not isinstance(node, FlattenNode):
+        if not isinstance(node, FlattenNode) or node.node.contexts:
+            # Fetches with contextual arguments partition their entities: sent on their own.
             result.append(node)
             continue
         service = node.node.service

@@ -7,6 +7,7 @@ from graphql import VariableDefinitionNode, print_ast
 from router.planning.batching import batch_stage
 from router.planning.operation import Field, Selection
 from router.planning.plan import (
+    ContextRead,
     FetchNode,
     FlattenNode,
     ParallelNode,
@@ -31,6 +32,9 @@ class FetchGroup:
         self.input_types: dict[str, str] = {}
         self.deps: set[FetchGroup] = set()
         self.variables: set[str] = set()
+        # Contextual arguments of the (single) field this group fetches for them, if any: such
+        # a group is never shared with other fields (its entities are partitioned by value).
+        self.contexts: list[ContextRead] = []
 
     @property
     def is_entity(self) -> bool:
@@ -84,6 +88,10 @@ def _add_input_fields(target: SubSelection, selections: list[Selection]) -> None
             _add_input_fields(fragment, selection.selections)
 
 
+def _operation_name(group: FetchGroup, operation_name: str | None) -> str:
+    return f"{operation_name}__{group.graph}__{group.id}" if operation_name else ""
+
+
 def _operation_text(
     group: FetchGroup,
     operation_name: str | None,
@@ -91,7 +99,8 @@ def _operation_text(
 ) -> tuple[str, tuple[str, ...]]:
     usages = tuple(name for name in variable_definitions if name in group.variables)
     definitions = [print_ast(variable_definitions[name]) for name in usages]
-    name = f"{operation_name}__{group.graph}__{group.id}" if operation_name else ""
+    name = _operation_name(group, operation_name)
+    definitions.extend(f"${c.variable}:{c.type}" for c in group.contexts)
     if group.is_entity:
         definitions.insert(0, "$representations:[_Any!]!")
         body = "{_entities(representations:$representations)" + group.selection.compact() + "}"
@@ -134,7 +143,12 @@ def assemble(
             input_rewrites=dict(group.rewrites),
             input_types=dict(group.input_types),
             merge_path=group.merge_path or (),
+            contexts=tuple(group.contexts),
         )
+        if group.contexts:
+            name = _operation_name(group, operation_name)
+            fetch.operation_name = f" {name}" if name else ""
+            fetch.client_definitions = tuple(print_ast(variable_definitions[n]) for n in usages)
         node: PlanNode = (
             FlattenNode(group.merge_path, fetch) if group.merge_path is not None else fetch
         )

@@ -140,6 +140,14 @@ def parse_field_set(text: str) -> list[Selection]:
     return normalize(operation.selection_set, {}, {})
 
 
+def parse_selection(text: str) -> list[Selection]:
+    """Parse a selection written with or without braces (a context's `` { currency }``)."""
+    source = text if text.strip().startswith("{") else "{" + text + "}"
+    operation = parse(source, no_location=True).definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    return normalize(operation.selection_set, {}, {})
+
+
 def copy_selections(selections: Iterable[Selection]) -> list[Selection]:
     """Fresh copies (internal selections get their own data keys per use)."""
     copies: list[Selection] = []

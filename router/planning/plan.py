@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from router.planning.operation import Selection
 from router.planning.selection import SubSelection
+
+
+@dataclass(frozen=True)
+class ContextRead:
+    """How one contextual argument (``@fromContext``) of an entity fetch gets its value.
+
+    For each entity, the value is read in the ancestor object ``levels_up`` object levels
+    above it (0: the entity itself), following the data keys ``path`` (lists are mapped), and
+    sent as variable ``variable`` of GraphQL type ``type``. An ancestor whose ``__typename`` is
+    not ``ancestor_type`` does not set the context: the entity is left to another fetch.
+    """
+
+    variable: str
+    type: str
+    levels_up: int
+    ancestor_type: str
+    path: tuple[str, ...]
 
 
 @dataclass(eq=False)
@@ -25,6 +43,36 @@ class FetchNode:
     input_rewrites: dict[str, str] = field(default_factory=dict)
     input_types: dict[str, str] = field(default_factory=dict)
     merge_path: tuple[str, ...] = ()
+    # Contextual arguments: entities are partitioned by their values (one ``_entities`` each).
+    contexts: tuple[ContextRead, ...] = ()
+    # For contextual fetches: the operation's name part and the client's variable definitions.
+    operation_name: str = ""
+    client_definitions: tuple[str, ...] = ()
+    _partitioned: dict[int, str] = field(default_factory=dict, repr=False)
+
+    def partitioned(self, count: int) -> str:
+        """The operation for ``count`` partitions of the entities: ``_0: _entities(...)`` and
+        so on, representations ``$representations_<i>``, each contextual variable ``$<v>_<i>``
+        (one request either way; Apollo's router sends contextual arguments the same way)."""
+        text = self._partitioned.get(count)
+        if text is None:
+            pattern = re.compile(
+                r"\$(" + "|".join(re.escape(c.variable) for c in self.contexts) + r")(?!\w)"
+            )
+            selection = self.selection.compact()
+            definitions = [f"$representations_{i}:[_Any!]!" for i in range(count)]
+            definitions += [
+                f"${c.variable}_{i}:{c.type}" for i in range(count) for c in self.contexts
+            ]
+            definitions += self.client_definitions
+            fields = [
+                f"_{i}:_entities(representations:$representations_{i})"
+                + pattern.sub(rf"$\g<1>_{i}", selection)
+                for i in range(count)
+            ]
+            text = f"query{self.operation_name}({','.join(definitions)}){{{' '.join(fields)}}}"
+            self._partitioned[count] = text
+        return text
 
     def lines(self, indent: int) -> list[str]:
         pad = "  " * indent
@@ -48,6 +96,15 @@ class FetchNode:
         }
         if self.requires is not None:
             result["requires"] = self.requires.to_json()
+            if self.contexts:
+                result["contextRewrites"] = [
+                    {
+                        "kind": "KeyRenamer",
+                        "path": [".."] * c.levels_up + [f"... on {c.ancestor_type}", *c.path],
+                        "renameKeyTo": c.variable,
+                    }
+                    for c in self.contexts
+                ]
             if self.input_rewrites:
                 result["inputRewrites"] = [
                     {"kind": "ValueSetter", "path": [f"... on {k}", "__typename"], "setValueTo": v}

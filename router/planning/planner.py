@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphql import GraphQLUnionType, VariableDefinitionNode
+from graphql.language import ArgumentNode, NameNode, VariableNode
 
 from router.planning.groups import FetchGroup, assemble
 from router.planning.operation import (
@@ -23,12 +24,13 @@ from router.planning.operation import (
     Selection,
     copy_selections,
     parse_field_set,
+    parse_selection,
     variables_in,
 )
-from router.planning.plan import PlanNode, QueryPlan, SequenceNode
+from router.planning.plan import ContextRead, PlanNode, QueryPlan, SequenceNode
 from router.planning.routes import Path, PlanningError, RouteFinder, unwrap
 from router.planning.selection import SubSelection
-from router.supergraph.model import Supergraph
+from router.supergraph.model import ContextArgument, Supergraph
 
 __all__ = ["Planner", "PlanningError", "unwrap"]
 
@@ -50,6 +52,10 @@ class Planner(RouteFinder):
         self.operation_name = operation_name
         self.labels = labels
         self.labels_read: set[str] = set()
+        # Objects being planned, outermost first: (path, type, group, node). Contextual
+        # arguments read their values in one of them.
+        self.ancestors: list[tuple[Path, str, FetchGroup, SubSelection]] = []
+        self.contextual_fields = 0
         self.groups: list[FetchGroup] = []
         # path → data key → (signature, per-subgraph types) of the field stored there
         self.keys_at: dict[Path, dict[str, tuple[tuple[str, str], tuple]]] = {}
@@ -252,19 +258,27 @@ class Planner(RouteFinder):
         fields: list[Field],
         provided: list[Selection] | None,
     ) -> set[FetchGroup]:
-        used: set[FetchGroup] = {group}
-        here = self.provided_fields(provided, type_name)
-        remote: list[Field] = []
-        for field in fields:
-            if field.name == "__typename":
-                continue  # static on object types; representations add it themselves
-            if self.stays_local(group.graph, type_name, field, here):
-                used |= self.add_local(group, node, type_name, path, field, here.get(field.name))
-            else:
-                remote.append(field)
-        for field in remote:
-            used |= self.plan_remote(group, node, type_name, path, field)
-        return used
+        self.ancestors.append((path, type_name, group, node))
+        try:
+            used: set[FetchGroup] = {group}
+            here = self.provided_fields(provided, type_name)
+            remote: list[Field] = []
+            for field in fields:
+                if field.name == "__typename":
+                    continue  # static on object types; representations add it themselves
+                if self.stays_local(group.graph, type_name, field, here) and not self.contextual_in(
+                    group.graph, type_name, field.name
+                ):
+                    used |= self.add_local(
+                        group, node, type_name, path, field, here.get(field.name)
+                    )
+                else:
+                    remote.append(field)
+            for field in remote:
+                used |= self.plan_remote(group, node, type_name, path, field)
+            return used
+        finally:
+            self.ancestors.pop()
 
     def add_local(
         self,
@@ -299,7 +313,7 @@ class Planner(RouteFinder):
     ) -> FetchGroup:
         """An ``_entities`` group for ``graph`` at ``path`` that may wait for ``deps``."""
         for candidate in self.groups:
-            if candidate.graph != graph or candidate.merge_path != path:
+            if candidate.graph != graph or candidate.merge_path != path or candidate.contexts:
                 continue
             if any(self.depends(dep, candidate) for dep in deps):
                 continue
@@ -330,20 +344,116 @@ class Planner(RouteFinder):
             waits: set[FetchGroup] = set()
             key_fields = self.internal(type_name, path, parse_field_set(key.fields))
             inputs = list(key_fields)
+            contexts: tuple[ContextArgument, ...] = ()
             if index == len(route) - 1:
                 fact = self.sg.field_fact(via, field.name, graph)
                 if fact is not None and fact.requires:
                     required = self.internal(type_name, path, parse_field_set(fact.requires))
                     waits |= self.plan_at(group, node, type_name, path, required, None)
                     inputs.extend(required)
+                contexts = fact.context_arguments if fact is not None else ()
             waits |= self.plan_at(current, current_node, current_type, path, key_fields, None)
             current_node.add_typename()
             waits.add(current)
-            target = self.entity_group(graph, path, waits, type_name, inputs)
+            if contexts:
+                target = self.new_group(graph, path)
+                target.deps |= waits
+                field = self.with_contexts(target, type_name, path, field, contexts)
+                waits |= target.deps
+            else:
+                target = self.entity_group(graph, path, waits, type_name, inputs)
             target.add_inputs(type_name, via, inputs)
             used |= waits
             current, current_node, current_type = target, target.selection.fragment(via), via
         return used | self.add_local(current, current_node, current_type, path, field, None)
+
+    # ------------------------------------------------------ contextual arguments
+
+    def contextual_in(self, graph: str, type_name: str, field_name: str) -> bool:
+        """Whether ``graph`` resolves the field with arguments taken from a context."""
+        fact = self.sg.field_fact(type_name, field_name, graph)
+        return bool(fact and fact.context_arguments)
+
+    def with_contexts(
+        self,
+        target: FetchGroup,
+        type_name: str,
+        path: Path,
+        field: Field,
+        contexts: tuple[ContextArgument, ...],
+    ) -> Field:
+        """Plan where each contextual argument's value comes from; ``target`` (a fetch of its
+        own for ``field``) waits for it. Returns the field with the arguments as variables."""
+        self.contextual_fields += 1
+        arguments = list(field.arguments)
+        for index, argument in enumerate(contexts):
+            found = self.context_source(argument, path)
+            if found is None:
+                raise PlanningError(
+                    f"no object above {type_name}.{field.name} sets context {argument.context}"
+                )
+            (ancestor_path, ancestor_type, group, node), selections = found
+            target.deps |= self.plan_at(group, node, ancestor_type, ancestor_path, selections, None)
+            node.add_typename()  # entities below other types read nothing there
+            variable = f"contextualArgument_{self.contextual_fields}_{index}"
+            levels = sum(1 for segment in path[len(ancestor_path) :] if segment != "@")
+            target.contexts.append(
+                ContextRead(
+                    variable,
+                    argument.type,
+                    levels,
+                    ancestor_type,
+                    self.reader_path(ancestor_type, selections),
+                )
+            )
+            arguments.append(
+                ArgumentNode(
+                    name=NameNode(value=argument.name),
+                    value=VariableNode(name=NameNode(value=variable)),
+                )
+            )
+        return Field(
+            field.response_key,
+            field.name,
+            tuple(arguments),
+            field.selections,
+            field.data_key,
+            field.node,
+        )
+
+    def context_source(
+        self, argument: ContextArgument, path: Path
+    ) -> tuple[tuple[Path, str, FetchGroup, SubSelection], list[Selection]] | None:
+        """The nearest object above the entity at ``path`` whose type sets the argument's
+        context and where its selection picks one value, with that selection.
+
+        As in Apollo's planner: the entity itself does not count, and a type sets a context
+        that is set on it, on an interface it implements or on a union it belongs to.
+        """
+        for ancestor_path, type_name, group, node in reversed(self.ancestors):
+            if len(ancestor_path) >= len(path) or path[: len(ancestor_path)] != ancestor_path:
+                continue
+            if not self.sg.sets_context(type_name, argument.context):
+                continue
+            selections = self.internal(
+                type_name, ancestor_path, parse_selection(argument.selection)
+            )
+            if self.reader_path(type_name, selections):
+                return (ancestor_path, type_name, group, node), selections
+        return None
+
+    def reader_path(self, type_name: str, selections: list[Selection]) -> tuple[str, ...]:
+        """Data keys leading to the one value ``selections`` pick on ``type_name`` (empty when
+        they pick none or several)."""
+        fields = [f for f in self.collect(selections, type_name) if f.name != "__typename"]
+        if len(fields) != 1:
+            return ()
+        chosen = fields[0]
+        if chosen.selections is None:
+            return (chosen.data_key,)
+        named, _depth = unwrap(self.field_type(type_name, chosen.name))
+        rest = self.reader_path(named, chosen.selections)
+        return (chosen.data_key, *rest) if rest else ()
 
     def plan_interface_object(
         self,

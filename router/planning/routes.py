@@ -161,6 +161,10 @@ class RouteFinder:
             self._reach[(group, on)] = cached
         return cached
 
+    def has_contexts(self, graph: str, type_name: str, field_name: str) -> bool:
+        fact = self.sg.field_fact(type_name, field_name, graph)
+        return bool(fact and fact.context_arguments)
+
     def has_requires(self, graph: str, type_name: str, field_name: str) -> bool:
         fact = self.sg.field_fact(type_name, field_name, graph)
         return bool(fact and fact.requires)
@@ -290,8 +294,12 @@ class RouteFinder:
     ) -> list[tuple[str, str, Key]]:
         """Shortest chain of key jumps from ``start`` to a graph in ``targets``."""
         entries = self.entry_points(type_name)
-        if start in targets and self.has_requires(start, targets[start], field_name):
-            # The subgraph resolves the field but needs its @requires first: jump to itself.
+        if start in targets and (
+            self.has_requires(start, targets[start], field_name)
+            or self.has_contexts(start, targets[start], field_name)
+        ):
+            # The subgraph resolves the field but needs its @requires first, or values from a
+            # context passed with each entity: jump to itself.
             for entry_graph, entry_type, keys in entries:
                 if entry_graph == start and entry_type == targets[start]:
                     for key in keys:

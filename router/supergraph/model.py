@@ -45,6 +45,20 @@ class TypeInGraph:
 
 
 @dataclass(frozen=True)
+class ContextArgument:
+    """An argument a subgraph's field takes from a context (``@join__field(contextArguments:)``).
+
+    ``context`` is the supergraph's name of the context (``catalog__store``), set by the types
+    whose ``@context`` carries it; ``selection`` is what is read there (`` { currency }``).
+    """
+
+    name: str
+    type: str
+    context: str
+    selection: str
+
+
+@dataclass(frozen=True)
 class FieldInGraph:
     """What one subgraph declares about a field (``@join__field``)."""
 
@@ -56,6 +70,7 @@ class FieldInGraph:
     override: str | None = None
     used_overridden: bool = False
     override_label: str | None = None
+    context_arguments: tuple[ContextArgument, ...] = ()
 
 
 @dataclass
@@ -70,6 +85,8 @@ class TypeInfo:
     members: dict[str, set[str]] = field(default_factory=dict)
     # field name → per-graph facts; None when the field has no @join__field at all
     fields: dict[str, list[FieldInGraph] | None] = field(default_factory=dict)
+    # contexts the type sets (``@context(name:)``), for fields below it that read them
+    contexts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -173,6 +190,25 @@ class Supergraph:
         if fact is None or fact.external or (not fact.used_overridden and not self.override_labels):
             return False
         return graph not in self.resolving_graphs(type_name, field_name, enabled)
+
+    def sets_context(self, type_name: str, context: str) -> bool:
+        """Whether objects of ``type_name`` set ``context``: ``@context`` is on the type, on an
+        interface it implements or on a union it belongs to."""
+        return type_name in self.context_types.get(context, ())
+
+    @cached_property
+    def context_types(self) -> dict[str, frozenset[str]]:
+        """Context name → the types whose objects set it (abstract ones and their objects)."""
+        found: dict[str, set[str]] = {}
+        for info in self.types.values():
+            if not info.contexts or info.name not in self.schema.type_map:
+                continue
+            types = {info.name}
+            if self.is_abstract(info.name):
+                types.update(self.possible_types(info.name))
+            for context in info.contexts:
+                found.setdefault(context, set()).update(types)
+        return {context: frozenset(types) for context, types in found.items()}
 
     def override_labels_of(self, type_name: str, field_name: str) -> frozenset[str]:
         """Progressive override labels that decide who resolves the field (usually none)."""

@@ -23,7 +23,15 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from router.supergraph.model import FieldInGraph, Key, Subgraph, Supergraph, TypeInfo, TypeInGraph
+from router.supergraph.model import (
+    ContextArgument,
+    FieldInGraph,
+    Key,
+    Subgraph,
+    Supergraph,
+    TypeInfo,
+    TypeInGraph,
+)
 
 APOLLO_SPECS = "https://specs.apollo.dev/"
 
@@ -116,6 +124,8 @@ def parse_supergraph(sdl: str) -> Supergraph:
     names["unionMember"] = join.directive_name("unionMember")
     names["enumValue"] = join.directive_name("enumValue")
     graph_enum = f"{join.prefix}__Graph"
+    context_feature = find_feature(features, "context")
+    context_directive = context_feature.directive_name("context") if context_feature else None
 
     enum_to_graph: dict[str, str] = {}
     subgraphs: dict[str, Subgraph] = {}
@@ -146,6 +156,8 @@ def parse_supergraph(sdl: str) -> Supergraph:
                 key_text = str(args["key"])
                 resolvable = args.get("resolvable", True) is not False
                 declared.keys.append(Key(key_text, _parse_fieldset(key_text), resolvable))
+        if context_directive is not None:
+            info.contexts = [str(a["name"]) for a in _directives(definition, context_directive)]
         for args in _directives(definition, names["implements"]):
             graph = enum_to_graph[str(args["graph"])]
             info.implements.setdefault(graph, set()).add(str(args["interface"]))
@@ -202,6 +214,15 @@ def _field_facts(
                 override=args.get("override"),
                 used_overridden=bool(args.get("usedOverridden")),
                 override_label=args.get("overrideLabel"),
+                context_arguments=tuple(
+                    ContextArgument(
+                        str(item["name"]),
+                        str(item["type"]),
+                        str(item["context"]),
+                        str(item["selection"]),
+                    )
+                    for item in args.get("contextArguments") or ()
+                ),
             )
         )
     return facts

@@ -64,6 +64,8 @@ def test_invalid_composition_reports_apollos_error_codes(case: str) -> None:
 @pytest.mark.parametrize(
     "case",
     [
+        "error-context-argument-not-contextual",
+        "error-context-invalid",
         "error-enum-mismatch",
         "error-external-missing-on-base",
         "error-field-type-mismatch",
