@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from graphql.language import FieldNode
 
+from router.composition.context_paths import check_context_paths
 from router.composition.fieldset import FieldSetError, parse_field_set
 from router.composition.model import CompositionError
 from router.composition.schema_model import Subgraph, TypeDef, named_type
@@ -26,8 +27,9 @@ State = tuple[str, str]  # (type name, subgraph name)
 
 
 def check_satisfiability(merger: Merger) -> list[CompositionError]:
-    """One ``SATISFIABILITY_ERROR`` per (type, field) that some path cannot resolve."""
-    return _Checker(merger).run()
+    """One ``SATISFIABILITY_ERROR`` per (type, field) that some path cannot resolve, and per
+    path state that leaves a contextual argument without its context."""
+    return _Checker(merger).run() + check_context_paths(merger)
 
 
 class _Checker:

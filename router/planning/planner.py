@@ -55,7 +55,6 @@ class Planner(RouteFinder):
         # Objects being planned, outermost first: (path, type, group, node). Contextual
         # arguments read their values in one of them.
         self.ancestors: list[tuple[Path, str, FetchGroup, SubSelection]] = []
-        self.contextual_fields = 0
         self.groups: list[FetchGroup] = []
         # path → data key → (signature, per-subgraph types) of the field stored there
         self.keys_at: dict[Path, dict[str, tuple[tuple[str, str], tuple]]] = {}
@@ -384,9 +383,8 @@ class Planner(RouteFinder):
     ) -> Field:
         """Plan where each contextual argument's value comes from; ``target`` (a fetch of its
         own for ``field``) waits for it. Returns the field with the arguments as variables."""
-        self.contextual_fields += 1
         arguments = list(field.arguments)
-        for index, argument in enumerate(contexts):
+        for argument in contexts:
             found = self.context_source(argument, path)
             if found is None:
                 raise PlanningError(
@@ -395,7 +393,7 @@ class Planner(RouteFinder):
             (ancestor_path, ancestor_type, group, node), selections = found
             target.deps |= self.plan_at(group, node, ancestor_type, ancestor_path, selections, None)
             node.add_typename()  # entities below other types read nothing there
-            variable = f"contextualArgument_{self.contextual_fields}_{index}"
+            variable = self.sg.context_variable(target.graph, type_name, field.name, argument.name)
             levels = sum(1 for segment in path[len(ancestor_path) :] if segment != "@")
             target.contexts.append(
                 ContextRead(

@@ -210,6 +210,29 @@ class Supergraph:
                 found.setdefault(context, set()).update(types)
         return {context: frozenset(types) for context, types in found.items()}
 
+    def context_variable(self, graph: str, type_name: str, field_name: str, arg: str) -> str:
+        """The variable that carries a contextual argument to ``graph``, named as Apollo's
+        router names it: ``contextualArgument_<graph's position, from 1>_<index>``, the index
+        counting the graph's contextual arguments in the order of their coordinates."""
+        return self.context_variables[(graph, f"{type_name}.{field_name}({arg}:)")]
+
+    @cached_property
+    def context_variables(self) -> dict[tuple[str, str], str]:
+        """(graph, ``Type.field(arg:)``) → variable name, for every contextual argument."""
+        names: dict[tuple[str, str], str] = {}
+        for position, graph in enumerate(self.subgraphs, start=1):
+            coordinates = sorted(
+                f"{info.name}.{name}({argument.name}:)"
+                for info in self.types.values()
+                for name, facts in info.fields.items()
+                for fact in facts or ()
+                if fact.graph == graph
+                for argument in fact.context_arguments
+            )
+            for index, coordinate in enumerate(coordinates):
+                names[(graph, coordinate)] = f"contextualArgument_{position}_{index}"
+        return names
+
     def override_labels_of(self, type_name: str, field_name: str) -> frozenset[str]:
         """Progressive override labels that decide who resolves the field (usually none)."""
         return self.override_labels.get((type_name, field_name), _NO_LABELS)

@@ -66,6 +66,7 @@ def test_invalid_composition_reports_apollos_error_codes(case: str) -> None:
     [
         "error-context-argument-not-contextual",
         "error-context-invalid",
+        "error-context-satisfiability",
         "error-enum-mismatch",
         "error-external-missing-on-base",
         "error-field-type-mismatch",

@@ -222,7 +222,8 @@ async def test_context_read_from_a_field_another_subgraph_resolves(fed: Federati
     [request] = [
         r.json() for r in fed.cluster["reviews"].requests if "headline" in r.json()["query"]
     ]
-    assert request["variables"]["contextualArgument_1_0"] == "Lamp"
+    # Named as Apollo's router names it: reviews is the 2nd subgraph.
+    assert request["variables"]["contextualArgument_2_0"] == "Lamp"
 
 
 async def test_entity_errors_land_on_their_objects(fed: Federation) -> None:
@@ -265,8 +266,9 @@ async def test_contextual_argument_cannot_be_given_by_clients(fed: Federation) -
 
 
 # ---------------------------------------------------------------- abstract context types
-# Fixture `context-abstract`: the interface Listing (Shop, Market) sets "listing"; the union
-# Place (Town, Market) sets "place", read with a type condition per member.
+# Fixture `context-abstract`: the interface Listing (Shop, Market) sets "listing" for product
+# prices; the union Place (Town, Market) sets "place" for landmarks, read with a type condition
+# per member.
 
 SHOPS = {"sh1": {"id": "sh1", "currency": "EUR"}}
 MARKETS = {"m1": {"id": "m1", "currency": "USD", "region": "Alps"}}
@@ -277,24 +279,38 @@ def _shop_product(product_id: str) -> dict[str, Any]:
     def price(currency: str | None = None) -> float:
         return BASE_PRICES[product_id] * RATES[currency or "EUR"]
 
+    return {"id": product_id, "price": price}
+
+
+def _landmark(landmark_id: str) -> dict[str, Any]:
     def origin(where: str | None = None) -> str:
-        return f"{PRODUCT_NAMES[product_id]} from {where}"
+        return f"{landmark_id} in {where}"
 
-    return {"id": product_id, "price": price, "origin": origin}
-
-
-def _listing(kind: str, values: dict[str, Any]) -> dict[str, Any]:
-    return {"__typename": kind, **values, "products": [_shop_product("p1")]}
+    return {"id": landmark_id, "name": landmark_id, "origin": origin}
 
 
 def _abstract_app() -> Any:
-    shops = [_listing("Shop", s) for s in SHOPS.values()]
-    markets = [_listing("Market", m) for m in MARKETS.values()]
-    towns = [{"__typename": "Town", **t, "shops": shops} for t in TOWNS.values()]
+    shops = [{"__typename": "Shop", **s, "products": [_shop_product("p1")]} for s in SHOPS.values()]
+    markets = [
+        {
+            "__typename": "Market",
+            **m,
+            "products": [_shop_product("p2")],
+            "landmarks": [_landmark("Bridge")],
+        }
+        for m in MARKETS.values()
+    ]
+    towns = [
+        {"__typename": "Town", **t, "shops": shops, "landmarks": [_landmark("Tower")]}
+        for t in TOWNS.values()
+    ]
     return federated_app(
         subgraph_sdl("context-abstract", "shop"),
         root={"listings": shops + markets, "places": towns + markets},
-        entities={"Product": lambda rep: _shop_product(rep["id"])},
+        entities={
+            "Product": lambda rep: _shop_product(rep["id"]),
+            "Landmark": lambda rep: _landmark(rep["id"]),
+        },
     )
 
 
@@ -302,20 +318,27 @@ async def test_contexts_set_by_interfaces_and_unions() -> None:
     apps = {"shop": _abstract_app()}
     async with federation(reference_supergraph("context-abstract"), apps) as fed:
         result = await fed.query(
-            "{ listings { id products { price } }"
-            " places { ... on Town { shops { products { origin price } } }"
-            " ... on Market { products { origin } } } }"
+            "{ listings { id products { price } ... on Market { landmarks { origin } } }"
+            " places { ... on Town { landmarks { origin } shops { products { price } } }"
+            " ... on Market { region landmarks { name origin } } } }"
         )
 
     assert result == {
         "data": {
             "listings": [
                 {"id": "sh1", "products": [{"price": 10.0}]},
-                {"id": "m1", "products": [{"price": 20.0}]},
+                {
+                    "id": "m1",
+                    "products": [{"price": 200.0}],
+                    "landmarks": [{"origin": "Bridge in Alps"}],
+                },
             ],
             "places": [
-                {"shops": [{"products": [{"origin": "Lamp from FR", "price": 10.0}]}]},
-                {"products": [{"origin": "Lamp from Alps"}]},
+                {
+                    "landmarks": [{"origin": "Tower in FR"}],
+                    "shops": [{"products": [{"price": 10.0}]}],
+                },
+                {"region": "Alps", "landmarks": [{"name": "Bridge", "origin": "Bridge in Alps"}]},
             ],
         }
     }

@@ -100,7 +100,7 @@ def test_operation_variables_are_declared_with_the_contextual_ones() -> None:
 
 def test_interfaces_and_unions_set_contexts_for_their_objects() -> None:
     query_plan = plan(
-        "{ listings { products { price } } places { ... on Market { products { origin } } } }",
+        "{ listings { products { price } } places { ... on Town { landmarks { origin } } } }",
         ABSTRACT,
     )
 
@@ -111,18 +111,28 @@ def test_interfaces_and_unions_set_contexts_for_their_objects() -> None:
     assert reads == [
         ("listings.@.products.@", "Market", ("currency",)),
         ("listings.@.products.@", "Shop", ("currency",)),
-        ("places.@.products.@", "Market", ("region",)),
+        ("places.@.landmarks.@", "Town", ("country",)),
     ]
 
 
 def test_union_member_sets_the_context_however_it_is_reached() -> None:
     # Market belongs to Place, which sets "place": reached through Listing, it still does.
-    query_plan = plan("{ listings { ... on Market { products { origin } } } }", ABSTRACT)
+    query_plan = plan("{ listings { ... on Market { landmarks { origin } } } }", ABSTRACT)
 
     [fetch] = contextual(query_plan)
     assert fetch.contexts[0].path == ("region",)
 
 
 def test_no_object_setting_the_context_cannot_be_planned() -> None:
+    # Composition rejects such supergraphs (error-context-satisfiability); a hand-edited one
+    # that lets Shop reach landmarks fails to plan instead of sending a null.
+    sdl = reference_supergraph("context-abstract").replace(
+        'type Shop implements Listing\n  @join__implements(graph: SHOP, interface: "Listing")\n'
+        '  @join__type(graph: SHOP, key: "id")\n{\n  id: ID!',
+        'type Shop implements Listing\n  @join__implements(graph: SHOP, interface: "Listing")\n'
+        '  @join__type(graph: SHOP, key: "id")\n{\n  id: ID!\n  landmarks: [Landmark!]!',
+    )
+    assert "landmarks: [Landmark!]!\n  currency" in sdl
+
     with pytest.raises(PlanningError, match="sets context shop__place"):
-        plan("{ listings { ... on Shop { products { origin } } } }", ABSTRACT)
+        plan("{ listings { ... on Shop { landmarks { origin } } } }", parse_supergraph(sdl))
