@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -11,6 +12,9 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
+    Text,
+    bindparam,
     case,
     func,
     literal,
@@ -37,6 +41,7 @@ from subgraphs.search.index.postgres_sql import (
     ranks_text_alone,
     sort_key,
     text_alone_conditions,
+    text_match_conditions,
     title_match_conditions,
     title_match_first,
 )
@@ -66,13 +71,6 @@ def _order(
     return expression.desc(), listing_id.desc()
 
 
-def _after(
-    rank: ColumnElement[Any], key: tuple[object, uuid.UUID] | None, listing_id: ColumnElement[Any]
-) -> list[ColumnElement[bool]]:
-    """The keyset condition of a relevance page (descending), if it follows a cursor."""
-    return [] if key is None else [after_condition(rank, False, key, listing_id)]
-
-
 def _hits(query: SearchQuery, rows: list[Any]) -> list[SearchHit]:
     return [
         SearchHit(
@@ -91,6 +89,87 @@ def _page_of(query: SearchQuery, rows: list[Any]) -> SearchPage:
         hits=_hits(query, found),
         has_next_page=len(found) > query.first,
         total=int(rows[0].total),
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _title_matches_first_statement(
+    with_total: bool, after: bool, first: int, statuses: tuple[str, ...]
+) -> Select[Any]:
+    """A one-word relevance page, and its total when ``with_total``, in one statement.
+
+    Every title match outranks every other match (decision 0007), so when at least
+    ``first + 1`` title matches follow the cursor they are exactly the page the full ranking
+    gives, and tell whether a next page exists. Otherwise (a word in few titles, the last
+    title matches, a text that is not one plain lexeme after all) every match is ranked, as
+    in ``_page_with_total``. One statement decides: the title page is materialised first
+    (``first + 1`` rows at most) and the branch not taken is never executed, so a word that
+    no title holds (a city, found in addresses) costs what it did before and no extra round
+    trip.
+
+    The words (``:words``) and the cursor (``:after_rank``, ``:after_id``) are parameters:
+    building a statement this size costs ~2 ms of Python, so it is built once per shape.
+    """
+    d = documents.c
+    words: ColumnElement[str] = bindparam("words", type_=Text)
+    rank = rank_expression(words, d.document)
+
+    def following(rank: ColumnElement[Any], listing_id: ColumnElement[Any]) -> list[Any]:
+        if not after:
+            return []
+        cursor = tuple_(
+            bindparam("after_rank", type_=rank.type), bindparam("after_id", type_=d.id.type)
+        )
+        return [tuple_(rank, listing_id) < cursor]
+
+    titled = (
+        select(d.id, rank.label("sort_value"))
+        .where(*title_match_conditions(words, statuses), *following(rank, d.id))
+        .order_by(*_order(rank, d.id, False))
+        .limit(first + 1)
+        .cte("titled")
+        .prefix_with("MATERIALIZED")
+    )
+    # Whether a title match follows the page's last one. An uncorrelated EXISTS: evaluated
+    # once, and a condition on it alone gates its branch before anything below it runs.
+    filled = select(titled.c.id).offset(first).exists()
+    from_titles = select(titled.c.id, titled.c.sort_value).where(filled)
+    matches = text_match_conditions(words, statuses)
+    if not with_total:
+        ranked = (
+            select(d.id, rank.label("sort_value"))
+            .where(*matches, *following(rank, d.id), not_(filled))
+            .order_by(*_order(rank, d.id, False))
+            .limit(first + 1)
+        )
+        found = union_all(from_titles, ranked).subquery("page")
+        return select(found.c.id, found.c.sort_value, literal(None).label("distance")).order_by(
+            *_order(found.c.sort_value, found.c.id, False)
+        )
+    # Ranking every match, the count reads the same materialised set; served from the title
+    # matches, the count scans the matches without ranking them.
+    matched = (
+        select(d.id, rank.label("sort_value"))
+        .where(*matches)
+        .cte("matched")
+        .prefix_with("MATERIALIZED")
+    )
+    counted = case(
+        (filled, select(func.count()).select_from(documents).where(*matches).scalar_subquery()),
+        else_=select(func.count()).select_from(matched).scalar_subquery(),
+    )
+    total = select(counted.label("total")).subquery("total")
+    ranked = (
+        select(matched.c.id, matched.c.sort_value)
+        .where(not_(filled), *following(matched.c.sort_value, matched.c.id))
+        .order_by(*_order(matched.c.sort_value, matched.c.id, False))
+        .limit(first + 1)
+    )
+    page = union_all(from_titles, ranked).lateral("page")
+    return (
+        select(total.c.total, page.c.id, page.c.sort_value, literal(None).label("distance"))
+        .select_from(total.outerjoin(page, true()))
+        .order_by(*_order(page.c.sort_value, page.c.id, False))
     )
 
 
@@ -252,74 +331,22 @@ class PostgresSearchIndex:
     ) -> SearchPage:
         """A one-word relevance page, ranked among the title matches alone when they fill it.
 
-        Every title match outranks every other match (decision 0007), so when at least
-        ``first + 1`` title matches follow the cursor they are exactly the page the full
-        ranking gives, and tell whether a next page exists. Otherwise (a word in few titles,
-        the last title matches, a text that is not one plain lexeme after all) every match is
-        ranked, as in :meth:`_page_with_total`. One statement decides: the title page is
-        materialised first (``first + 1`` rows at most), and the branch not taken is never
-        executed, so a word that no title holds (a city, found in addresses) costs what it
-        did before and no extra round trip.
+        See :func:`_title_matches_first_statement`; only the words and the cursor change
+        from one search to the next, so the statement is built once per page shape.
         """
         assert query.filter.text is not None
-        d = documents.c
-        rank = rank_expression(query.filter.text, d.document)
-        titled = (
-            select(d.id, rank.label("sort_value"))
-            .where(*title_match_conditions(query), *_after(rank, key, d.id))
-            .order_by(*_order(rank, d.id, False))
-            .limit(query.first + 1)
-            .cte("titled")
-            .prefix_with("MATERIALIZED")
+        statement = _title_matches_first_statement(
+            query.with_total, key is not None, query.first, query.filter.effective_statuses()
         )
-        # Whether a title match follows the page's last one. An uncorrelated EXISTS: evaluated
-        # once, and a condition on it alone gates its branch before anything below it runs.
-        filled = select(titled.c.id).offset(query.first).exists()
-        from_titles = select(titled.c.id, titled.c.sort_value).where(filled)
-        matches = text_alone_conditions(query)
+        values: dict[str, object] = {"words": query.filter.text}
+        if key is not None:
+            values["after_rank"], values["after_id"] = key
+        async with self._reads.connect() as conn:
+            rows = list((await conn.execute(statement, values)).all())
         if not query.with_total:
-            ranked = (
-                select(d.id, rank.label("sort_value"))
-                .where(*matches, *_after(rank, key, d.id), not_(filled))
-                .order_by(*_order(rank, d.id, False))
-                .limit(query.first + 1)
-            )
-            found = union_all(from_titles, ranked).subquery("page")
-            statement = select(
-                found.c.id, found.c.sort_value, literal(None).label("distance")
-            ).order_by(*_order(found.c.sort_value, found.c.id, False))
-            async with self._reads.connect() as conn:
-                rows = list((await conn.execute(statement)).all())
             return SearchPage(
                 hits=_hits(query, rows), has_next_page=len(rows) > query.first, total=None
             )
-        # Ranking every match, the count reads the same materialised set; served from the
-        # title matches, the count scans the matches without ranking them.
-        matched = (
-            select(d.id, rank.label("sort_value"))
-            .where(*matches)
-            .cte("matched")
-            .prefix_with("MATERIALIZED")
-        )
-        counted = case(
-            (filled, select(func.count()).select_from(documents).where(*matches).scalar_subquery()),
-            else_=select(func.count()).select_from(matched).scalar_subquery(),
-        )
-        total = select(counted.label("total")).subquery("total")
-        ranked = (
-            select(matched.c.id, matched.c.sort_value)
-            .where(not_(filled), *_after(matched.c.sort_value, key, matched.c.id))
-            .order_by(*_order(matched.c.sort_value, matched.c.id, False))
-            .limit(query.first + 1)
-        )
-        page = union_all(from_titles, ranked).lateral("page")
-        statement = (
-            select(total.c.total, page.c.id, page.c.sort_value, literal(None).label("distance"))
-            .select_from(total.outerjoin(page, true()))
-            .order_by(*_order(page.c.sort_value, page.c.id, False))
-        )
-        async with self._reads.connect() as conn:
-            rows = list((await conn.execute(statement)).all())
         return _page_of(query, rows)
 
     async def _page_with_total(

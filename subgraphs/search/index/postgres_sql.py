@@ -46,11 +46,15 @@ c = listings.c
 ENGLISH: ColumnElement[object] = literal_column("'english'::regconfig")
 
 
-def ts_query(text: str) -> ColumnElement[object]:
+# The searched text: a value, or a bind parameter in a statement built once and reused.
+Words = str | ColumnElement[str]
+
+
+def ts_query(text: Words) -> ColumnElement[object]:
     return func.websearch_to_tsquery(ENGLISH, text)
 
 
-def rank_expression(text: str, document: ColumnElement[Any] = c.document) -> ColumnElement[float]:
+def rank_expression(text: Words, document: ColumnElement[Any] = c.document) -> ColumnElement[float]:
     # websearch_to_tsquery is only STABLE, so written inline it is parsed again for every
     # ranked row; as a scalar subquery (an InitPlan) it is parsed once per statement. The
     # match condition keeps the inline call: the planner estimates its selectivity from the
@@ -175,13 +179,16 @@ def text_alone_conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
     """:func:`query_conditions` of a search that :func:`ranks_text_alone`, on the narrow table."""
     assert query.filter.text is not None
     d = documents.c
-    conditions: list[ColumnElement[bool]] = [
-        d.document.bool_op("@@")(ts_query(query.filter.text)),
-        d.status.in_(query.filter.effective_statuses()),
-    ]
+    conditions = text_match_conditions(query.filter.text, query.filter.effective_statuses())
     if query.ids is not None:
         conditions.append(d.id.in_(query.ids) if query.ids else false())
     return conditions
+
+
+def text_match_conditions(text: Words, statuses: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    """Listings whose document matches ``text``, in one of ``statuses`` (the narrow table)."""
+    d = documents.c
+    return [d.document.bool_op("@@")(ts_query(text)), d.status.in_(statuses)]
 
 
 # The lexemes of a document that carry weight A (its title), with their A positions only. The
@@ -211,7 +218,7 @@ def title_match_first(query: SearchQuery, key: tuple[object, uuid.UUID] | None) 
     return key is None or not isinstance(key[0], float) or key[0] >= TITLE_MATCH_RANK_FLOOR
 
 
-def single_plain_lexeme(text: str) -> ColumnElement[bool]:
+def single_plain_lexeme(text: Words) -> ColumnElement[bool]:
     """Whether ``text`` parses to exactly one lexeme, with no weight or prefix flag.
 
     Only for such a query does a title match always outrank every other match: with several
@@ -229,15 +236,14 @@ def single_plain_lexeme(text: str) -> ColumnElement[bool]:
     )
 
 
-def title_match_conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
-    """:func:`text_alone_conditions` restricted to listings with the one word in their title."""
-    assert query.filter.text is not None
+def title_match_conditions(text: Words, statuses: tuple[str, ...]) -> list[ColumnElement[bool]]:
+    """:func:`text_match_conditions` restricted to listings with the one word in their title."""
     d = documents.c
     title = func.ts_filter(d.document, TITLE_WEIGHTS)
     return [
-        single_plain_lexeme(query.filter.text),
-        title.bool_op("@@")(ts_query(query.filter.text)),
-        d.status.in_(query.filter.effective_statuses()),
+        single_plain_lexeme(text),
+        title.bool_op("@@")(ts_query(text)),
+        d.status.in_(statuses),
     ]
 
 
