@@ -251,8 +251,14 @@ class Gateway:
 
     # ------------------------------------------------------------ execute
 
-    async def execute(self, prepared: PreparedOperation, request: GatewayRequest) -> dict[str, Any]:
-        """Run a query or mutation; never raises for subgraph failures."""
+    async def execute(
+        self, prepared: PreparedOperation, request: GatewayRequest, *, include_plan: bool = False
+    ) -> dict[str, Any]:
+        """Run a query or mutation; never raises for subgraph failures.
+
+        With ``include_plan`` the plan this request ran (the one its variables and its drawn
+        override labels chose) is added as ``extensions.queryPlan``, for debugging.
+        """
         coerced, errors = self._coerce(prepared, request)
         if errors:
             return {"errors": errors}
@@ -260,6 +266,17 @@ class Gateway:
             plan = prepared.plan_for_request(coerced)
         except GatewayRequestError as error:
             return {"errors": [e.formatted for e in error.errors]}
+        result = await self._run(prepared, plan, request)
+        if include_plan:
+            result.setdefault("extensions", {})["queryPlan"] = {
+                "object": plan.to_json(),
+                "text": str(plan),
+            }
+        return result
+
+    async def _run(
+        self, prepared: PreparedOperation, plan: QueryPlan, request: GatewayRequest
+    ) -> dict[str, Any]:
         ctx = ExecutionContext(
             self.fetcher,
             request.variables or {},

@@ -174,13 +174,10 @@ async def graphql_http(request: Request) -> Response:
                     )
                 ]
             )
-        result = await state.gateway.execute(prepared, gateway_request)
-        if state.settings.query_plan_header_enabled and headers.get(QUERY_PLAN_HEADER) == "true":
-            extensions = result.setdefault("extensions", {})
-            extensions["queryPlan"] = {
-                "object": prepared.plan.to_json(),
-                "text": str(prepared.plan),
-            }
+        show_plan = (
+            state.settings.query_plan_header_enabled and headers.get(QUERY_PLAN_HEADER) == "true"
+        )
+        result = await state.gateway.execute(prepared, gateway_request, include_plan=show_plan)
         # graphql-response+json: a response without data is a request error (spec: 4xx).
         status = 200 if media_type == JSON or "data" in result else 400
         return Response(orjson.dumps(result), status, response_headers, media_type)

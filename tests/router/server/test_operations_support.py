@@ -136,6 +136,24 @@ async def test_query_plan_is_returned_on_opt_in_header(
     assert "users" in plan["text"]
 
 
+async def test_query_plan_shown_is_the_one_the_request_ran(
+    router: RunningRouter, client: httpx.AsyncClient
+) -> None:
+    # The plan depends on the variables: the skipped root field is not fetched nor shown.
+    query = "query($all: Boolean!) { me { id } messages @include(if: $all) { id } }"
+    plans = {}
+    for include in (False, True):
+        response = await client.post(
+            router.graphql,
+            json={"query": query, "variables": {"all": include}},
+            headers={"x-realio-query-plan": "true"},
+        )
+        plans[include] = response.json()["extensions"]["queryPlan"]["text"]
+
+    assert "messages" not in plans[False]
+    assert "messages" in plans[True]
+
+
 async def test_query_plan_header_is_ignored_unless_enabled(
     graph: Graph, client: httpx.AsyncClient
 ) -> None:
@@ -175,7 +193,9 @@ async def test_per_subgraph_timeout_yields_an_error_not_a_hang(
 class _ExplodingGateway(Gateway):
     """A real gateway whose execution hits a bug: the server must mask it."""
 
-    async def execute(self, prepared: PreparedOperation, request: GatewayRequest) -> dict[str, Any]:
+    async def execute(
+        self, prepared: PreparedOperation, request: GatewayRequest, *, include_plan: bool = False
+    ) -> dict[str, Any]:
         raise RuntimeError("secret internal detail")
 
 
