@@ -98,7 +98,7 @@ def _title_matches_first_statement(
 ) -> Select[Any]:
     """A one-word relevance page, and its total when ``with_total``, in one statement.
 
-    Every title match outranks every other match (decision 0007), so when at least
+    Every title match outranks every other match (decision 0008), so when at least
     ``first + 1`` title matches follow the cursor they are exactly the page the full ranking
     gives, and tell whether a next page exists. Otherwise (a word in few titles, the last
     title matches, a text that is not one plain lexeme after all) every match is ranked, as

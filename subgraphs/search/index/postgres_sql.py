@@ -196,13 +196,13 @@ def text_match_conditions(text: Words, statuses: tuple[str, ...]) -> list[Column
 TITLE_WEIGHTS: ColumnElement[object] = literal_column("'{a}'::\"char\"[]")
 
 # Every listing with the searched word in its title ranks at least 1/1.64493 ≈ 0.6079 by
-# ts_rank's default weights; every other match at most 0.522 (decision 0007). A cursor below
+# ts_rank's default weights; every other match at most 0.522 (decision 0008). A cursor below
 # this line has left the title matches behind, so no title match follows it.
 TITLE_MATCH_RANK_FLOOR = 0.56
 
 
 def title_match_first(query: SearchQuery, key: tuple[object, uuid.UUID] | None) -> bool:
-    """Whether a relevance page may be looked for among the title matches first (decision 0007).
+    """Whether a relevance page may be looked for among the title matches first (decision 0008).
 
     Only worth trying when the text can be one word (the statement itself checks that it is
     exactly one plain lexeme, :func:`single_plain_lexeme`), on the whole index (``ids``

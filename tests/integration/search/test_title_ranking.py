@@ -1,4 +1,4 @@
-"""One-word relevance pages ranked among title matches only (Postgres index, decision 0007).
+"""One-word relevance pages ranked among title matches only (Postgres index, decision 0008).
 
 The shortcut is exact or it is wrong, so these tests compare every page it serves, walked by
 cursor, with the full ranking computed by one plain statement (every match ranked by
@@ -286,7 +286,7 @@ async def test_which_ranking_serves_each_page(
 async def test_ts_rank_puts_every_title_match_above_every_other_match(
     engine: AsyncEngine,
 ) -> None:
-    """The bound of decision 0007, checked on the server's own ts_rank.
+    """The bound of decision 0008, checked on the server's own ts_rank.
 
     Every sequence of weights up to six occurrences of one word, and long ones, including the
     ones that push a match without weight A highest (C, C, then B after B), which the

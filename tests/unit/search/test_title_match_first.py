@@ -1,4 +1,4 @@
-"""When the Postgres index looks for a relevance page among title matches first (decision 0007).
+"""When the Postgres index looks for a relevance page among title matches first (decision 0008).
 
 The choice only saves work (a page the title matches cannot fill falls back to the full
 ranking, and the statement itself checks for one plain lexeme); these cases pin down that

@@ -6,7 +6,7 @@ Create Date: 2026-11-24 03:00:00
 
 A relevance search for one word ranks every match, yet with ``ts_rank``'s default weights a
 listing that has the word in its title (weight A) always ranks above one that has it only in
-its address or description: at least 0.6079 against at most 0.522 (decision 0007). So the
+its address or description: at least 0.6079 against at most 0.522 (decision 0008). So the
 first pages of a one-word search come from the title matches alone, about a third of all
 matches for the bench's words, and the index finds them through ``ts_filter(document,
 '{a}')``: the document's weight-A lexemes with their A positions. An expression index, not a
