@@ -13,7 +13,14 @@ from router.composition.carried import inaccessible_first
 from router.composition.contexts import ContextArgument, context_arguments, is_contextual
 from router.composition.fieldset import selected_fields
 from router.composition.naming import quoted_list
-from router.composition.schema_model import FieldDef, InputValue, Subgraph, TypeDef, named_type
+from router.composition.schema_model import (
+    AppliedDirective,
+    FieldDef,
+    InputValue,
+    Subgraph,
+    TypeDef,
+    named_type,
+)
 from router.composition.supergraph_model import SArg, SField, SType
 from router.composition.typerefs import merge_types
 
@@ -193,11 +200,14 @@ class FieldMerger:
 
     def _apply_overrides(self, type_name: str, field_name: str, sources: list[FieldSource]) -> None:
         by_name = {s.subgraph.name: s for s in sources}
+        overriding = {s.subgraph.name for s in sources if s.field.has("override")}
         for source in sources:
             override = source.field.first("override")
             if override is None:
                 continue
             origin = override.arg_str("from")
+            if self._override_misplaced(type_name, field_name, source):
+                continue
             if origin == source.subgraph.name:
                 self.merger.error(
                     "OVERRIDE_FROM_SELF_ERROR",
@@ -208,15 +218,73 @@ class FieldMerger:
                     field_name,
                 )
                 continue
+            if origin in overriding:
+                self.merger.error(
+                    "OVERRIDE_SOURCE_HAS_OVERRIDE",
+                    f'Field "{type_name}.{field_name}" on subgraph "{source.subgraph.name}" is '
+                    f'also marked with directive @override in subgraph "{origin}". Only one '
+                    "@override directive is allowed per field.",
+                    (source.subgraph.name, origin or ""),
+                    type_name,
+                    field_name,
+                )
+                continue
             overridden = by_name.get(origin or "")
             if overridden is None:
                 continue  # from a subgraph that no longer has the field: nothing to hide
+            if self._override_collides(type_name, field_name, source, overridden):
+                continue
             if not overridden.field.has("external"):
                 if self._is_used(overridden, type_name, field_name):
                     overridden.used_overridden = True
                 else:
                     overridden.unused_overridden = True
             self._apply_label(type_name, field_name, source, overridden, override.arg_str("label"))
+
+    def _override_misplaced(self, type_name: str, field_name: str, source: FieldSource) -> bool:
+        """@override on an interface field or an @interfaceObject field: Apollo rejects both."""
+        where = f'field "{type_name}.{field_name}" on subgraph "{source.subgraph.name}"'
+        if source.type_def.kind == "interface":
+            code = "OVERRIDE_ON_INTERFACE"
+            message = f"@override cannot be used on {where}: @override is not supported on "
+            message += "interface type fields."
+        elif source.type_def.is_interface_object:
+            code = "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE"
+            message = "@override is not yet supported on fields of @interfaceObject types: "
+            message += f"cannot be used on {where}."
+        else:
+            return False
+        self.merger.error(code, message, (source.subgraph.name,), type_name, field_name)
+        return True
+
+    def _override_collides(
+        self, type_name: str, field_name: str, source: FieldSource, overridden: FieldSource
+    ) -> bool:
+        """The overridden field must not carry @requires/@provides (its replacement could not
+        honour them), and the overriding one must not be @external (it would resolve nothing)."""
+        conflict: tuple[str, AppliedDirective] | None = None
+        for name in ("requires", "provides"):
+            directive = overridden.field.first(name)
+            if directive is not None:
+                conflict = (overridden.subgraph.name, directive)
+                break
+        external = source.field.first("external")
+        if conflict is None and external is not None:
+            conflict = (source.subgraph.name, external)
+        if conflict is None:
+            return False
+        owner, directive = conflict
+        coordinate = f"{type_name}.{field_name}"
+        self.merger.error(
+            "OVERRIDE_COLLISION_WITH_ANOTHER_DIRECTIVE",
+            f'@override cannot be used on field "{coordinate}" on subgraph '
+            f'"{source.subgraph.name}" since "{coordinate}" on "{owner}" is marked with '
+            f'directive "@{directive.local_name or directive.name}"',
+            (source.subgraph.name, overridden.subgraph.name),
+            type_name,
+            field_name,
+        )
+        return True
 
     def _apply_label(
         self,
