@@ -34,13 +34,23 @@ def compose(subgraphs: list[SubgraphDefinition]) -> CompositionResult:
                 for n in duplicates
             ]
         )
+    if "_" in names:
+        return CompositionResult(
+            errors=[
+                CompositionError(
+                    "INVALID_SUBGRAPH_NAME",
+                    "[_] Invalid name _ for a subgraph: this name is reserved",
+                    ("_",),
+                )
+            ]
+        )
     parsed: list[Subgraph] = []
     errors: list[CompositionError] = []
     for definition in subgraphs:
         try:
             parsed.append(parse_subgraph(definition))
         except SubgraphParseError as exc:
-            errors.append(exc.error)
+            errors.extend(exc.errors)
     if errors:
         return CompositionResult(errors=errors)
     for subgraph in parsed:

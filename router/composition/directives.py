@@ -21,10 +21,46 @@ from graphql.language import (
     StringValueNode,
 )
 
+from router.composition.naming import did_you_mean, suggestion_list
 from router.composition.schema_model import FEDERATION_DIRECTIVES
 
 FEDERATION_URL = re.compile(r"^https://specs\.apollo\.dev/federation/v(\d+)\.(\d+)$")
 LINK_URL = re.compile(r"^https://specs\.apollo\.dev/link/v")
+# What each Federation 2 version adds to what a subgraph may import (Apollo's federation spec).
+ELEMENTS_SINCE: list[tuple[tuple[int, int], tuple[str, ...]]] = [
+    (
+        (2, 0),
+        (
+            "@key",
+            "@requires",
+            "@provides",
+            "@external",
+            "@tag",
+            "@extends",
+            "@shareable",
+            "@inaccessible",
+            "@override",
+            "FieldSet",
+        ),
+    ),
+    ((2, 1), ("@composeDirective",)),
+    ((2, 3), ("@interfaceObject",)),
+    ((2, 5), ("@authenticated", "@requiresScopes", "Scope")),
+    ((2, 6), ("@policy", "Policy")),
+    ((2, 8), ("@context", "@fromContext", "ContextFieldValue")),
+    ((2, 9), ("@cost", "@listSize")),
+    ((2, 12), ("@cacheTag",)),
+]
+LATEST_FEDERATION_VERSION = (2, 13)
+
+
+def known_elements(version: tuple[int, int]) -> list[str]:
+    """Directives (``@key``) and types a subgraph linking federation ``version`` may import."""
+    return [name for since, names in ELEMENTS_SINCE if version >= since for name in names]
+
+
+def is_known_version(version: tuple[int, int]) -> bool:
+    return version[0] == 2 and version <= LATEST_FEDERATION_VERSION
 
 
 @dataclass
@@ -36,6 +72,12 @@ class LinkImports:
     # Other specs linked by URL (custom directives for @composeDirective): local name → URL.
     foreign: dict[str, str] = field(default_factory=dict)
     link_names: set[str] = field(default_factory=lambda: {"link"})
+    # The federation link's namespace (``federation``, or its ``as:``).
+    namespace: str = "federation"
+    # Federation directives as imported: canonical name → local name.
+    imported: dict[str, str] = field(default_factory=dict)
+    # Invalid @link usage: (code, message) pairs, as Apollo words them.
+    errors: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def is_fed1(self) -> bool:
@@ -69,13 +111,10 @@ def read_links(schema_nodes: Sequence[SchemaDefinitionNode | SchemaExtensionNode
         imported = _imports(args.get("import"))
         fed = FEDERATION_URL.match(url)
         if fed:
-            imports.federation_version = (int(fed.group(1)), int(fed.group(2)))
-            namespace = alias or "federation"
-            for name in FEDERATION_DIRECTIVES:
-                imports.directive_names[f"{namespace}__{name}"] = name
-            for name, local in imported:
-                if name in FEDERATION_DIRECTIVES:
-                    imports.directive_names[local] = name
+            version = (int(fed.group(1)), int(fed.group(2)))
+            imports.federation_version = version
+            imports.namespace = alias or "federation"
+            _read_federation_link(imports, version, _raw_imports(args.get("import")))
         elif LINK_URL.match(url):
             imports.link_names.add(alias or "link")
         else:
@@ -87,6 +126,59 @@ def read_links(schema_nodes: Sequence[SchemaDefinitionNode | SchemaExtensionNode
     if imports.is_fed1:
         imports.directive_names = {name: name for name in FEDERATION_DIRECTIVES}
     return imports
+
+
+def _read_federation_link(
+    imports: LinkImports, version: tuple[int, int], imported: list[tuple[str, str]]
+) -> None:
+    """Maps the federation directives this version offers; unknown imports are errors."""
+    if not is_known_version(version):
+        imports.errors.append(
+            (
+                "UNKNOWN_FEDERATION_LINK_VERSION",
+                f"Invalid version v{version[0]}.{version[1]} for the federation feature in "
+                "@link directive on schema",
+            )
+        )
+        for name, local in imported:
+            if name.startswith("@"):
+                imports.imported[name[1:]] = local[1:]
+        return
+    known = known_elements(version)
+    for name in known:
+        if name.startswith("@") and name[1:] in FEDERATION_DIRECTIVES:
+            imports.directive_names[f"{imports.namespace}__{name[1:]}"] = name[1:]
+    for name, local in imported:
+        if name not in known:
+            imports.errors.append(("INVALID_LINK_DIRECTIVE_USAGE", _unknown_import(name, known)))
+            continue
+        if name.startswith("@") and name[1:] in FEDERATION_DIRECTIVES:
+            imports.directive_names[local[1:]] = name[1:]
+            imports.imported[name[1:]] = local[1:]
+
+
+def _unknown_import(name: str, known: list[str]) -> str:
+    if not name.startswith("@") and f"@{name}" in known:
+        details = f' Did you mean directive "@{name}"?'
+    else:
+        details = did_you_mean(suggestion_list(name, known))
+    return f'Cannot import unknown element "{name}".{details}'
+
+
+def _raw_imports(value: object) -> list[tuple[str, str]]:
+    """Like :func:`_imports`, keeping the ``@`` that tells directives from types."""
+    if not isinstance(value, ListValueNode):
+        return []
+    pairs: list[tuple[str, str]] = []
+    for item in value.values:
+        if isinstance(item, StringValueNode):
+            pairs.append((item.value, item.value))
+        elif isinstance(item, ObjectValueNode):
+            fields = {f.name.value: _string(f.value) for f in item.fields}
+            name = fields.get("name") or ""
+            if name:
+                pairs.append((name, fields.get("as") or name))
+    return pairs
 
 
 def _imports(value: object) -> list[tuple[str, str]]:

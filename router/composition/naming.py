@@ -9,3 +9,40 @@ def quoted_list(names: list[str], noun: str) -> str:
     if len(quoted) == 1:
         return f"{noun} {quoted[0]}"
     return f"{noun}s {', '.join(quoted[:-1])} and {quoted[-1]}"
+
+
+MAX_SUGGESTIONS = 5
+
+
+def _levenshtein(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            cost = 0 if char_a == char_b else 1
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost))
+        previous = current
+    return previous[-1]
+
+
+def suggestion_list(given: str, options: list[str]) -> list[str]:
+    """The options close enough to ``given`` to suggest, closest first (Apollo's threshold)."""
+    threshold = len(given) * 4 // 10 + 1
+    distances: dict[str, int] = {}
+    for option in options:
+        distance = 1 if given.lower() == option.lower() else _levenshtein(given, option)
+        if distance <= threshold:
+            distances[option] = distance
+    return sorted(distances, key=lambda o: (distances[o], o.lower(), o))
+
+
+def did_you_mean(suggestions: list[str]) -> str:
+    """`` Did you mean "a", "b", or "c"?`` (empty without suggestions)."""
+    quoted = [f'"{s}"' for s in suggestions[:MAX_SUGGESTIONS]]
+    if not quoted:
+        return ""
+    if len(quoted) == 1:
+        return f" Did you mean {quoted[0]}?"
+    if len(quoted) == 2:
+        return f" Did you mean {quoted[0]} or {quoted[1]}?"
+    return f" Did you mean {', '.join(quoted[:-1])}, or {quoted[-1]}?"

@@ -45,6 +45,11 @@ from router.composition.schema_model import (
     Subgraph,
     TypeDef,
 )
+from router.composition.subgraph_checks import (
+    first_unknown_type,
+    root_name_errors,
+    unknown_directive_errors,
+)
 
 BUILTIN_TYPES = frozenset(
     {
@@ -79,9 +84,10 @@ KIND_BY_NODE: dict[type, str] = {
 
 
 class SubgraphParseError(Exception):
-    def __init__(self, error: CompositionError) -> None:
+    def __init__(self, error: CompositionError, *more: CompositionError) -> None:
         super().__init__(error.message)
         self.error = error
+        self.errors = [error, *more]
 
 
 def parse_subgraph(definition: SubgraphDefinition) -> Subgraph:
@@ -96,7 +102,35 @@ def parse_subgraph(definition: SubgraphDefinition) -> Subgraph:
                 subgraphs=(definition.name,),
             )
         ) from exc
+    _check_document(definition, document)
     return _Builder(definition, document).build()
+
+
+def _check_document(definition: SubgraphDefinition, document: DocumentNode) -> None:
+    """What Apollo rejects before modelling the subgraph: invalid @link imports, then root
+    names, unknown types and unknown directives."""
+    name = definition.name
+
+    def error(code: str, message: str) -> CompositionError:
+        return CompositionError(code, f"[{name}] {message}", subgraphs=(name,))
+
+    schema_nodes = [
+        d for d in document.definitions if isinstance(d, SchemaDefinitionNode | SchemaExtensionNode)
+    ]
+    links = read_links(schema_nodes)
+    link_errors = [error(code, message) for code, message in links.errors]
+    if any(e.code == "INVALID_LINK_DIRECTIVE_USAGE" for e in link_errors):
+        raise SubgraphParseError(*link_errors)
+    errors = link_errors + [error(c, m) for c, m in root_name_errors(document)]
+    unknown_type = first_unknown_type(document, links)
+    if unknown_type is not None:
+        errors.append(error("INVALID_GRAPHQL", f"Unknown type {unknown_type}"))
+    else:
+        errors.extend(
+            error("INVALID_GRAPHQL", m) for m in unknown_directive_errors(document, links)
+        )
+    if errors:
+        raise SubgraphParseError(*errors)
 
 
 class _Builder:

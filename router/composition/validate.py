@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from graphql import print_ast
+from graphql.language import FieldNode, InlineFragmentNode, SelectionSetNode, StringValueNode
 
 from router.composition.contexts import ContextChecker, used_fields
-from router.composition.fieldset import FieldSetError, kind_of, parse_field_set, walk
+from router.composition.fieldset import (
+    FieldSetError,
+    kind_of,
+    parse_field_set,
+    selected_fields,
+    walk,
+)
 from router.composition.model import CompositionError
+from router.composition.naming import quoted_list
 from router.composition.schema_model import (
     AppliedDirective,
     FieldDef,
@@ -51,14 +59,31 @@ class _Checker:
 
     def run(self) -> None:
         for type_def in self.subgraph.types.values():
-            for key in type_def.keys:
-                self._field_set("KEY", type_def, None, type_def.name, key)
+            if type_def.kind == "interface":
+                self._interface(type_def)
+            if self._keys_allowed(type_def):
+                for key in type_def.keys:
+                    self._field_set("KEY", type_def, None, type_def.name, key)
             for field_def in type_def.fields.values():
                 requires = field_def.first("requires")
                 if requires is not None:
                     self._field_set("REQUIRES", type_def, field_def, type_def.name, requires)
                 provides = field_def.first("provides")
                 if provides is not None:
+                    if field_def.has("external"):
+                        self.error(
+                            "EXTERNAL_COLLISION_WITH_ANOTHER_DIRECTIVE",
+                            f"Cannot have both @provides and @external on field "
+                            f'"{type_def.name}.{field_def.name}"',
+                            type_def.name,
+                            field_def.name,
+                        )
+                        # Apollo still counts both the field and what it provides as used.
+                        self.used_externals.add((type_def.name, field_def.name))
+                        self.used_externals |= selected_fields(
+                            self.subgraph, named_type(field_def.type), provides
+                        )
+                        continue
                     target = named_type(field_def.type)
                     if kind_of(self.subgraph, target) in ("scalar", "enum"):
                         self.error(
@@ -96,8 +121,27 @@ class _Checker:
         printed = print_ast(fields_arg) if fields_arg is not None else '""'
         prefix = f"{where}, for @{directive.name.lower()}(fields: {printed}): "
         field_name = field_def.name if field_def else None
+        if fields_arg is not None and not isinstance(fields_arg, StringValueNode):
+            self.error(
+                f"{kind}_INVALID_FIELDS_TYPE",
+                prefix + 'Invalid value for argument "fields": must be a string.',
+                owner.name,
+                field_name,
+            )
+            return
         try:
-            selected = list(walk(self.subgraph, target, parse_field_set(fields)))
+            selection = parse_field_set(fields)
+            applied = applied_directives(selection)
+            if applied:
+                self.error(
+                    f"{kind}_DIRECTIVE_IN_FIELDS_ARG",
+                    prefix + f"cannot have directive applications in the "
+                    f"@{directive.name.lower()}(fields:) argument but found {', '.join(applied)}.",
+                    owner.name,
+                    field_name,
+                )
+                return
+            selected = list(walk(self.subgraph, target, selection))
         except FieldSetError as exc:
             message = str(exc)
             if exc.code_suffix == "UNKNOWN_FIELD":
@@ -121,10 +165,11 @@ class _Checker:
                     owner.name,
                     field_name,
                 )
-            if kind == "KEY" and node.arguments:
+            if kind in ("KEY", "PROVIDES") and selected_def.args:
                 self.error(
-                    "KEY_FIELDS_HAS_ARGS",
-                    prefix + f"field {parent}.{name} cannot be included because it has arguments",
+                    f"{kind}_FIELDS_HAS_ARGS",
+                    prefix + f"field {parent}.{name} cannot be included because it has arguments "
+                    f"(fields with argument are not allowed in @{kind.lower()})",
                     owner.name,
                     field_name,
                 )
@@ -154,6 +199,69 @@ class _Checker:
                     "is already provided by this subgraph (it is not marked @external)",
                     owner.name,
                     field_name,
+                )
+
+    def _keys_allowed(self, type_def: TypeDef) -> bool:
+        """@key on an interface needs Federation 2.3; its implementations must repeat it."""
+        if type_def.kind != "interface" or not type_def.keys:
+            return True
+        if self.subgraph.federation_version < (2, 3):
+            self.error(
+                "KEY_UNSUPPORTED_ON_INTERFACE",
+                f'Cannot use @key on interface "{type_def.name}": @key is not yet supported on '
+                "interfaces",
+                type_def.name,
+            )
+            return False
+        implementations = [
+            t
+            for t in self.subgraph.types.values()
+            if t.kind == "object" and type_def.name in t.interfaces
+        ]
+        for key in type_def.keys:
+            wanted = _normalised_fields(key)
+            missing = [
+                t.name
+                for t in implementations
+                if not any(_normalised_fields(k) == wanted for k in t.keys)
+            ]
+            if missing:
+                self.error(
+                    "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
+                    f'Key {_printed(key)} on interface type "{type_def.name}" is missing on '
+                    f"implementation {quoted_list(missing, 'type')}.",
+                    type_def.name,
+                )
+        return True
+
+    def _interface(self, type_def: TypeDef) -> None:
+        """Federation directives that mean nothing on interface fields, as Apollo rejects them."""
+        for field_def in type_def.fields.values():
+            coordinate = f"{type_def.name}.{field_def.name}"
+            for name in ("requires", "provides"):
+                if field_def.has(name):
+                    self.error(
+                        f"{name.upper()}_UNSUPPORTED_ON_INTERFACE",
+                        f'Cannot use @{name} on field "{coordinate}" of parent type '
+                        f'"{type_def.name}": @{name} is not yet supported within interfaces',
+                        type_def.name,
+                        field_def.name,
+                    )
+            if field_def.has("external"):
+                self.error(
+                    "EXTERNAL_ON_INTERFACE",
+                    f'Interface type field "{coordinate}" is marked @external but @external is '
+                    "not allowed on interface fields (it is nonsensical).",
+                    type_def.name,
+                    field_def.name,
+                )
+            if field_def.has("shareable"):
+                self.error(
+                    "INVALID_SHAREABLE_USAGE",
+                    f'Invalid use of @shareable on field "{coordinate}": only object type fields '
+                    "can be marked with @shareable",
+                    type_def.name,
+                    field_def.name,
                 )
 
     def _unused_externals(self) -> None:
@@ -195,3 +303,30 @@ class _Checker:
                             type_def.name,
                             field_def.name,
                         )
+
+
+def applied_directives(selection_set: SelectionSetNode) -> list[str]:
+    """Directive applications inside a field set (``id @skip(if: true)``), printed."""
+    found: list[str] = []
+    for selection in selection_set.selections:
+        found.extend(print_ast(d) for d in selection.directives or ())
+        if isinstance(selection, FieldNode | InlineFragmentNode) and selection.selection_set:
+            found.extend(applied_directives(selection.selection_set))
+    return found
+
+
+def _normalised_fields(key: AppliedDirective) -> str | None:
+    """A key's field set in a canonical printed form, to compare keys across types."""
+    try:
+        return print_ast(parse_field_set(key.arg_str("fields") or ""))
+    except FieldSetError:
+        return None
+
+
+def _printed(directive: AppliedDirective) -> str:
+    """``@key(fields: "id")`` as the subgraph wrote it."""
+    name = directive.local_name or directive.name
+    if not directive.args:
+        return f"@{name}"
+    args = ", ".join(f"{k}: {print_ast(v)}" for k, v in directive.args.items())
+    return f"@{name}({args})"

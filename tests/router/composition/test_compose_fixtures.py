@@ -61,29 +61,17 @@ def test_invalid_composition_reports_apollos_error_codes(case: str) -> None:
     assert Counter(e.code for e in result.errors) == expected
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        "error-context-argument-not-contextual",
-        "error-context-invalid",
-        "error-context-satisfiability",
-        "error-enum-mismatch",
-        "error-external-missing-on-base",
-        "error-field-type-mismatch",
-        "error-input-required-field",
-        "error-invalid-field-sharing",
-        "error-key-invalid-type",
-        "error-key-unknown-field",
-        "error-override-collision",
-        "error-override-from-self",
-        "error-override-label-before-2-7",
-        "error-override-label-invalid",
-        "error-override-on-interface",
-        "error-override-source-has-override",
-        "error-requires-unknown-field",
-        "error-type-kind-mismatch",
-    ],
-)
+# Error cases whose messages we do not reproduce word for word, and why.
+MESSAGES_DIFFER = {
+    # Apollo prints the whole unsatisfiable query with every path it tried; ours names the
+    # field and subgraphs (asserted below).
+    "error-satisfiability",
+    # graphql-js and graphql-core word some syntax errors differently.
+    "error-fieldset-parse",
+}
+
+
+@pytest.mark.parametrize("case", [c for c in case_names("error") if c not in MESSAGES_DIFFER])
 def test_error_messages_match_apollos_wording(case: str) -> None:
     ours = sorted(e.message for e in compose(subgraphs(case)).errors)
     assert ours == sorted(e["message"] for e in reference_errors(case))
