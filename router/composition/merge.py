@@ -102,6 +102,7 @@ class Merger:
         for name in names:
             if not self._check_kinds(name):
                 continue
+            self._check_extension_base(name)
             kind = self.merged_kind(name)
             if kind in ("object", "interface"):
                 self.supergraph.types[name] = self.fields.merge_composite(name, kind)
@@ -113,6 +114,13 @@ class Merger:
                 self.supergraph.types[name] = self._merge_input(name)
             else:
                 self.supergraph.types[name] = self._merge_scalar(name)
+        if "Query" not in self.supergraph.types:
+            self.error(
+                "NO_QUERIES",
+                "No queries found in any subgraph: a supergraph must have a query root type.",
+            )
+        if not self.errors:
+            self._check_interface_fields()
         self._add_query_root()
         self._add_composed_directives()
         self.supergraph.uses_tag = self.carrier.uses_tag
@@ -142,6 +150,53 @@ class Merger:
             name,
         )
         return False
+
+    def _check_extension_base(self, name: str) -> None:
+        """A type only ever written as ``extend type`` has no definition to extend."""
+        if name in ("Query", "Mutation", "Subscription"):
+            return
+        sources = self.sources(name)
+        if all(t.only_extension for _, t in sources):
+            for subgraph, _ in sources:
+                self.error(
+                    "EXTENSION_WITH_NO_BASE",
+                    f'[{subgraph.name}] Type "{name}" is an extension type, but there is no type '
+                    f'definition for "{name}" in any subgraph.',
+                    (subgraph.name,),
+                    name,
+                )
+
+    def _check_interface_fields(self) -> None:
+        """After merging, an implementation must have every field its interfaces gained from
+        other subgraphs (each subgraph alone can be valid)."""
+        for merged in self.supergraph.types.values():
+            present = {f.name for f in merged.fields}
+            for interface in merged.interfaces:
+                target = self.supergraph.types.get(interface)
+                if target is None:
+                    continue
+                for field in target.fields:
+                    if field.name in present:
+                        continue
+                    declaring = [
+                        s.name
+                        for s, t in self.sources(interface)
+                        if t.kind == "interface" and field.name in t.fields
+                    ]
+                    implementing = [
+                        s.name for s, t in self.sources(merged.name) if interface in t.interfaces
+                    ]
+                    self.error(
+                        "INTERFACE_FIELD_NO_IMPLEM",
+                        f'Interface field "{interface}.{field.name}" is declared in '
+                        f'{quoted_list(declaring, "subgraph")} but type "{merged.name}", '
+                        f'which implements "{interface}" only in '
+                        f"{quoted_list(implementing, 'subgraph')} does not have field "
+                        f'"{field.name}".',
+                        tuple(declaring + implementing),
+                        merged.name,
+                        field.name,
+                    )
 
     def description(self, descriptions: list[str | None]) -> str | None:
         """The description most subgraphs give (first one on a tie), as Apollo picks it."""
@@ -252,6 +307,15 @@ class Merger:
                 self.carrier.carry(t.values[value].directives for _, t in owners),
             )
             merged.values.append(enum_value)
+        if not merged.values and input_pos and not output_pos:
+            self.error(
+                "EMPTY_MERGED_ENUM_TYPE",
+                f'None of the values of enum type "{name}" are defined consistently in all the '
+                "subgraphs defining that type. As only values common to all subgraphs are "
+                "merged, this would result in an empty type.",
+                tuple(s.name for s, _ in sources),
+                name,
+            )
         return merged
 
     def _merge_input(self, name: str) -> SType:
@@ -298,6 +362,15 @@ class Merger:
                     for s, f in owners
                 ]
             merged.input_fields.append(arg)
+        if not merged.input_fields:
+            self.error(
+                "EMPTY_MERGED_INPUT_TYPE",
+                f'None of the fields of input object type "{name}" are consistently defined in '
+                "all the subgraphs defining that type. As only fields common to all subgraphs "
+                "are merged, this would result in an empty type.",
+                tuple(s.name for s, _ in sources),
+                name,
+            )
         return merged
 
     def _add_query_root(self) -> None:

@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from graphql import print_ast
+from graphql import TypeNode, parse_type, print_ast
 from graphql.language import NonNullTypeNode, StringValueNode
 
 from router.composition.carried import inaccessible_first
 from router.composition.contexts import ContextArgument, context_arguments, is_contextual
 from router.composition.fieldset import selected_fields
-from router.composition.naming import quoted_list
+from router.composition.naming import mismatch, quoted_list
 from router.composition.schema_model import (
     AppliedDirective,
     FieldDef,
@@ -22,7 +22,7 @@ from router.composition.schema_model import (
     named_type,
 )
 from router.composition.supergraph_model import SArg, SField, SType
-from router.composition.typerefs import merge_types
+from router.composition.typerefs import is_subtype, merge_types, same_type
 
 if TYPE_CHECKING:
     from router.composition.merge import Merger
@@ -131,12 +131,15 @@ class FieldMerger:
         merger = self.merger
         coordinate = f"{type_name}.{field_name}"
         self._apply_overrides(type_name, field_name, sources)
+        # Like Apollo, the type and arguments come from the subgraphs resolving the field;
+        # @external declarations are then checked against them.
+        resolving = [s for s in sources if not s.field.has("external")] or sources
         merged_type, all_equal = merge_types(
-            [s.field.type for s in sources], False, merger.implements
+            [s.field.type for s in resolving], False, merger.implements
         )
         if merged_type is None:
             by_type: dict[str, list[str]] = {}
-            for source in sources:
+            for source in resolving:
                 by_type.setdefault(print_ast(source.field.type), []).append(source.subgraph.name)
             parts = [
                 f'type "{t}" in {quoted_list(owners, "subgraph")}' for t, owners in by_type.items()
@@ -145,12 +148,14 @@ class FieldMerger:
                 "FIELD_TYPE_MISMATCH",
                 f'Type of field "{coordinate}" is incompatible across subgraphs: it has '
                 + " but ".join(parts),
-                tuple(s.subgraph.name for s in sources),
+                tuple(s.subgraph.name for s in resolving),
                 type_name,
                 field_name,
             )
             return None
-        args = self._merge_args(coordinate, sources)
+        args = self._merge_args(coordinate, resolving)
+        if len(resolving) < len(sources):
+            self._check_externals(coordinate, sources, merged_type, all_equal, args)
         merged = SField(
             field_name,
             print_ast(merged_type),
@@ -165,6 +170,114 @@ class FieldMerger:
         if merged_kind_is_object(sources):
             self._check_sharing(coordinate, type_name, field_name, sources)
         return merged
+
+    def _check_externals(
+        self,
+        coordinate: str,
+        sources: list[FieldSource],
+        merged_type: TypeNode,
+        all_equal: bool,
+        args: list[SArg],
+    ) -> None:
+        """An @external declaration must agree with the field it stands for (Apollo's
+        EXTERNAL_* mismatch errors), and carries no directive that would be merged."""
+        merger = self.merger
+        type_name, field_name = coordinate.split(".")
+        externals = [s for s in sources if s.field.has("external")]
+        for source in externals:
+            for directive in source.field.directives:
+                if directive.name in MERGED_DIRECTIVES or (
+                    directive.name in source.subgraph.composed_directives
+                ):
+                    merger.error(
+                        "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL",
+                        f"[{source.subgraph.name}] Cannot apply merged directive "
+                        f'{printed_directive(directive)} to external field "{coordinate}"',
+                        (source.subgraph.name,),
+                        type_name,
+                        field_name,
+                    )
+        if any(
+            not same_type(merged_type, s.field.type)
+            and (all_equal or not is_strict_subtype(merged_type, s.field.type, merger))
+            for s in externals
+        ):
+            merger.error(
+                "EXTERNAL_TYPE_MISMATCH",
+                f'Type of field "{coordinate}" is incompatible across subgraphs (where marked '
+                "@external): it has "
+                + mismatch(
+                    f'type "{print_ast(merged_type)}"',
+                    [(f'type "{print_ast(s.field.type)}"', s.subgraph.name) for s in sources],
+                ),
+                tuple(s.subgraph.name for s in sources),
+                type_name,
+                field_name,
+            )
+        for arg in args:
+            self._check_external_argument(coordinate, arg, sources, externals)
+
+    def _check_external_argument(
+        self, coordinate: str, arg: SArg, sources: list[FieldSource], externals: list[FieldSource]
+    ) -> None:
+        merger = self.merger
+        type_name, field_name = coordinate.split(".")
+        arg_coordinate = f"{coordinate}({arg.name}:)"
+        names = tuple(s.subgraph.name for s in sources)
+        if any(arg.name not in s.field.args for s in externals):
+            declared = [s.subgraph.name for s in sources if arg.name in s.field.args]
+            missing = [
+                s.name
+                for s in merger.subgraphs
+                if s.name not in declared  # every other subgraph, as Apollo lists them
+            ]
+            merger.error(
+                "EXTERNAL_ARGUMENT_MISSING",
+                f'Field "{coordinate}" is missing argument "{arg_coordinate}" in some subgraphs '
+                f'where it is marked @external: argument "{arg_coordinate}" is declared in '
+                f"{quoted_list(declared, 'subgraph')} but not in "
+                f'{quoted_list(missing, "subgraph")} (where "{coordinate}" is @external).',
+                names,
+                type_name,
+                field_name,
+            )
+        present = [(s, s.field.args[arg.name]) for s in sources if arg.name in s.field.args]
+        arg_type = parse_type(arg.type)
+        if any(
+            not same_type(arg_type, value.type)
+            and not is_strict_subtype(value.type, arg_type, merger)
+            for s, value in present
+            if s.field.has("external")
+        ):
+            merger.error(
+                "EXTERNAL_ARGUMENT_TYPE_MISMATCH",
+                f'Type of argument "{arg_coordinate}" is incompatible across subgraphs (where '
+                f'"{coordinate}" is marked @external): it has '
+                + mismatch(
+                    f'type "{arg.type}"',
+                    [(f'type "{print_ast(v.type)}"', s.subgraph.name) for s, v in present],
+                ),
+                names,
+                type_name,
+                field_name,
+            )
+
+        def default(value: InputValue) -> str:
+            if value.default is None:
+                return "no default value"
+            return f"default value {print_ast(value.default)}"
+
+        expected = "no default value" if arg.default is None else f"default value {arg.default}"
+        if any(default(v) != expected for s, v in present if s.field.has("external")):
+            merger.error(
+                "EXTERNAL_ARGUMENT_DEFAULT_MISMATCH",
+                f'Argument "{arg_coordinate}" has incompatible defaults across subgraphs (where '
+                f'"{coordinate}" is marked @external): it has '
+                + mismatch(expected, [(default(v), s.subgraph.name) for s, v in present]),
+                names,
+                type_name,
+                field_name,
+            )
 
     def _check_sharing(
         self, coordinate: str, type_name: str, field_name: str, sources: list[FieldSource]
@@ -394,9 +507,10 @@ class FieldMerger:
         if merged_type is None:
             parts = [f'type "{print_ast(v.type)}" in subgraph "{s.name}"' for s, v in owners]
             type_name, _, rest = coordinate.partition(".")
+            element = "field" if "(" not in coordinate else "argument"
             self.merger.error(
                 "FIELD_TYPE_MISMATCH" if "(" not in coordinate else "FIELD_ARGUMENT_TYPE_MISMATCH",
-                f'Type of "{coordinate}" is incompatible across subgraphs: it has '
+                f'Type of {element} "{coordinate}" is incompatible across subgraphs: it has '
                 + " but ".join(parts),
                 tuple(s.name for s, _ in owners),
                 type_name,
@@ -404,6 +518,8 @@ class FieldMerger:
             )
             return None
         defaults = [print_ast(v.default) for _, v in owners if v.default is not None]
+        if len(set(defaults)) > 1:
+            self._default_mismatch(coordinate, owners, defaults[0])
         name = owners[0][1].name
         arg = SArg(
             name,
@@ -413,6 +529,30 @@ class FieldMerger:
             self.merger.carrier.carry(v.directives for _, v in owners),
         )
         return arg, all_equal
+
+    def _default_mismatch(
+        self, coordinate: str, owners: list[tuple[Subgraph, InputValue]], first: str
+    ) -> None:
+        """Two subgraphs giving different defaults: the supergraph could honour only one."""
+        is_argument = "(" in coordinate
+        values = [
+            (
+                "no default value"
+                if v.default is None
+                else f"default value {print_ast(v.default)}",
+                s.name,
+            )
+            for s, v in owners
+        ]
+        type_name, _, rest = coordinate.partition(".")
+        self.merger.error(
+            "FIELD_ARGUMENT_DEFAULT_MISMATCH" if is_argument else "INPUT_FIELD_DEFAULT_MISMATCH",
+            f'{"Argument" if is_argument else "Input field"} "{coordinate}" has incompatible '
+            "default values across subgraphs: it has " + mismatch(f"default value {first}", values),
+            tuple(s.name for s, _ in owners),
+            type_name,
+            rest.split("(")[0],
+        )
 
     def _join_fields(
         self,
@@ -531,3 +671,22 @@ def is_shareable(source: FieldSource, type_name: str, field_name: str) -> bool:
         (type_name, field_name) in selected_fields(source.subgraph, type_name, key)
         for key in source.type_def.keys
     )
+
+
+# Federation directives the supergraph keeps, which an @external declaration may not carry.
+MERGED_DIRECTIVES = frozenset(
+    {"tag", "inaccessible", "authenticated", "requiresScopes", "policy", "cost", "listSize"}
+    | {"deprecated", "specifiedBy"}
+)
+
+
+def printed_directive(directive: AppliedDirective) -> str:
+    """``@tag(name: "private")`` as written in the subgraph."""
+    name = directive.local_name or directive.name
+    if not directive.args:
+        return f"@{name}"
+    return f"@{name}({', '.join(f'{k}: {print_ast(v)}' for k, v in directive.args.items())})"
+
+
+def is_strict_subtype(maybe_sub: TypeNode, sup: TypeNode, merger: Merger) -> bool:
+    return not same_type(maybe_sub, sup) and is_subtype(maybe_sub, sup, merger.implements)

@@ -46,3 +46,31 @@ def did_you_mean(suggestions: list[str]) -> str:
     if len(quoted) == 2:
         return f" Did you mean {quoted[0]} or {quoted[1]}?"
     return f" Did you mean {', '.join(quoted[:-1])}, or {quoted[-1]}?"
+
+
+def join_strings(parts: list[str], sep: str = ", ", first_sep: str | None = None) -> str:
+    """Apollo's ``joinStrings``: ``a but b``, ``a but b and c``, ``a, b and c``."""
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        return parts[0] + (first_sep or " and ") + parts[1]
+    return parts[0] + (first_sep or sep) + sep.join(parts[1:-1]) + " and " + parts[-1]
+
+
+def mismatch(supergraph_value: str, values: list[tuple[str, str]]) -> str:
+    """``type "X" in subgraph "a" but type "Y" in subgraphs "b" and "c"``: the subgraphs
+    agreeing with the supergraph first, then each other value, as Apollo reports mismatches."""
+    groups: dict[str, list[str]] = {}
+    for value, subgraph in values:
+        groups.setdefault(value, []).append(subgraph)
+    parts = []
+    if supergraph_value in groups:
+        parts.append(f"{supergraph_value} in {quoted_list(groups[supergraph_value], 'subgraph')}")
+    parts.extend(
+        f"{value} in {quoted_list(names, 'subgraph')}"
+        for value, names in groups.items()
+        if value != supergraph_value
+    )
+    return join_strings(parts, " and ", " but ")
