@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from router.composition.fed1 import upgrade_fed1
+from router.composition.inaccessible import inaccessible_errors
 from router.composition.merge import Merger
 from router.composition.model import CompositionError, CompositionResult, SubgraphDefinition
 from router.composition.print import print_supergraph
@@ -62,6 +63,8 @@ def compose(subgraphs: list[SubgraphDefinition]) -> CompositionResult:
     merger = Merger(parsed)
     supergraph = merger.merge()
     errors.extend(merger.errors)
+    if not errors:
+        errors.extend(inaccessible_errors(supergraph))
     if not errors:
         errors.extend(check_satisfiability(merger))
     if errors:

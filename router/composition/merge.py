@@ -99,6 +99,9 @@ class Merger:
         for subgraph in self.subgraphs:
             names.extend(n for n in subgraph.types if n not in names)
         self.enum_usage = self._enum_usage()
+        for subgraph in self.subgraphs:
+            for message in subgraph.compose_errors:
+                self.error("DIRECTIVE_COMPOSITION_ERROR", message, (subgraph.name,))
         for name in names:
             if not self._check_kinds(name):
                 continue

@@ -137,6 +137,8 @@ class Subgraph:
     directive_definitions: dict[str, object] = field(default_factory=dict)
     # Directive names to carry into the supergraph (@composeDirective), with their link URL.
     composed_directives: dict[str, str | None] = field(default_factory=dict)
+    # Why some @composeDirective cannot be honoured (Apollo's DIRECTIVE_COMPOSITION_ERROR).
+    compose_errors: list[str] = field(default_factory=list)
 
     def field(self, type_name: str, field_name: str) -> FieldDef | None:
         type_def = self.types.get(type_name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from graphql import GraphQLSyntaxError, parse
 from graphql.language import (
+    ConstDirectiveNode,
     DirectiveDefinitionNode,
     DocumentNode,
     EnumTypeDefinitionNode,
@@ -36,6 +37,7 @@ from graphql.language import (
 
 from router.composition.directives import LinkImports, read_links
 from router.composition.model import CompositionError, SubgraphDefinition
+from router.composition.naming import did_you_mean, suggestion_list
 from router.composition.schema_model import (
     FEDERATION_DIRECTIVES,
     AppliedDirective,
@@ -66,6 +68,10 @@ BUILTIN_TYPES = frozenset(
     }
 )
 BUILTIN_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "include", "skip", "oneOf"})
+# Federation directives Apollo composes without @composeDirective (asking is only a hint).
+COMPOSED_BY_DEFAULT = frozenset(
+    {"tag", "inaccessible", "authenticated", "requiresScopes", "policy", "context"}
+)
 ROOT_DEFAULTS = {"query": "Query", "mutation": "Mutation", "subscription": "Subscription"}
 KIND_BY_NODE: dict[type, str] = {
     ObjectTypeDefinitionNode: "object",
@@ -194,6 +200,45 @@ class _Builder:
                     if arg.name.value == "name" and isinstance(value, str):
                         local = value.lstrip("@")
                         self.subgraph.composed_directives[local] = self.links.foreign.get(local)
+                problem = self._compose_problem(directive)
+                if problem is not None:
+                    self.subgraph.compose_errors.append(problem)
+
+    def _compose_problem(self, directive: ConstDirectiveNode) -> str | None:
+        """Why Apollo would refuse this ``@composeDirective(name:)``, if it would."""
+        name_arg = next((a for a in directive.arguments or () if a.name.value == "name"), None)
+        raw = getattr(name_arg.value, "value", None) if name_arg is not None else None
+        where = f'in subgraph "{self.definition.name}"'
+        if not isinstance(raw, str) or not raw:
+            return f"Argument to @composeDirective {where} cannot be NULL or an empty String"
+        if not raw.startswith("@"):
+            return f'Argument to @composeDirective "{raw}" {where} must have a leading "@"'
+        name = raw[1:]
+        defined = {
+            d.name.value
+            for d in self.document.definitions
+            if isinstance(d, DirectiveDefinitionNode)
+        }
+        federation = self.links.directive_names.get(name)
+        if federation is not None:
+            if federation in COMPOSED_BY_DEFAULT:
+                return None  # Apollo only hints: these are composed anyway
+            return f'Composing federation directive "{raw}" {where} is not supported'
+        if name in defined or name in BUILTIN_DIRECTIVES:
+            if name in self.links.foreign:
+                return None
+            return (
+                f'Directive "{raw}" {where} cannot be composed because it is not a member of a '
+                "core feature"
+            )
+        known = sorted(
+            {f"@{d}" for d in defined | set(self.links.directive_names) | BUILTIN_DIRECTIVES}
+            | {"@link"}
+        )
+        return (
+            "Could not find matching directive definition for argument to @composeDirective "
+            f'"{raw}" {where}.' + did_you_mean(suggestion_list(raw, known))
+        )
 
     def _is_plumbing_type(self, name: str) -> bool:
         return (
