@@ -76,6 +76,8 @@ class LinkImports:
     namespace: str = "federation"
     # Federation directives as imported: canonical name → local name.
     imported: dict[str, str] = field(default_factory=dict)
+    # Federation types imported by name (``FieldSet``).
+    imported_types: set[str] = field(default_factory=set)
     # Invalid @link usage: (code, message) pairs, as Apollo words them.
     errors: list[tuple[str, str]] = field(default_factory=list)
 
@@ -155,6 +157,8 @@ def _read_federation_link(
         if name.startswith("@") and name[1:] in FEDERATION_DIRECTIVES:
             imports.directive_names[local[1:]] = name[1:]
             imports.imported[name[1:]] = local[1:]
+        elif not name.startswith("@"):
+            imports.imported_types.add(local)
 
 
 def _unknown_import(name: str, known: list[str]) -> str:

@@ -36,6 +36,7 @@ from graphql.language import (
 )
 
 from router.composition.directives import LinkImports, read_links
+from router.composition.graphql_rules import document_errors, duplicate_type, model_errors
 from router.composition.model import CompositionError, SubgraphDefinition
 from router.composition.naming import did_you_mean, suggestion_list
 from router.composition.schema_model import (
@@ -108,13 +109,25 @@ def parse_subgraph(definition: SubgraphDefinition) -> Subgraph:
                 subgraphs=(definition.name,),
             )
         ) from exc
-    _check_document(definition, document)
-    return _Builder(definition, document).build()
+    links, errors = _check_document(definition, document)
+    subgraph = _Builder(definition, document).build()
+    messages = document_errors(document, subgraph, links) + model_errors(subgraph)
+    messages += unknown_directive_errors(document, links)
+    name = definition.name
+    errors += [
+        CompositionError("INVALID_GRAPHQL", f"[{name}] {m}", subgraphs=(name,)) for m in messages
+    ]
+    if errors:
+        raise SubgraphParseError(*errors)
+    return subgraph
 
 
-def _check_document(definition: SubgraphDefinition, document: DocumentNode) -> None:
-    """What Apollo rejects before modelling the subgraph: invalid @link imports, then root
-    names, unknown types and unknown directives."""
+def _check_document(
+    definition: SubgraphDefinition, document: DocumentNode
+) -> tuple[LinkImports, list[CompositionError]]:
+    """What Apollo rejects before modelling the subgraph: invalid @link imports, unknown and
+    duplicate types (raised at once); unknown federation versions and renamed roots are
+    returned, to be reported with what the later checks find."""
     name = definition.name
 
     def error(code: str, message: str) -> CompositionError:
@@ -131,12 +144,12 @@ def _check_document(definition: SubgraphDefinition, document: DocumentNode) -> N
     unknown_type = first_unknown_type(document, links)
     if unknown_type is not None:
         errors.append(error("INVALID_GRAPHQL", f"Unknown type {unknown_type}"))
-    else:
-        errors.extend(
-            error("INVALID_GRAPHQL", m) for m in unknown_directive_errors(document, links)
-        )
-    if errors:
+    duplicate = duplicate_type(document)
+    if duplicate is not None and unknown_type is None:
+        errors.append(error("INVALID_GRAPHQL", duplicate))
+    if unknown_type is not None or duplicate is not None:
         raise SubgraphParseError(*errors)
+    return links, errors
 
 
 class _Builder:

@@ -101,7 +101,6 @@ class _Checker:
             self.used_externals |= used_fields(self.subgraph)
         if not self.subgraph.is_fed1:
             self._unused_externals()
-        self._override_labels()
 
     def _field_set(
         self,
@@ -287,22 +286,6 @@ class _Checker:
                     type_def.name,
                     field_def.name,
                 )
-
-    def _override_labels(self) -> None:
-        """``@override(label:)`` exists from Federation 2.7; before, it is an unknown argument."""
-        if self.subgraph.federation_version >= (2, 7):
-            return
-        for type_def in self.subgraph.types.values():
-            for field_def in type_def.fields.values():
-                for directive in field_def.directives:
-                    if directive.name == "override" and "label" in directive.args:
-                        self.error(
-                            "INVALID_GRAPHQL",
-                            f'Unknown argument "label" on directive '
-                            f'"@{directive.local_name or directive.name}".',
-                            type_def.name,
-                            field_def.name,
-                        )
 
 
 def applied_directives(selection_set: SelectionSetNode) -> list[str]:
