@@ -36,6 +36,8 @@ def inaccessible_errors(supergraph: Supergraph) -> list[CompositionError]:
             checker.hidden_type(type_def)
         else:
             checker.visible_type(type_def)
+        if type_def.kind == "enum":
+            checker.hidden_values_in_defaults(type_def)
     return checker.errors
 
 
@@ -46,6 +48,41 @@ class _Checker:
 
     def error(self, code: str, message: str, type_name: str, field: str | None = None) -> None:
         self.errors.append(CompositionError(code, message, (), type_name, field))
+
+    def _visible_inputs(self) -> list[tuple[str, SArg]]:
+        """(coordinate, argument or input field) of every input value in the API schema."""
+        found: list[tuple[str, SArg]] = []
+        for owner in self.types.values():
+            if _hidden(owner):
+                continue
+            for field in owner.fields:
+                if not _hidden(field):
+                    found.extend(
+                        (f"{owner.name}.{field.name}({a.name}:)", a)
+                        for a in field.args
+                        if not _hidden(a)
+                    )
+            found.extend(
+                (f"{owner.name}.{f.name}", f) for f in owner.input_fields if not _hidden(f)
+            )
+        return found
+
+    def hidden_values_in_defaults(self, enum: SType) -> None:
+        """A visible default may not name a hidden enum value (clients could not send it)."""
+        hidden = {v.name for v in enum.values if INACCESSIBLE in v.directives}
+        if not hidden:
+            return
+        for coordinate, value in self._visible_inputs():
+            if value.default is None or _named(value.type) != enum.name:
+                continue
+            used = set(re.findall(r"[_A-Za-z][_0-9A-Za-z]*", value.default))
+            for name in [v.name for v in enum.values if v.name in hidden & used]:
+                self.error(
+                    "DEFAULT_VALUE_USES_INACCESSIBLE",
+                    f'Enum value "{enum.name}.{name}" is @inaccessible but is used in the default '
+                    f'value of "{coordinate}", which is in the API schema.',
+                    enum.name,
+                )
 
     def hidden_type(self, hidden: SType) -> None:
         name = hidden.name

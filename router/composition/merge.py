@@ -9,7 +9,7 @@ from graphql import print_ast
 from router.composition.carried import Carrier, inaccessible_first
 from router.composition.merge_fields import FieldMerger
 from router.composition.model import CompositionError
-from router.composition.naming import quoted_list
+from router.composition.naming import printed, quoted_list
 from router.composition.schema_model import Subgraph, TypeDef
 from router.composition.supergraph_model import SArg, SEnumValue, SType, Supergraph
 from router.composition.typerefs import merge_types
@@ -102,11 +102,14 @@ class Merger:
         for subgraph in self.subgraphs:
             for message in subgraph.compose_errors:
                 self.error("DIRECTIVE_COMPOSITION_ERROR", message, (subgraph.name,))
+        self.type_order = names
         for name in names:
-            if not self._check_kinds(name):
+            if not self._check_kinds(name) or not self._check_interface_object(name):
                 continue
             self._check_extension_base(name)
             kind = self.merged_kind(name)
+            if kind == "interface":
+                self._check_interface_implementations(name)
             if kind in ("object", "interface"):
                 self.supergraph.types[name] = self.fields.merge_composite(name, kind)
             elif kind == "union":
@@ -153,6 +156,72 @@ class Merger:
             name,
         )
         return False
+
+    def _check_interface_object(self, name: str) -> bool:
+        """An @interfaceObject stands for an interface some other subgraph defines."""
+        sources = self.sources(name)
+        if not all(t.is_interface_object for _, t in sources):
+            return True
+        owners = [s.name for s, _ in sources]
+        self.error(
+            "INTERFACE_OBJECT_USAGE_ERROR",
+            f'Type "{name}" is declared with @interfaceObject in all the subgraphs in which it is '
+            f"defined (it is defined in {quoted_list(owners, 'subgraph')} but should be defined "
+            "as an interface in at least one subgraph)",
+            tuple(owners),
+            name,
+        )
+        return False
+
+    def implementations(self, interface: str) -> list[str]:
+        """Object types implementing ``interface`` in some subgraph, in supergraph order."""
+        return [
+            name
+            for name in self.type_order
+            if any(
+                t.kind == "object" and not t.is_interface_object and interface in t.interfaces
+                for _, t in self.sources(name)
+            )
+        ]
+
+    def _check_interface_implementations(self, name: str) -> None:
+        """A resolvable interface @key needs every implementation in that subgraph; an
+        @interfaceObject subgraph must define none of them."""
+        everywhere = self.implementations(name)
+        for subgraph, type_def in self.sources(name):
+            local = [
+                t.name
+                for t in subgraph.types.values()
+                if t.kind == "object" and name in t.interfaces
+            ]
+            defined = [n for n in everywhere if n in subgraph.types]
+            if type_def.is_interface_object and defined:
+                self.error(
+                    "INTERFACE_OBJECT_USAGE_ERROR",
+                    f'[{subgraph.name}] Interface type "{name}" is defined as an @interfaceObject '
+                    f'in subgraph "{subgraph.name}" so that subgraph should not define any of the '
+                    f'implementation types of "{name}", but it defines '
+                    f"{quoted_list(defined, 'type')}",
+                    (subgraph.name,),
+                    name,
+                )
+                continue
+            if type_def.kind != "interface":
+                continue
+            key = next((k for k in type_def.keys if k.arg_bool("resolvable", True)), None)
+            missing = [n for n in everywhere if n not in local]
+            if key is None or not missing:
+                continue
+            self.error(
+                "INTERFACE_KEY_MISSING_IMPLEMENTATION_TYPE",
+                f'[{subgraph.name}] Interface type "{name}" has a resolvable key '
+                f'({printed(key)}) in subgraph "{subgraph.name}" but that subgraph is missing '
+                f'some of the supergraph implementation types of "{name}". Subgraph '
+                f'"{subgraph.name}" should define {quoted_list(missing, "type")} (and have '
+                f'{"them" if len(missing) > 1 else "it"} implement "{name}").',
+                (subgraph.name,),
+                name,
+            )
 
     def _check_extension_base(self, name: str) -> None:
         """A type only ever written as ``extend type`` has no definition to extend."""

@@ -12,7 +12,7 @@ from graphql.language import NonNullTypeNode, StringValueNode
 from router.composition.carried import inaccessible_first
 from router.composition.contexts import ContextArgument, context_arguments, is_contextual
 from router.composition.fieldset import selected_fields
-from router.composition.naming import mismatch, quoted_list
+from router.composition.naming import mismatch, printed, quoted_list
 from router.composition.schema_model import (
     AppliedDirective,
     FieldDef,
@@ -192,7 +192,7 @@ class FieldMerger:
                     merger.error(
                         "MERGED_DIRECTIVE_APPLICATION_ON_EXTERNAL",
                         f"[{source.subgraph.name}] Cannot apply merged directive "
-                        f'{printed_directive(directive)} to external field "{coordinate}"',
+                        f'{printed(directive)} to external field "{coordinate}"',
                         (source.subgraph.name,),
                         type_name,
                         field_name,
@@ -678,14 +678,6 @@ MERGED_DIRECTIVES = frozenset(
     {"tag", "inaccessible", "authenticated", "requiresScopes", "policy", "cost", "listSize"}
     | {"deprecated", "specifiedBy"}
 )
-
-
-def printed_directive(directive: AppliedDirective) -> str:
-    """``@tag(name: "private")`` as written in the subgraph."""
-    name = directive.local_name or directive.name
-    if not directive.args:
-        return f"@{name}"
-    return f"@{name}({', '.join(f'{k}: {print_ast(v)}' for k, v in directive.args.items())})"
 
 
 def is_strict_subtype(maybe_sub: TypeNode, sup: TypeNode, merger: Merger) -> bool:

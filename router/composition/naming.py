@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+from graphql import print_ast
+
+from router.composition.schema_model import AppliedDirective
+
+
+def printed(directive: AppliedDirective) -> str:
+    """``@key(fields: "id")`` as the subgraph wrote it (its local name, its arguments)."""
+    name = directive.local_name or directive.name
+    if not directive.args:
+        return f"@{name}"
+    return f"@{name}({', '.join(f'{k}: {print_ast(v)}' for k, v in directive.args.items())})"
+
 
 def quoted_list(names: list[str], noun: str) -> str:
     """``subgraph "a"`` or ``subgraphs "a", "b" and "c"``."""

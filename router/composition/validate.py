@@ -14,7 +14,7 @@ from router.composition.fieldset import (
     walk,
 )
 from router.composition.model import CompositionError
-from router.composition.naming import quoted_list
+from router.composition.naming import printed, quoted_list
 from router.composition.schema_model import (
     AppliedDirective,
     FieldDef,
@@ -96,6 +96,14 @@ class _Checker:
                         )
                         continue
                     self._field_set("PROVIDES", type_def, field_def, target, provides)
+        for type_def in self.subgraph.types.values():
+            if type_def.is_interface_object and not type_def.keys:
+                self.error(
+                    "INTERFACE_OBJECT_USAGE_ERROR",
+                    "The @interfaceObject directive can only be applied to entity types but type "
+                    f'"{type_def.name}" has no @key in this subgraph.',
+                    type_def.name,
+                )
         if self.subgraph.federation_version >= (2, 8):
             ContextChecker(self.subgraph, self.error).run()
             self.used_externals |= used_fields(self.subgraph)
@@ -227,7 +235,7 @@ class _Checker:
             if missing:
                 self.error(
                     "INTERFACE_KEY_NOT_ON_IMPLEMENTATION",
-                    f'Key {_printed(key)} on interface type "{type_def.name}" is missing on '
+                    f'Key {printed(key)} on interface type "{type_def.name}" is missing on '
                     f"implementation {quoted_list(missing, 'type')}.",
                     type_def.name,
                 )
@@ -304,12 +312,3 @@ def _normalised_fields(key: AppliedDirective) -> str | None:
         return print_ast(parse_field_set(key.arg_str("fields") or ""))
     except FieldSetError:
         return None
-
-
-def _printed(directive: AppliedDirective) -> str:
-    """``@key(fields: "id")`` as the subgraph wrote it."""
-    name = directive.local_name or directive.name
-    if not directive.args:
-        return f"@{name}"
-    args = ", ".join(f"{k}: {print_ast(v)}" for k, v in directive.args.items())
-    return f"@{name}({args})"
