@@ -55,7 +55,9 @@ def compose(subgraphs: list[SubgraphDefinition]) -> CompositionResult:
     if errors:
         return CompositionResult(errors=errors)
     for subgraph in parsed:
-        upgrade_fed1(subgraph)
+        errors.extend(upgrade_fed1(subgraph))
+    if errors:
+        return CompositionResult(errors=errors)
     for subgraph in sorted(parsed, key=lambda s: s.name):
         errors.extend(validate_subgraph(subgraph))
     if errors:

@@ -9,13 +9,15 @@ upgrader: ``extend type`` becomes a plain definition (``@extends`` keeps the ext
 from __future__ import annotations
 
 from router.composition.fieldset import selected_fields
+from router.composition.model import CompositionError
 from router.composition.schema_model import AppliedDirective, Subgraph, named_type
 
 
-def upgrade_fed1(subgraph: Subgraph) -> None:
-    """Rewrites ``subgraph`` in place; a Federation 2 subgraph is left unchanged."""
+def upgrade_fed1(subgraph: Subgraph) -> list[CompositionError]:
+    """Rewrites ``subgraph`` in place (a Federation 2 subgraph is left unchanged); returns
+    what the upgrade cannot fix, as Apollo's schema upgrader reports it."""
     if not subgraph.is_fed1:
-        return
+        return []
     for type_def in subgraph.types.values():
         is_extension = type_def.only_extension or type_def.has("extends")
         if type_def.only_extension:
@@ -36,11 +38,12 @@ def upgrade_fed1(subgraph: Subgraph) -> None:
                 field_def.directives = [d for d in field_def.directives if d.name != "external"]
         if type_def.kind == "object" and not type_def.has("shareable"):
             type_def.directives.append(AppliedDirective("shareable"))
-    _remove_unused_externals(subgraph)
+    return _remove_unused_externals(subgraph)
 
 
-def _remove_unused_externals(subgraph: Subgraph) -> None:
-    """Fed1 tolerated @external fields nothing referenced; Apollo's upgrader drops them."""
+def _remove_unused_externals(subgraph: Subgraph) -> list[CompositionError]:
+    """Fed1 tolerated @external fields nothing referenced; Apollo's upgrader drops them, and
+    then the types left empty: silently when nothing refers to them, else as an error."""
     used: set[tuple[str, str]] = set()
     for type_def in subgraph.types.values():
         for key in type_def.keys:
@@ -65,3 +68,33 @@ def _remove_unused_externals(subgraph: Subgraph) -> None:
                 and name not in interfaces_fields
             ):
                 del type_def.fields[name]
+    errors: list[CompositionError] = []
+    for type_def in list(subgraph.types.values()):
+        if type_def.kind not in ("object", "interface") or type_def.fields:
+            continue
+        if not _is_referenced(subgraph, type_def.name):
+            del subgraph.types[type_def.name]
+            continue
+        errors.append(
+            CompositionError(
+                "TYPE_WITH_ONLY_UNUSED_EXTERNAL",
+                f"[{subgraph.name}] Type {type_def.name} contains only external fields and all "
+                "those fields are all unused (they do not appear in any @key, @provides or "
+                "@requires).",
+                (subgraph.name,),
+                type_def.name,
+            )
+        )
+    return errors
+
+
+def _is_referenced(subgraph: Subgraph, name: str) -> bool:
+    for type_def in subgraph.types.values():
+        if name in type_def.interfaces or name in type_def.members:
+            return True
+        for field_def in type_def.fields.values():
+            if named_type(field_def.type) == name:
+                return True
+            if any(named_type(a.type) == name for a in field_def.args.values()):
+                return True
+    return False

@@ -75,7 +75,8 @@ def first_unknown_type(document: DocumentNode, links: LinkImports) -> str | None
     for name in _referenced_types(document):
         if name in defined or name in BUILTIN_SCALARS or name in FEDERATION_TYPES:
             continue
-        if name.startswith(("link__", "federation__", f"{links.namespace}__")):
+        prefixes = ("link__", "federation__", f"{links.namespace}__")
+        if name.startswith(prefixes + tuple(f"{n}__" for n in links.link_names)):
             continue
         return name
     return None

@@ -147,6 +147,10 @@ class _Checker:
                     owner.name,
                     field_name,
                 )
+                # Apollo still counts what the field set selects as used.
+                self.used_externals |= {
+                    (p, n) for p, n, _ in walk(self.subgraph, target, selection)
+                }
                 return
             selected = list(walk(self.subgraph, target, selection))
         except FieldSetError as exc:
