@@ -109,6 +109,14 @@ documents = Table(
         postgresql_using="gin",
         postgresql_with={"fastupdate": "off"},
     ),
+    # The title words alone (weight A): one-word relevance pages come from here first (0004,
+    # decision 0008).
+    Index(
+        "ix_search_listing_documents_title",
+        text("ts_filter(document, '{a}'::\"char\"[])"),
+        postgresql_using="gin",
+        postgresql_with={"fastupdate": "off"},
+    ),
 )
 
 # A deleted listing leaves a tombstone so that an update still in flight when it was deleted
