@@ -127,8 +127,11 @@ def federation_specs(subgraph: Subgraph, links: LinkImports) -> dict[str, Direct
     }
 
 
-def document_errors(document: DocumentNode, subgraph: Subgraph, links: LinkImports) -> list[str]:
-    """Directive applications that break their definition; duplicate fields."""
+def document_errors(
+    document: DocumentNode, subgraph: Subgraph, links: LinkImports
+) -> list[tuple[str, str]]:
+    """(code, message) for directive applications that break their definition, and for
+    duplicate fields."""
     federation = federation_specs(subgraph, links)
     custom = {
         node.name.value: DirectiveSpec(
@@ -145,8 +148,8 @@ def document_errors(document: DocumentNode, subgraph: Subgraph, links: LinkImpor
         for node in document.definitions
         if isinstance(node, DirectiveDefinitionNode)
     }
-    messages = _duplicate_fields(document)
-    for location, directives in _applications(document):
+    errors = [("INVALID_GRAPHQL", m) for m in _duplicate_fields(document)]
+    for location, coordinate, directives in _applications(document):
         seen: set[str] = set()
         for directive in directives:
             name = directive.name.value
@@ -158,11 +161,34 @@ def document_errors(document: DocumentNode, subgraph: Subgraph, links: LinkImpor
                 spec = custom.get(name)
             if spec is None:
                 continue
-            messages.extend(_application_errors(name, location, directive, spec))
-            if name in seen and not spec.repeatable:
-                messages.append(f'The directive "@{name}" can only be used once at this location.')
+            errors.extend(
+                ("INVALID_GRAPHQL", m) for m in _application_errors(name, location, directive, spec)
+            )
+            if name in seen and links.canonical(name) == "shareable" and spec.repeatable:
+                errors.append(("INVALID_SHAREABLE_USAGE", _duplicate_shareable(coordinate)))
+            elif name in seen and not spec.repeatable:
+                errors.append(
+                    (
+                        "INVALID_GRAPHQL",
+                        f'The directive "@{name}" can only be used once at this location.',
+                    )
+                )
             seen.add(name)
-    return messages
+    return errors
+
+
+def _duplicate_shareable(coordinate: str) -> str:
+    """@shareable repeats across a type's definition and extensions, never within one."""
+    if "." in coordinate:
+        where = f'field "{coordinate}"'
+    else:
+        where = f'the same type declaration of "{coordinate}"'
+    return (
+        f"Invalid duplicate application of @shareable on {where}: @shareable is only "
+        "repeatable on types so it can be used simultaneously on a type definition and its "
+        "extensions, but it should not be duplicated on the same definition/extension "
+        "declaration"
+    )
 
 
 def _application_errors(
@@ -182,21 +208,25 @@ def _application_errors(
             )
 
 
-def _applications(document: DocumentNode) -> Iterator[tuple[str, list[ConstDirectiveNode]]]:
-    """(location, directives applied there) for every element of the document."""
+def _applications(
+    document: DocumentNode,
+) -> Iterator[tuple[str, str, list[ConstDirectiveNode]]]:
+    """(location, coordinate, directives applied there) for every element of the document."""
     for node in document.definitions:
         location = LOCATION_BY_NODE.get(type(node))
         if location is None:
             continue
-        yield location, list(getattr(node, "directives", None) or ())
+        name = node.name.value if hasattr(node, "name") else ""
+        yield location, name, list(getattr(node, "directives", None) or ())
         is_input = location == "INPUT_OBJECT"
         for field in getattr(node, "fields", None) or ():
             where = "INPUT_FIELD_DEFINITION" if is_input else "FIELD_DEFINITION"
-            yield where, list(field.directives or ())
+            coordinate = f"{name}.{field.name.value}"
+            yield where, coordinate, list(field.directives or ())
             for arg in getattr(field, "arguments", None) or ():
-                yield "ARGUMENT_DEFINITION", list(arg.directives or ())
+                yield "ARGUMENT_DEFINITION", coordinate, list(arg.directives or ())
         for value in getattr(node, "values", None) or ():
-            yield "ENUM_VALUE", list(value.directives or ())
+            yield "ENUM_VALUE", f"{name}.{value.name.value}", list(value.directives or ())
 
 
 def _duplicate_fields(document: DocumentNode) -> list[str]:

@@ -111,12 +111,11 @@ def parse_subgraph(definition: SubgraphDefinition) -> Subgraph:
         ) from exc
     links, errors = _check_document(definition, document)
     subgraph = _Builder(definition, document).build()
-    messages = document_errors(document, subgraph, links) + model_errors(subgraph)
-    messages += unknown_directive_errors(document, links)
+    found = document_errors(document, subgraph, links)
+    found += [("INVALID_GRAPHQL", m) for m in model_errors(subgraph)]
+    found += [("INVALID_GRAPHQL", m) for m in unknown_directive_errors(document, links)]
     name = definition.name
-    errors += [
-        CompositionError("INVALID_GRAPHQL", f"[{name}] {m}", subgraphs=(name,)) for m in messages
-    ]
+    errors += [CompositionError(c, f"[{name}] {m}", subgraphs=(name,)) for c, m in found]
     if errors:
         raise SubgraphParseError(*errors)
     return subgraph
