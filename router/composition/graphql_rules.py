@@ -390,3 +390,86 @@ def _value_text(value: ValueNode) -> str:
             "{" + ", ".join(f"{f.name.value}: {_value_text(f.value)}" for f in value.fields) + "}"
         )
     return print_ast(value)
+
+
+# Argument defaults in Apollo's federation directive definitions (others have none).
+SPEC_DEFAULTS = {("key", "resolvable"): "true"}
+CHECKED_DEFINITIONS = frozenset(
+    {"key", "requires", "provides", "external", "extends", "shareable", "override"}
+    | {"interfaceObject"}
+)
+
+
+def definition_errors(document: DocumentNode, subgraph: Subgraph, links: LinkImports) -> list[str]:
+    """A Federation 2 subgraph may define a federation directive itself, but only
+    compatibly with Apollo's definition (DIRECTIVE_DEFINITION_INVALID)."""
+    if links.is_fed1:
+        return []
+    specs = federation_specs(subgraph, links)
+    scalars = {
+        d.name.value
+        for d in document.definitions
+        if isinstance(d, ScalarTypeDefinitionNode | ScalarTypeExtensionNode)
+    }
+    messages: list[str] = []
+    for node in document.definitions:
+        if not isinstance(node, DirectiveDefinitionNode):
+            continue
+        local = node.name.value
+        canonical = links.directive_names.get(local)
+        if canonical not in CHECKED_DEFINITIONS:
+            continue
+        spec = specs[canonical]
+        what = f'directive "@{local}"'
+        actual = {a.name.value: a for a in node.arguments or ()}
+        for arg_name, (expected_type, _) in spec.args.items():
+            default = SPEC_DEFAULTS.get((canonical, arg_name))
+            arg = actual.get(arg_name)
+            if arg is None:
+                if expected_type.endswith("!") and default is None:
+                    messages.append(
+                        f'Invalid definition for {what}: missing required argument "{arg_name}"'
+                    )
+                continue
+            found = print_ast(arg.type)
+            compared = (
+                found[:-1] if found.endswith("!") and not expected_type.endswith("!") else found
+            )
+            if compared != expected_type and not _redefines(expected_type, compared, scalars):
+                messages.append(
+                    f'Invalid definition for {what}: argument "{arg_name}" should have type '
+                    f'"{expected_type}" but found type "{found}"'
+                )
+            elif not found.endswith("!"):
+                actual_default = (
+                    print_ast(arg.default_value) if arg.default_value is not None else None
+                )
+                if actual_default != default:
+                    messages.append(
+                        f'Invalid definition for {what}: argument "{arg_name}" should have '
+                        f"default value {default or 'null'} but found default value "
+                        f"{actual_default or 'null'}"
+                    )
+        messages.extend(
+            f'Invalid definition for {what}: unknown/unsupported argument "{name}"'
+            for name in actual
+            if name not in spec.args
+        )
+        if node.repeatable and not spec.repeatable:
+            messages.append(f'Invalid definition for {what}: "@{local}" should not be repeatable')
+        locations = [loc.value for loc in node.locations]
+        if any(loc not in spec.locations for loc in locations):
+            messages.append(
+                f'Invalid definition for {what}: "@{local}" should have locations '
+                f"{', '.join(spec.locations)}, but found (non-subset) {', '.join(locations)}"
+            )
+    return messages
+
+
+def _redefines(expected: str, actual: str, scalars: set[str]) -> bool:
+    """A FieldSet argument may be redeclared with a built-in type (``fields: String!``)."""
+    if expected.endswith("!") != actual.endswith("!"):
+        return False
+    expected_base = expected.strip("[]!")
+    actual_base = actual.strip("[]!")
+    return expected_base.endswith("FieldSet") and actual_base not in scalars

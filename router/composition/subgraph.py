@@ -36,7 +36,12 @@ from graphql.language import (
 )
 
 from router.composition.directives import LinkImports, read_links
-from router.composition.graphql_rules import document_errors, duplicate_type, model_errors
+from router.composition.graphql_rules import (
+    definition_errors,
+    document_errors,
+    duplicate_type,
+    model_errors,
+)
 from router.composition.model import CompositionError, SubgraphDefinition
 from router.composition.naming import did_you_mean, suggestion_list
 from router.composition.schema_model import (
@@ -111,7 +116,10 @@ def parse_subgraph(definition: SubgraphDefinition) -> Subgraph:
         ) from exc
     links, errors = _check_document(definition, document)
     subgraph = _Builder(definition, document).build()
-    found = document_errors(document, subgraph, links)
+    found = [
+        ("DIRECTIVE_DEFINITION_INVALID", m) for m in definition_errors(document, subgraph, links)
+    ]
+    found += document_errors(document, subgraph, links)
     found += [("INVALID_GRAPHQL", m) for m in model_errors(subgraph)]
     found += [("INVALID_GRAPHQL", m) for m in unknown_directive_errors(document, links)]
     name = definition.name
