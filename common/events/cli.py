@@ -1,5 +1,6 @@
-"""``python -m common.events dead-letters list|replay --subgraph NAME`` and
-``python -m common.events outbox prune --subgraph NAME [--older-than-days N]``."""
+"""``python -m common.events dead-letters list|replay --subgraph NAME``,
+``python -m common.events outbox prune --subgraph NAME [--older-than-days N]`` and
+``python -m common.events processed prune --subgraph NAME [--group G] [--older-than-days N]``."""
 
 from __future__ import annotations
 
@@ -16,7 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from common.config import Settings, get_settings
 from common.db import create_engine
 from common.events.dead_letters import STATUSES, list_dead_letters, request_replay
-from common.events.retention import DEFAULT_RETENTION, prune_outbox
+from common.events.retention import (
+    DEFAULT_PROCESSED_RETENTION,
+    DEFAULT_RETENTION,
+    prune_outbox,
+    prune_processed,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,6 +56,20 @@ def _parser() -> argparse.ArgumentParser:
     prune.add_argument(
         "--older-than-days", type=float, default=DEFAULT_RETENTION.days, help="default: 7"
     )
+
+    processed = commands.add_parser("processed", help="maintain a consumer's processed event ids")
+    processed_actions = processed.add_subparsers(dest="action", required=True)
+    forget = processed_actions.add_parser(
+        "prune", help="forget event ids processed long ago (keep longer than the outbox)"
+    )
+    forget.add_argument("--subgraph", required=True, help="the consumer's subgraph")
+    forget.add_argument("--group", help="only this consumer group")
+    forget.add_argument(
+        "--older-than-days",
+        type=float,
+        default=DEFAULT_PROCESSED_RETENTION.days,
+        help="default: 30",
+    )
     return parser
 
 
@@ -73,6 +93,11 @@ async def _execute(args: argparse.Namespace, engine: AsyncEngine) -> int:
     if args.area == "outbox":
         deleted = await prune_outbox(engine, timedelta(days=args.older_than_days))
         print(f"pruned {deleted} published outbox row(s)")
+        return 0
+    if args.area == "processed":
+        age = timedelta(days=args.older_than_days)
+        deleted = await prune_processed(engine, age, group=args.group)
+        print(f"forgot {deleted} processed event id(s)")
         return 0
     if args.action == "list":
         return await _list(args, engine)

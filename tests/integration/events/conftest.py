@@ -8,6 +8,8 @@ the two databases without seeing each other's events.
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from common.config import Settings
+from common.config import REPO_ROOT, Settings
 from common.db import create_engine, ensure_database, session_factory, transaction
 from common.events import (
     ConsumerSpec,
@@ -216,6 +218,23 @@ class Pipeline:
 
 def _envelope_json(event: Event) -> dict[str, Any]:
     return dict(orjson.loads(encode_event(event)))
+
+
+async def events_cli(*args: str) -> tuple[int, str, str]:
+    """Run ``python -m common.events`` as an operator would (same isolated databases)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "common.events",
+        *args,
+        cwd=REPO_ROOT,
+        env=dict(os.environ),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
 
 
 async def create_producer_database(settings: Settings, subgraph: str) -> AsyncEngine:

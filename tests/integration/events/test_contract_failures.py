@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 import time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.config import REPO_ROOT
 from common.events import Event
 from common.events.dead_letters import list_dead_letters
-from tests.integration.events.conftest import CONSUMER, Pipeline
-
-
-async def events_cli(*args: str) -> tuple[int, str, str]:
-    """Run ``python -m common.events`` as an operator would (same isolated databases)."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "common.events",
-        *args,
-        cwd=REPO_ROOT,
-        env=dict(os.environ),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+from tests.integration.events.conftest import CONSUMER, Pipeline, events_cli
 
 
 class Poison:

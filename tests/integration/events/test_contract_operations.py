@@ -12,7 +12,12 @@ from common.config import Settings
 from common.db import drop_database
 from common.events import EventRuntime
 from common.events.retention import prune_outbox
-from tests.integration.events.conftest import CONSUMER, Pipeline, create_producer_database
+from tests.integration.events.conftest import (
+    CONSUMER,
+    Pipeline,
+    create_producer_database,
+    events_cli,
+)
 
 
 async def test_second_replica_of_a_group_stands_by_then_takes_over(pipeline: Pipeline) -> None:
@@ -111,3 +116,33 @@ async def test_consumer_of_a_recreated_producer_log_reads_the_new_log(
     finally:
         await pipeline.stop_all()
         await pipeline.producer_engine.dispose()
+
+
+async def test_processed_ids_older_than_the_retention_are_forgotten_from_the_command_line(
+    pipeline: Pipeline,
+) -> None:
+    producer = await pipeline.start_relay()
+    consumer = await pipeline.start_consumer()
+    sent = [await pipeline.emit("agg-1", seq) for seq in range(3)]
+    await pipeline.settle(producer, consumer)
+    old = [event.id for event in sent[:2]]
+    async with pipeline.consumer_engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE event_processed SET processed_at = now() - interval '40 days'"
+                " WHERE consumer_group = :group AND event_id = ANY(:ids)"
+            ),
+            {"group": pipeline.group, "ids": old},
+        )
+
+    code, out, _ = await events_cli(
+        "processed", "prune", "--subgraph", CONSUMER, "--group", pipeline.group
+    )
+
+    assert code == 0 and "forgot 2 processed event id(s)" in out
+    async with pipeline.consumer_engine.connect() as conn:
+        kept = await conn.execute(
+            text("SELECT event_id FROM event_processed WHERE consumer_group = :group"),
+            {"group": pipeline.group},
+        )
+        assert [row[0] for row in kept] == [sent[2].id]
