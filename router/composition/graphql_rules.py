@@ -473,3 +473,32 @@ def _redefines(expected: str, actual: str, scalars: set[str]) -> bool:
     expected_base = expected.strip("[]!")
     actual_base = actual.strip("[]!")
     return expected_base.endswith("FieldSet") and actual_base not in scalars
+
+
+def type_definition_errors(document: DocumentNode, links: LinkImports) -> list[str]:
+    """The federation ``FieldSet`` scalar may be declared by the subgraph, but as a scalar
+    (TYPE_DEFINITION_INVALID)."""
+    if links.is_fed1:
+        return []
+    field_set = "FieldSet" if "FieldSet" in links.imported_types else f"{links.namespace}__FieldSet"
+    messages: list[str] = []
+    for node in document.definitions:
+        if not isinstance(node, TypeDefinitionNode) or node.name.value != field_set:
+            continue
+        kind = KIND_BY_DEFINITION.get(type(node))
+        if kind is not None and kind != "ScalarType":
+            messages.append(
+                f"Invalid definition for type {field_set}: {field_set} should be a ScalarType "
+                f"but is defined as a {kind}"
+            )
+    return messages
+
+
+KIND_BY_DEFINITION: dict[type, str] = {
+    ObjectTypeDefinitionNode: "ObjectType",
+    InterfaceTypeDefinitionNode: "InterfaceType",
+    UnionTypeDefinitionNode: "UnionType",
+    EnumTypeDefinitionNode: "EnumType",
+    InputObjectTypeDefinitionNode: "InputObjectType",
+    ScalarTypeDefinitionNode: "ScalarType",
+}

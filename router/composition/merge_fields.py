@@ -302,6 +302,24 @@ class FieldMerger:
             else f"in {quoted_list(non_shareable, 'subgraph')}"
         )
         names = [s.subgraph.name for s in resolving]
+        known = {s.name for s in self.merger.subgraphs}
+        mistargeted = next(
+            (
+                s.subgraph.name
+                for s in resolving
+                if s.subgraph.name in non_shareable
+                and (o := s.field.first("override")) is not None
+                and o.arg_str("from") not in known
+            ),
+            None,
+        )
+        if mistargeted is not None:
+            # A misspelt @override(from:) is the likely cause: say so, as Apollo does.
+            where += (
+                f' (please note that "{coordinate}" has an @override directive in '
+                f'"{mistargeted}" that targets an unknown subgraph so this could be due to '
+                "misspelling the @override(from:) argument)"
+            )
         self.merger.error(
             "INVALID_FIELD_SHARING",
             f'Non-shareable field "{coordinate}" is resolved from multiple subgraphs: it is '

@@ -41,6 +41,7 @@ from router.composition.graphql_rules import (
     document_errors,
     duplicate_type,
     model_errors,
+    type_definition_errors,
 )
 from router.composition.model import CompositionError, SubgraphDefinition
 from router.composition.naming import did_you_mean, suggestion_list
@@ -116,9 +117,9 @@ def parse_subgraph(definition: SubgraphDefinition) -> Subgraph:
         ) from exc
     links, errors = _check_document(definition, document)
     subgraph = _Builder(definition, document).build()
-    found = [
-        ("DIRECTIVE_DEFINITION_INVALID", m) for m in definition_errors(document, subgraph, links)
-    ]
+    invalid = definition_errors(document, subgraph, links)
+    found = [("DIRECTIVE_DEFINITION_INVALID", m) for m in invalid]
+    found += [("TYPE_DEFINITION_INVALID", m) for m in type_definition_errors(document, links)]
     found += document_errors(document, subgraph, links)
     found += [("INVALID_GRAPHQL", m) for m in model_errors(subgraph)]
     found += [("INVALID_GRAPHQL", m) for m in unknown_directive_errors(document, links)]
