@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     # search: where the properties subgraph answers reconciliation, and how often it runs.
     properties_url: str | None = None
     search_reconcile_interval_seconds: float = 300.0
+    # How often a reconciliation run is full rather than incremental (decision 0005).
+    search_reconcile_full_interval_seconds: float = 24 * 3600.0
 
     def resolved_storage_dir(self) -> Path:
         return self.storage_dir or self.data_dir / "files"

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from subgraphs.search.service.container import SearchServices, build_services
 SUBGRAPH = "search"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 DEFAULT_RECONCILE_INTERVAL_SECONDS = 300.0
+DEFAULT_RECONCILE_FULL_INTERVAL_SECONDS = 24 * 3600.0
 # Reconciliation reads every listing, which only admins may; search acts as this service user.
 SERVICE_USER_ID = uuid.UUID("5e7a2c11-0000-4000-8000-000000000003")
 
@@ -53,12 +55,15 @@ class SearchOptions:
 
     run_events: bool = True
     reconcile_interval_seconds: float = DEFAULT_RECONCILE_INTERVAL_SECONDS
+    # How often a run is full rather than incremental; 0: only when no run has succeeded yet.
+    reconcile_full_interval_seconds: float = DEFAULT_RECONCILE_FULL_INTERVAL_SECONDS
     properties_url: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SearchOptions:
         return cls(
             reconcile_interval_seconds=settings.search_reconcile_interval_seconds,
+            reconcile_full_interval_seconds=settings.search_reconcile_full_interval_seconds,
             properties_url=settings.properties_url,
         )
 
@@ -113,7 +118,13 @@ def build_reconciler(
     source = GraphListingSource(
         http, properties_graphql_url(settings, options), token or service_token_provider(settings)
     )
-    return Reconciler(session_factory(engine), services.indexing, source)
+    full_every = options.reconcile_full_interval_seconds
+    return Reconciler(
+        session_factory(engine),
+        services.indexing,
+        source,
+        full_interval=timedelta(seconds=full_every) if full_every > 0 else None,
+    )
 
 
 def create_app(

@@ -140,7 +140,8 @@ saved_searches = Table(
     Index("ix_search_saved_searches_user_id", "user_id", "created_at"),
 )
 
-# Reconciliation bookkeeping: one row per run, for operators and the /metrics gauge.
+# Reconciliation bookkeeping: one row per run, for operators, and for the schedule, which reads
+# the latest successful (full) run to choose the next run's kind and window (0005).
 reconciliations = Table(
     "search_reconciliations",
     metadata,
@@ -151,6 +152,13 @@ reconciliations = Table(
     Column("repaired", Integer, nullable=False),
     Column("removed", Integer, nullable=False),
     Column("details", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    # "full" or "incremental"; "succeeded" or "failed".
+    Column("kind", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    # What an incremental run asked properties for (null for a full run).
+    Column("updated_since", DateTime(timezone=True), nullable=True),
+    Column("pages", Integer, nullable=False),
+    Index("ix_search_reconciliations_outcome_started_at", "outcome", "started_at"),
 )
 
 outbox = outbox_table(metadata)

@@ -1,16 +1,22 @@
 """Reconciliation: compare the index with the properties subgraph and repair what differs.
 
 Events are delivered at least once, but an operator may skip a dead letter, a database may be
-restored, or a bug may drop one; every few minutes search reads every listing's id and
-version THROUGH THE GRAPH (the properties subgraph's ``propertiesForReconciliation``) and
-repairs the index: missing or older listings are indexed from the snapshot it returns,
-deletions it missed become tombstones, and listings properties no longer knows are removed.
+restored, or a bug may drop one; every few minutes search reads listings THROUGH THE GRAPH (the
+properties subgraph's ``propertiesForReconciliation``) and repairs the index: missing or older
+listings are indexed from the snapshot it returns and deletions it missed become tombstones.
 
-Run once from a shell: ``python -m subgraphs.search.reconcile``.
+Most runs are incremental: they ask only for what changed (or was deleted) since the last
+successful run started, minus :data:`SAFETY_MARGIN`. A full run reads every listing, and only it
+can find listings properties no longer knows at all (a restored backup of the index), which it
+removes; one comes every ``REALIO_SEARCH_RECONCILE_FULL_INTERVAL_SECONDS`` (:func:`plan_run`).
+Every run, failed ones too, is a row of ``search_reconciliations``, which the schedule reads.
+
+Run once from a shell: ``python -m subgraphs.search.reconcile [--full]``.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import logging
@@ -18,7 +24,8 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any, Protocol
 
 import httpx
@@ -43,8 +50,8 @@ PROPERTY_FIELDS = """
 """
 
 RECONCILIATION_QUERY = f"""
-query SearchReconciliation($first: Int!, $after: String) {{
-  propertiesForReconciliation(first: $first, after: $after) {{
+query SearchReconciliation($first: Int!, $after: String, $updatedSince: DateTime) {{
+  propertiesForReconciliation(first: $first, after: $after, updatedSince: $updatedSince) {{
     edges {{ node {{ id version deleted property {{ {PROPERTY_FIELDS} }} }} }}
     pageInfo {{ hasNextPage endCursor }}
   }}
@@ -80,12 +87,15 @@ class GraphListingSource:
         self.token = token
         self.page_size = page_size
 
-    async def pages(self) -> AsyncIterator[list[RemoteListing]]:
+    async def pages(
+        self, updated_since: datetime | None = None
+    ) -> AsyncIterator[list[RemoteListing]]:
         token = await self.token()
         headers = {"authorization": f"Bearer {token}"} if token else {}
         after: str | None = None
+        since = None if updated_since is None else updated_since.isoformat()
         while True:
-            variables = {"first": self.page_size, "after": after}
+            variables = {"first": self.page_size, "after": after, "updatedSince": since}
             response = await self.http.post(
                 self.url,
                 json={"query": RECONCILIATION_QUERY, "variables": variables},
@@ -113,13 +123,81 @@ def _remote(node: dict[str, Any]) -> RemoteListing:
 
 
 class ListingSource(Protocol):
-    """What the reconciler reads: pages of every listing and tombstone the source knows."""
+    """What the reconciler reads: pages of the listings and tombstones the source knows, all of
+    them, or only those changed (or deleted) at or after ``updated_since``."""
 
-    def pages(self) -> AsyncIterator[list[RemoteListing]]: ...
+    def pages(
+        self, updated_since: datetime | None = None
+    ) -> AsyncIterator[list[RemoteListing]]: ...
+
+
+class RunKind(StrEnum):
+    FULL = "full"
+    INCREMENTAL = "incremental"
+
+
+class Outcome(StrEnum):
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+# How far before the last successful run's start an incremental run reads. A listing's change
+# time is properties' ``now()``, the START of the transaction that made it, while this run's
+# start is search's ``now()``: a change whose transaction began before the last run started but
+# committed after that run read its page would be missed without a margin, and so would one
+# stamped by a properties database whose clock runs behind search's. Properties' write
+# transactions are a few statements (files are stored before the transaction opens), so they
+# last milliseconds, and NTP keeps database clocks within a second; two minutes is two orders
+# of magnitude more than both, and costs an incremental run only re-reading two minutes of
+# changes. Anything later still (a transaction stalled for minutes) is repaired by the next
+# full run.
+SAFETY_MARGIN = timedelta(seconds=120)
+DEFAULT_FULL_INTERVAL = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class PastRuns:
+    """When the latest successful run, and the latest successful full run, started."""
+
+    last_success: datetime | None
+    last_full_success: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunPlan:
+    kind: RunKind
+    updated_since: datetime | None  # None for a full run
+
+
+def plan_run(
+    now: datetime,
+    past: PastRuns,
+    *,
+    full_interval: timedelta | None,
+    margin: timedelta = SAFETY_MARGIN,
+    force_full: bool = False,
+) -> RunPlan:
+    """The next run: full when asked for, when no run has succeeded yet, or when the latest
+    successful full run started ``full_interval`` or longer ago (``None``: never for that
+    reason); otherwise incremental from the latest successful run's start minus ``margin``.
+
+    The schedule lives in ``search_reconciliations``, not in the process: the first run after a
+    restart is incremental when a full run succeeded recently, and a restart does not postpone
+    the daily full run.
+    """
+    full = RunPlan(RunKind.FULL, None)
+    if force_full or past.last_success is None or past.last_full_success is None:
+        return full
+    if full_interval is not None and now - past.last_full_success >= full_interval:
+        return full
+    return RunPlan(RunKind.INCREMENTAL, past.last_success - margin)
 
 
 @dataclass
 class ReconciliationReport:
+    kind: RunKind = RunKind.FULL
+    updated_since: datetime | None = None
+    pages: int = 0
     scanned: int = 0
     repaired: int = 0
     removed: int = 0
@@ -133,23 +211,52 @@ class Reconciler:
         sessions: async_sessionmaker[AsyncSession],
         indexing: IndexingService,
         source: ListingSource,
+        *,
+        full_interval: timedelta | None = DEFAULT_FULL_INTERVAL,
+        margin: timedelta = SAFETY_MARGIN,
     ) -> None:
         self.sessions = sessions
         self.indexing = indexing
         self.source = source
+        self.full_interval = full_interval
+        self.margin = margin
 
-    async def run_once(self) -> ReconciliationReport:
-        """One full comparison; returns what was repaired."""
+    async def run_once(self, *, force_full: bool = False) -> ReconciliationReport:
+        """One run, full or incremental as :func:`plan_run` decides; returns what was repaired.
+
+        The run is recorded whether it succeeds or fails; only successful ones move the window.
+        """
         async with self.sessions() as session:
             started_at: datetime = (await session.execute(select(func.now()))).scalar_one()
+            past = await _past_runs(session)
+        plan = plan_run(
+            started_at,
+            past,
+            full_interval=self.full_interval,
+            margin=self.margin,
+            force_full=force_full,
+        )
+        report = ReconciliationReport(kind=plan.kind, updated_since=plan.updated_since)
+        try:
+            await self._compare(started_at, report)
+        except Exception as error:
+            with contextlib.suppress(Exception):  # the database may be why it failed
+                await self._record(started_at, report, Outcome.FAILED, str(error) or repr(error))
+            raise
+        await self._record(started_at, report, Outcome.SUCCEEDED)
+        return report
+
+    async def _compare(self, started_at: datetime, report: ReconciliationReport) -> None:
         indexed = await self.indexing.index.indexed_versions()
-        report = ReconciliationReport()
         seen: set[uuid.UUID] = set()
-        async for page in self.source.pages():
+        async for page in self.source.pages(report.updated_since):
+            report.pages += 1
             for remote in page:
                 report.scanned += 1
                 seen.add(remote.id)
                 await self._repair(remote, indexed.get(remote.id), report)
+        if report.kind is not RunKind.FULL:
+            return  # an unchanged listing is absent from an incremental read, not unknown
         # Listings properties no longer knows at all. One indexed after this run started may
         # be newer than the scan saw, so it is left for the next run.
         for listing_id, known in indexed.items():
@@ -159,21 +266,35 @@ class Reconciler:
                 if await self.indexing.remove_listing(session, listing_id, known.version):
                     report.removed += 1
                     report.removed_ids.append(str(listing_id))
+
+    async def _record(
+        self,
+        started_at: datetime,
+        report: ReconciliationReport,
+        outcome: Outcome,
+        error: str | None = None,
+    ) -> None:
+        details: dict[str, Any] = {
+            "repaired": report.repaired_ids[:100],
+            "removed": report.removed_ids[:100],
+        }
+        if error is not None:
+            details["error"] = error[:1000]
         async with transaction(self.sessions) as session:
             await session.execute(
                 reconciliations.insert().values(
                     started_at=started_at,
                     finished_at=func.now(),
+                    kind=report.kind.value,
+                    outcome=outcome.value,
+                    updated_since=report.updated_since,
+                    pages=report.pages,
                     scanned=report.scanned,
                     repaired=report.repaired,
                     removed=report.removed,
-                    details={
-                        "repaired": report.repaired_ids[:100],
-                        "removed": report.removed_ids[:100],
-                    },
+                    details=details,
                 )
             )
-        return report
 
     async def _repair(
         self, remote: RemoteListing, known: IndexedVersion | None, report: ReconciliationReport
@@ -196,6 +317,16 @@ class Reconciler:
         if outcome.applied:
             report.repaired += 1
             report.repaired_ids.append(str(remote.id))
+
+
+async def _past_runs(session: AsyncSession) -> PastRuns:
+    succeeded = reconciliations.c.outcome == Outcome.SUCCEEDED.value
+    latest = select(func.max(reconciliations.c.started_at)).where(succeeded)
+    latest_full = latest.where(reconciliations.c.kind == RunKind.FULL.value)
+    return PastRuns(
+        last_success=(await session.execute(latest)).scalar_one(),
+        last_full_success=(await session.execute(latest_full)).scalar_one(),
+    )
 
 
 # After a failed run, the next comes sooner than the interval: first after this many seconds,
@@ -225,7 +356,11 @@ async def run_periodically(
             if report.repaired or report.removed:
                 log.warning(
                     "reconciliation repaired the index",
-                    extra={"repaired": report.repaired, "removed": report.removed},
+                    extra={
+                        "kind": report.kind.value,
+                        "repaired": report.repaired,
+                        "removed": report.removed,
+                    },
                 )
         except (httpx.TransportError, ReconciliationError) as error:
             # Expected while properties or users are starting or down: one line, no trace.
@@ -243,3 +378,49 @@ async def run_periodically(
         delay = next_delay(interval_seconds, failures, time.perf_counter() - started)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), delay)
+
+
+async def _run_from_shell(full: bool) -> ReconciliationReport:
+    from dataclasses import replace
+
+    from common.config import get_settings
+    from common.db import create_engine, session_factory
+    from subgraphs.search.app import SUBGRAPH, SearchOptions, build_index, build_reconciler
+    from subgraphs.search.service.container import build_services
+
+    settings = get_settings()
+    engine = create_engine(settings, SUBGRAPH)
+    index = build_index(settings, engine)
+    # From a shell, any earlier successful run is enough for an incremental one.
+    options = replace(SearchOptions.from_settings(settings), reconcile_full_interval_seconds=0)
+    try:
+        async with httpx.AsyncClient(timeout=30) as http:
+            services = build_services(index, session_factory(engine))
+            reconciler = build_reconciler(settings, services, engine, http, options)
+            return await reconciler.run_once(force_full=full)
+    finally:
+        close = getattr(index, "close", None)
+        if close is not None:
+            await close()
+        await engine.dispose()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m subgraphs.search.reconcile",
+        description="Reconcile search's index with the properties subgraph once: incremental "
+        "when a previous run succeeded, full otherwise or with --full.",
+    )
+    parser.add_argument(
+        "--full", action="store_true", help="read every listing, and remove unknown ones"
+    )
+    args = parser.parse_args(argv)
+    report = asyncio.run(_run_from_shell(args.full))
+    print(
+        f"{report.kind.value} reconciliation: {report.scanned} entries in {report.pages} pages, "
+        f"{report.repaired} repaired, {report.removed} removed"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -116,6 +117,7 @@ class ServedGraph:
     search: GraphQLClient
     search_app: Starlette
     properties_engine: AsyncEngine
+    key_file: Path  # the signing key ``signer`` holds; both subgraphs trust its tokens
 
     @property
     def runtime(self) -> EventRuntime:
@@ -147,9 +149,8 @@ async def graph(
     from subgraphs.properties.app import migrate as migrate_properties
 
     served_settings = isolated(settings, "graph")
-    signer = TokenSigner(
-        load_or_create_private_key(tmp_path_factory.mktemp("keys") / "k.pem"), served_settings
-    )
+    key_file = tmp_path_factory.mktemp("keys") / "k.pem"
+    signer = TokenSigner(load_or_create_private_key(key_file), served_settings)
     verifier = TokenVerifier(served_settings, jwks=signer.jwks)
     await migrate_properties(served_settings)
     await migrate(served_settings)
@@ -171,4 +172,5 @@ async def graph(
                 GraphQLClient(search_url, http),
                 search_app,
                 properties_app.state.engine,
+                key_file,
             )
