@@ -62,10 +62,17 @@ class Merger:
             join_version=join_version(self.subgraphs),
         )
         self.fields = FieldMerger(self)
+        # Types defined with different kinds: like Apollo, they are still merged (to report
+        # their other errors) from the subgraphs agreeing with the first definition's kind.
+        self.kind_of_mismatched: dict[str, str] = {}
 
     # -- helpers shared with FieldMerger -------------------------------------------------
     def sources(self, type_name: str) -> list[tuple[Subgraph, TypeDef]]:
-        return [(s, s.types[type_name]) for s in self.subgraphs if type_name in s.types]
+        found = [(s, s.types[type_name]) for s in self.subgraphs if type_name in s.types]
+        kind = self.kind_of_mismatched.get(type_name)
+        if kind is not None:
+            found = [(s, t) for s, t in found if _kind(t) == kind]
+        return found
 
     def merged_kind(self, type_name: str) -> str:
         kinds = {t.kind for _, t in self.sources(type_name)}
@@ -104,7 +111,9 @@ class Merger:
                 self.error("DIRECTIVE_COMPOSITION_ERROR", message, (subgraph.name,))
         self.type_order = names
         for name in names:
-            if not self._check_kinds(name) or not self._check_interface_object(name):
+            if not self._check_kinds(name):
+                self.kind_of_mismatched[name] = _kind(self.sources(name)[0][1])
+            if not self._check_interface_object(name):
                 continue
             self._check_extension_base(name)
             kind = self.merged_kind(name)
@@ -473,6 +482,10 @@ class Merger:
                 self.supergraph.composed_definitions[name] = print_ast(definition)  # type: ignore[arg-type]
                 if url:
                     self.supergraph.composed_links.append((url, [f"@{name}"]))
+
+
+def _kind(type_def: TypeDef) -> str:
+    return "interface" if type_def.is_interface_object else type_def.kind
 
 
 __all__ = ["Merger", "SArg", "merge_types"]

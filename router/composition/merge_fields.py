@@ -138,16 +138,11 @@ class FieldMerger:
             [s.field.type for s in resolving], False, merger.implements
         )
         if merged_type is None:
-            by_type: dict[str, list[str]] = {}
-            for source in resolving:
-                by_type.setdefault(print_ast(source.field.type), []).append(source.subgraph.name)
-            parts = [
-                f'type "{t}" in {quoted_list(owners, "subgraph")}' for t, owners in by_type.items()
-            ]
+            types = [(f'type "{print_ast(s.field.type)}"', s.subgraph.name) for s in resolving]
             merger.error(
                 "FIELD_TYPE_MISMATCH",
                 f'Type of field "{coordinate}" is incompatible across subgraphs: it has '
-                + " but ".join(parts),
+                + mismatch(types[0][0], types),
                 tuple(s.subgraph.name for s in resolving),
                 type_name,
                 field_name,
@@ -523,13 +518,13 @@ class FieldMerger:
             [v.type for _, v in owners], True, self.merger.implements
         )
         if merged_type is None:
-            parts = [f'type "{print_ast(v.type)}" in subgraph "{s.name}"' for s, v in owners]
+            types = [(f'type "{print_ast(v.type)}"', s.name) for s, v in owners]
             type_name, _, rest = coordinate.partition(".")
             element = "field" if "(" not in coordinate else "argument"
             self.merger.error(
                 "FIELD_TYPE_MISMATCH" if "(" not in coordinate else "FIELD_ARGUMENT_TYPE_MISMATCH",
                 f'Type of {element} "{coordinate}" is incompatible across subgraphs: it has '
-                + " but ".join(parts),
+                + mismatch(types[0][0], types),
                 tuple(s.name for s, _ in owners),
                 type_name,
                 rest.split("(")[0],

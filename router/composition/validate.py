@@ -153,11 +153,12 @@ class _Checker:
                 }
                 return
             selected = list(walk(self.subgraph, target, selection))
+            covered = self._under_external(target, selection, False)
         except FieldSetError as exc:
             message = str(exc)
             if exc.code_suffix == "UNKNOWN_FIELD":
                 message += f" ({EXTERNAL_HINT[kind]})."
-            elif not message.endswith("."):
+            elif not message.endswith(".") and not message.startswith("Invalid empty selection"):
                 message += "."
             self.error(f"{kind}_INVALID_FIELDS", prefix + message, owner.name, field_name)
             return
@@ -184,7 +185,8 @@ class _Checker:
                     owner.name,
                     field_name,
                 )
-            is_leaf = node.selection_set is None
+            # A leaf needs @external itself unless a field above it in the set has it.
+            is_leaf = node.selection_set is None and id(node) not in covered
             if (
                 kind == "PROVIDES"
                 and is_leaf
@@ -211,6 +213,38 @@ class _Checker:
                     owner.name,
                     field_name,
                 )
+
+    def _under_external(
+        self, type_name: str, selection_set: SelectionSetNode, external_above: bool
+    ) -> set[int]:
+        """Ids of the field nodes below an @external field (or below an interface field that
+        some implementation declares @external), as Apollo's field-set validation tracks."""
+        found: set[int] = set()
+        for selection in selection_set.selections:
+            if isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                target = condition.name.value if condition else type_name
+                found |= self._under_external(target, selection.selection_set, external_above)
+                continue
+            if not isinstance(selection, FieldNode):
+                continue
+            if external_above:
+                found.add(id(selection))
+            field_def = self.subgraph.field(type_name, selection.name.value)
+            if field_def is None or selection.selection_set is None:
+                continue
+            below = external_above or field_def.has("external")
+            parent = self.subgraph.types.get(type_name)
+            if not below and parent is not None and parent.kind == "interface":
+                below = any(
+                    self.subgraph.is_external(t.name, field_def.name)
+                    for t in self.subgraph.types.values()
+                    if type_name in t.interfaces
+                )
+            found |= self._under_external(
+                named_type(field_def.type), selection.selection_set, below
+            )
+        return found
 
     def _keys_allowed(self, type_def: TypeDef) -> bool:
         """@key on an interface needs Federation 2.3; its implementations must repeat it."""

@@ -1,0 +1,55 @@
+"""Validation rules on schemas Apollo accepts: they must not be rejected by ours either.
+
+Apollo's verdicts were checked with tools/compose-reference (both compose); the fixtures
+under tests/router/fixtures/error-* hold the rejected counterparts.
+"""
+
+from __future__ import annotations
+
+from router.composition import SubgraphDefinition, compose
+
+LINK = (
+    'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", '
+    'import: ["@key", "@external", "@provides", "@shareable"])\n'
+)
+
+
+def _compose(**sdls: str) -> list[str]:
+    result = compose(
+        [SubgraphDefinition(name, f"http://{name}.test/graphql", sdl) for name, sdl in sdls.items()]
+    )
+    return [str(e) for e in result.errors]
+
+
+def test_provided_leaf_under_an_external_field_needs_no_external_of_its_own() -> None:
+    users = LINK + (
+        'type Query { user: User }\ntype User @key(fields: "id") { id: ID! org: Org @shareable }\n'
+        "type Org { name: String @shareable }\n"
+    )
+    reviews = LINK + (
+        'type Query { me: User @provides(fields: "org { name }") }\n'
+        'type User @key(fields: "id") { id: ID! org: Org @external }\n'
+        "type Org { name: String @shareable }\n"
+    )
+    assert _compose(users=users, reviews=reviews) == []
+
+
+def test_external_with_the_same_type_and_arguments_is_accepted() -> None:
+    users = (
+        LINK + 'type Query { user: User }\ntype User @key(fields: "id") { id: ID! name: String }\n'
+    )
+    reviews = LINK.replace('"@shareable"', '"@shareable", "@requires"') + (
+        'type User @key(fields: "id") { id: ID! name: String @external '
+        'greeting: String @requires(fields: "name") }\n'
+    )
+    assert _compose(users=users, reviews=reviews) == []
+
+
+def test_defaults_that_fit_their_types_are_accepted() -> None:
+    catalog = LINK + (
+        "enum Color { RED BLUE }\ninput Nested { depth: Int }\n"
+        "input Filter { colors: [Color!] = [RED, BLUE] ratio: Float = 1 ref: ID = 7 "
+        "nested: Nested = {depth: 2} }\n"
+        "type Query { items(filter: Filter, limit: Int = 10, color: Color = RED): [String] }\n"
+    )
+    assert _compose(catalog=catalog) == []
