@@ -18,6 +18,8 @@ def printed(directive: AppliedDirective) -> str:
 def quoted_list(names: list[str], noun: str) -> str:
     """``subgraph "a"`` or ``subgraphs "a", "b" and "c"``."""
     quoted = [f'"{n}"' for n in names]
+    if not quoted:
+        return ""  # Apollo prints nothing either (an interface field from @interfaceObject)
     if len(quoted) == 1:
         return f"{noun} {quoted[0]}"
     return f"{noun}s {', '.join(quoted[:-1])} and {quoted[-1]}"

@@ -27,7 +27,7 @@ from router.composition.naming import did_you_mean, suggestion_list
 from router.composition.schema_model import FEDERATION_DIRECTIVES
 
 BUILTIN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
-BUILTIN_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "include", "skip", "oneOf"})
+BUILTIN_DIRECTIVES = frozenset({"deprecated", "specifiedBy", "include", "skip"})
 # Types federation adds to every subgraph, whether or not the SDL defines them.
 FEDERATION_TYPES = frozenset(
     {"_Any", "_Entity", "_Service", "_FieldSet", "FieldSet", "Scope", "Policy"}
