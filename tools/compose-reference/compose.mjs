@@ -1,7 +1,8 @@
 // Composes every fixture case under tests/router/fixtures with Apollo's composition
 // (@apollo/composition) and The Guild's (@theguild/federation-composition), writing:
 //   <case>/supergraph.reference.graphql   Apollo's supergraph (what our composer must match)
-//   <case>/supergraph.guild.graphql       The Guild's supergraph (for supergraph-loader tests)
+//   <case>/supergraph.guild.graphql       The Guild's supergraph (for supergraph-loader tests),
+//                                         only where Apollo composes the case too
 //   <case>/errors.reference.json          Apollo's error codes/messages when composition fails
 // Usage: node compose.mjs [CASE ...]   (FIXTURES_DIR=... to compose another directory)
 import { readFileSync, readdirSync, writeFileSync, existsSync, rmSync, statSync } from "node:fs";
@@ -72,7 +73,9 @@ for (const entry of readdirSync(fixtures).sort()) {
   if (guild.errors) {
     writeFileSync(join(dir, "errors.guild.json"), errorsJson(guild.errors));
     console.log(`${entry}: guild errors ${guild.errors.map((e) => e.extensions?.code).join(",")}`);
-  } else {
+  } else if (!apollo.errors) {
+    // Where Apollo rejects a case The Guild accepts, its supergraph is not one the router
+    // must load (it can even be an invalid schema): only the disagreement is reported.
     writeFileSync(join(dir, "supergraph.guild.graphql"), guild.supergraphSdl + "\n");
   }
   if (!!apollo.errors !== !!guild.errors) {
