@@ -1,15 +1,13 @@
 """Directives carried from subgraphs into the supergraph: @inaccessible, @tag, @deprecated,
-@context and the ones named by @composeDirective."""
+@specifiedBy, @context and the ones named by @composeDirective."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from graphql import print_ast
+from router.composition.schema_model import AppliedDirective, value_text
 
-from router.composition.schema_model import AppliedDirective
-
-CARRIED_SPEC = ("inaccessible", "tag", "deprecated", "context")
+CARRIED_SPEC = ("inaccessible", "tag", "deprecated", "context", "specifiedBy")
 
 
 class Carrier:
@@ -58,7 +56,7 @@ class Carrier:
 def _print_directive(directive: AppliedDirective) -> str:
     if not directive.args:
         return f"@{directive.name}"
-    args = ", ".join(f"{name}: {print_ast(value)}" for name, value in directive.args.items())
+    args = ", ".join(f"{name}: {value_text(value)}" for name, value in directive.args.items())
     return f"@{directive.name}({args})"
 
 

@@ -137,6 +137,9 @@ class Merger:
         if not self.errors:
             self._check_interface_fields()
         self._add_query_root()
+        self.supergraph.schema_directives = self.carrier.carry(
+            s.schema_directives for s in self.subgraphs
+        )
         self._add_composed_directives()
         self.supergraph.uses_tag = self.carrier.uses_tag
         self.supergraph.uses_inaccessible = self.carrier.uses_inaccessible

@@ -20,6 +20,7 @@ from router.composition.schema_model import (
     Subgraph,
     TypeDef,
     named_type,
+    value_text,
 )
 from router.composition.supergraph_model import SArg, SField, SType
 from router.composition.typerefs import is_subtype, merge_types, same_type
@@ -116,7 +117,7 @@ class FieldMerger:
         return SArg(
             value.name,
             print_ast(value.type),
-            print_ast(value.default) if value.default is not None else None,
+            value_text(value.default) if value.default is not None else None,
             value.description,
             self.merger.carrier.carry([value.directives]),
         )
@@ -260,7 +261,7 @@ class FieldMerger:
         def default(value: InputValue) -> str:
             if value.default is None:
                 return "no default value"
-            return f"default value {print_ast(value.default)}"
+            return f"default value {value_text(value.default)}"
 
         expected = "no default value" if arg.default is None else f"default value {arg.default}"
         if any(default(v) != expected for s, v in present if s.field.has("external")):
@@ -530,7 +531,7 @@ class FieldMerger:
                 rest.split("(")[0],
             )
             return None
-        defaults = [print_ast(v.default) for _, v in owners if v.default is not None]
+        defaults = [value_text(v.default) for _, v in owners if v.default is not None]
         if len(set(defaults)) > 1:
             self._default_mismatch(coordinate, owners, defaults[0])
         name = owners[0][1].name
@@ -552,7 +553,7 @@ class FieldMerger:
             (
                 "no default value"
                 if v.default is None
-                else f"default value {print_ast(v.default)}",
+                else f"default value {value_text(v.default)}",
                 s.name,
             )
             for s, v in owners

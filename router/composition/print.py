@@ -96,6 +96,7 @@ def _schema(supergraph: Supergraph) -> str:
     for url, imports in supergraph.composed_links:
         quoted = ", ".join(f'"{i}"' for i in imports)
         links.append(f'@link(url: "{url}", import: [{quoted}])')
+    links.extend(supergraph.schema_directives)
     roots = [
         f"  {op}: {name}"
         for op, name in (

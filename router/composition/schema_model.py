@@ -10,7 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from graphql import TypeNode, ValueNode, print_ast
-from graphql.language import ListTypeNode, NamedTypeNode, NonNullTypeNode
+from graphql.language import (
+    ListTypeNode,
+    ListValueNode,
+    NamedTypeNode,
+    NonNullTypeNode,
+    ObjectValueNode,
+)
 
 # Canonical names of the directives the federation spec defines.
 FEDERATION_DIRECTIVES = frozenset(
@@ -137,6 +143,8 @@ class Subgraph:
     directive_definitions: dict[str, object] = field(default_factory=dict)
     # Directive names to carry into the supergraph (@composeDirective), with their link URL.
     composed_directives: dict[str, str | None] = field(default_factory=dict)
+    # Directives applied to the schema itself (@tag on the schema reaches the supergraph).
+    schema_directives: list[AppliedDirective] = field(default_factory=list)
     # Why some @composeDirective cannot be honoured (Apollo's DIRECTIVE_COMPOSITION_ERROR).
     compose_errors: list[str] = field(default_factory=list)
 
@@ -159,3 +167,12 @@ def named_type(type_node: TypeNode) -> str:
 
 def type_str(type_node: TypeNode) -> str:
     return print_ast(type_node)
+
+
+def value_text(value: ValueNode) -> str:
+    """A value as Apollo prints it: ``{depth: 2}`` where graphql-core writes ``{ depth: 2 }``."""
+    if isinstance(value, ObjectValueNode):
+        return "{" + ", ".join(f"{f.name.value}: {value_text(f.value)}" for f in value.fields) + "}"
+    if isinstance(value, ListValueNode):
+        return "[" + ", ".join(value_text(v) for v in value.values) + "]"
+    return print_ast(value)

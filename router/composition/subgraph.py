@@ -190,6 +190,8 @@ class _Builder:
 
     def build(self) -> Subgraph:
         self._read_compose_directives()
+        for schema_node in self.schema_nodes:
+            self.subgraph.schema_directives.extend(self._directives(schema_node.directives))
         defined: set[str] = set()
         for node in self.document.definitions:
             if isinstance(node, DirectiveDefinitionNode):

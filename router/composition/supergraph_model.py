@@ -56,3 +56,5 @@ class Supergraph:
     composed_definitions: dict[str, str] = field(default_factory=dict)
     composed_links: list[tuple[str, list[str]]] = field(default_factory=list)
     root_types: dict[str, str] = field(default_factory=dict)
+    # Carried directives applied to the schema (``@tag(name: ...)``), printed.
+    schema_directives: list[str] = field(default_factory=list)
