@@ -53,3 +53,20 @@ def test_defaults_that_fit_their_types_are_accepted() -> None:
         "type Query { items(filter: Filter, limit: Int = 10, color: Color = RED): [String] }\n"
     )
     assert _compose(catalog=catalog) == []
+
+
+def test_schema_tag_specified_by_and_object_defaults_print_as_apollo_does() -> None:
+    # Apollo's supergraph for these lines (checked with tools/compose-reference).
+    catalog = (
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", '
+        'import: ["@tag"]) @tag(name: "schema-tag")\n'
+        'scalar Date @specifiedBy(url: "https://example.com/date")\n'
+        "input Nested { depth: Int }\n"
+        "type Query { items(nested: Nested = {depth: 2}, since: Date): [String] }\n"
+    )
+    result = compose([SubgraphDefinition("catalog", "http://catalog.test/graphql", catalog)])
+
+    assert result.supergraph_sdl is not None
+    assert '  @tag(name: "schema-tag")\n{' in result.supergraph_sdl
+    assert '  @specifiedBy(url: "https://example.com/date")' in result.supergraph_sdl
+    assert "nested: Nested = {depth: 2}" in result.supergraph_sdl
