@@ -106,7 +106,11 @@ def _link_directives(
 def read_links(schema_nodes: Sequence[SchemaDefinitionNode | SchemaExtensionNode]) -> LinkImports:
     """Resolves every ``@link`` on the schema definition/extension into a :class:`LinkImports`."""
     imports = LinkImports()
-    for link in _link_directives(schema_nodes):
+    links = _link_directives(schema_nodes)
+    imports.errors.extend(_link_usage_errors(links))
+    if imports.errors:
+        return imports
+    for link in links:
         args = {a.name.value: a.value for a in link.arguments or ()}
         url = _string(args.get("url")) or ""
         alias = _string(args.get("as"))
@@ -128,6 +132,64 @@ def read_links(schema_nodes: Sequence[SchemaDefinitionNode | SchemaExtensionNode
     if imports.is_fed1:
         imports.directive_names = {name: name for name in FEDERATION_DIRECTIVES}
     return imports
+
+
+VERSION_SEGMENT = re.compile(r"^v\d+\.\d+$")
+
+
+def _link_usage_errors(links: list[ConstDirectiveNode]) -> list[tuple[str, str]]:
+    """Malformed @link URLs, a feature linked twice, imports renamed across kinds."""
+    errors: list[tuple[str, str]] = []
+    identities: list[str] = []
+    for link in links:
+        args = {a.name.value: a.value for a in link.arguments or ()}
+        url = _string(args.get("url")) or ""
+        identity, _, version = url.rstrip("/").rpartition("/")
+        if not VERSION_SEGMENT.match(version):
+            errors.append(
+                (
+                    "INVALID_LINK_IDENTIFIER",
+                    f"Expected a version string (of the form v1.2), got {version}",
+                )
+            )
+            continue
+        if identity in identities:
+            errors.append(("INVALID_LINK_DIRECTIVE_USAGE", _linked_twice(identity)))
+        identities.append(identity)
+        for name, local in _raw_imports(args.get("import")):
+            if name.startswith("@") and not local.startswith("@"):
+                errors.append(
+                    (
+                        "INVALID_LINK_DIRECTIVE_USAGE",
+                        f'Invalid @link import renaming: directive "{name}" imported name should '
+                        f"start with a '@' character, but got \"{local}\".",
+                    )
+                )
+            elif not name.startswith("@") and local.startswith("@"):
+                errors.append(
+                    (
+                        "INVALID_LINK_DIRECTIVE_USAGE",
+                        f'Invalid @link import renaming: type "{name}" imported name should not '
+                        f"start with a '@' character, but got \"{local}\" (or, if @{name} is a "
+                        "directive, then it should be referred to with a '@').",
+                    )
+                )
+    link_spec = "https://specs.apollo.dev/link"
+    has_federation = any(i == "https://specs.apollo.dev/federation" for i in identities)
+    link_urls = [
+        _string({a.name.value: a.value for a in link.arguments or ()}.get("url")) or ""
+        for link in links
+    ]
+    if has_federation and any(
+        u.startswith(link_spec + "/") and not u.endswith("/v1.0") for u in link_urls
+    ):
+        # Federation links the link spec v1.0 itself; another version links it twice.
+        errors.append(("INVALID_LINK_DIRECTIVE_USAGE", _linked_twice(link_spec)))
+    return errors
+
+
+def _linked_twice(identity: str) -> str:
+    return f'Cannot link feature "{identity}" since it has already been linked in the schema.'
 
 
 def _read_federation_link(

@@ -146,7 +146,8 @@ def _check_document(
     ]
     links = read_links(schema_nodes)
     link_errors = [error(code, message) for code, message in links.errors]
-    if any(e.code == "INVALID_LINK_DIRECTIVE_USAGE" for e in link_errors):
+    fatal = ("INVALID_LINK_DIRECTIVE_USAGE", "INVALID_LINK_IDENTIFIER")
+    if any(e.code in fatal for e in link_errors):
         raise SubgraphParseError(*link_errors)
     errors = link_errors + [error(c, m) for c, m in root_name_errors(document)]
     unknown_type = first_unknown_type(document, links)
