@@ -142,7 +142,9 @@ class Merger:
         )
         self._add_composed_directives()
         self.supergraph.uses_tag = self.carrier.uses_tag
-        self.supergraph.uses_inaccessible = self.carrier.uses_inaccessible
+        self.supergraph.uses_inaccessible = self.carrier.uses_inaccessible or any(
+            s.applies_inaccessible for s in self.subgraphs
+        )
         self.supergraph.uses_context = self.carrier.uses_context
         return self.supergraph
 

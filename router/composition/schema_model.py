@@ -143,6 +143,9 @@ class Subgraph:
     directive_definitions: dict[str, object] = field(default_factory=dict)
     # Directive names to carry into the supergraph (@composeDirective), with their link URL.
     composed_directives: dict[str, str | None] = field(default_factory=dict)
+    # Whether @inaccessible is applied anywhere, even where nothing carries it (a built-in
+    # scalar, a directive argument): Apollo then links the inaccessible spec all the same.
+    applies_inaccessible: bool = False
     # Directives applied to the schema itself (@tag on the schema reaches the supergraph).
     schema_directives: list[AppliedDirective] = field(default_factory=list)
     # Why some @composeDirective cannot be honoured (Apollo's DIRECTIVE_COMPOSITION_ERROR).

@@ -55,6 +55,7 @@ from router.composition.schema_model import (
     TypeDef,
 )
 from router.composition.subgraph_checks import (
+    applied_directives,
     first_unknown_type,
     root_name_errors,
     unknown_directive_errors,
@@ -117,6 +118,15 @@ def parse_subgraph(definition: SubgraphDefinition) -> Subgraph:
         ) from exc
     links, errors = _check_document(definition, document)
     subgraph = _Builder(definition, document).build()
+    subgraph.applies_inaccessible = any(
+        links.canonical(d.name.value) == "inaccessible" for d in applied_directives(document)
+    ) or any(
+        links.canonical(d.name.value) == "inaccessible"
+        for node in document.definitions
+        if isinstance(node, DirectiveDefinitionNode)
+        for arg in node.arguments or ()
+        for d in arg.directives or ()
+    )
     invalid = definition_errors(document, subgraph, links)
     found = [("DIRECTIVE_DEFINITION_INVALID", m) for m in invalid]
     found += [("TYPE_DEFINITION_INVALID", m) for m in type_definition_errors(document, links)]

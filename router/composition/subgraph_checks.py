@@ -106,7 +106,7 @@ def _referenced_types(document: DocumentNode) -> Iterator[str]:
             yield member.name.value
 
 
-def _applied(document: DocumentNode) -> Iterator[ConstDirectiveNode]:
+def applied_directives(document: DocumentNode) -> Iterator[ConstDirectiveNode]:
     """Every directive application, in document order."""
     for node in document.definitions:
         yield from getattr(node, "directives", None) or ()
@@ -122,7 +122,7 @@ def unknown_directive_errors(document: DocumentNode, links: LinkImports) -> list
     fed1 = links.is_fed1
     known_federation = FED1_DIRECTIVES if fed1 else set(links.directive_names)
     messages: list[str] = []
-    for directive in _applied(document):
+    for directive in applied_directives(document):
         name = directive.name.value
         if name in defined or name in BUILTIN_DIRECTIVES or name in links.link_names:
             continue

@@ -70,3 +70,18 @@ def test_schema_tag_specified_by_and_object_defaults_print_as_apollo_does() -> N
     assert '  @tag(name: "schema-tag")\n{' in result.supergraph_sdl
     assert '  @specifiedBy(url: "https://example.com/date")' in result.supergraph_sdl
     assert "nested: Nested = {depth: 2}" in result.supergraph_sdl
+
+
+def test_inaccessible_on_a_directive_argument_still_links_the_inaccessible_spec() -> None:
+    # Apollo links the spec whenever a subgraph applies @inaccessible, even where the
+    # supergraph does not carry the application.
+    users = (
+        'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", '
+        'import: ["@inaccessible"])\n'
+        "directive @cached(ttl: Int @inaccessible) on FIELD_DEFINITION\n"
+        "type Query { a: String @cached(ttl: 1) }\n"
+    )
+    result = compose([SubgraphDefinition("users", "http://users.test/graphql", users)])
+
+    assert result.supergraph_sdl is not None
+    assert "https://specs.apollo.dev/inaccessible/v0.2" in result.supergraph_sdl
