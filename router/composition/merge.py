@@ -21,6 +21,7 @@ KIND_NAMES = {
     "enum": "Enum Type",
     "input": "Input Object Type",
     "scalar": "Scalar Type",
+    "interfaceObject": "Interface Object Type (Object Type with @interfaceObject)",
 }
 
 
@@ -156,8 +157,11 @@ class Merger:
             by_kind.setdefault(kind, []).append(subgraph.name)
         if len(by_kind) <= 1:
             return True
-        if set(by_kind) == {"interface"}:
-            return True
+        # Apollo names @interfaceObject definitions apart when reporting a mismatch.
+        by_kind = {}
+        for subgraph, type_def in sources:
+            kind = "interfaceObject" if type_def.is_interface_object else type_def.kind
+            by_kind.setdefault(kind, []).append(subgraph.name)
         parts = [
             f"{KIND_NAMES[kind]} in {quoted_list(owners, 'subgraph')}"
             for kind, owners in by_kind.items()

@@ -602,13 +602,14 @@ class FieldMerger:
                 parts.append(f"requires: {print_ast(requires.args['fields'])}")
             if provides is not None:
                 parts.append(f"provides: {print_ast(provides.args['fields'])}")
+            # Apollo's order: graph, requires, provides, override, type, external, ...
+            override = field_def.first("override")
+            if override is not None:
+                parts.append(f'override: "{override.arg_str("from")}"')
             if not all_equal:
                 parts.append(f'type: "{print_ast(field_def.type)}"')
             if field_def.has("external"):
                 parts.append("external: true")
-            override = field_def.first("override")
-            if override is not None:
-                parts.append(f'override: "{override.arg_str("from")}"')
             if source.used_overridden:
                 parts.append("usedOverridden: true")
             if source.override_label:

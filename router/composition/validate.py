@@ -321,7 +321,7 @@ class _Checker:
                     continue
                 if (type_def.name, field_def.name) in self.used_externals:
                     continue
-                if field_def.name in interface_fields or type_def.is_interface_object:
+                if field_def.name in interface_fields:
                     continue
                 self.error(
                     "EXTERNAL_UNUSED",

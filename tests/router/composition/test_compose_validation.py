@@ -85,3 +85,24 @@ def test_inaccessible_on_a_directive_argument_still_links_the_inaccessible_spec(
 
     assert result.supergraph_sdl is not None
     assert "https://specs.apollo.dev/inaccessible/v0.2" in result.supergraph_sdl
+
+
+def test_join_field_lists_override_before_type_as_apollo_does() -> None:
+    from dataclasses import replace
+
+    from tests.router.composition.fixtures import subgraphs
+
+    given = [
+        replace(s, sdl=s.sdl.replace("  tier: String\n", "  tier: String!\n"))
+        if s.name == "accounts"
+        else s
+        for s in subgraphs("progressive-override")
+    ]
+    sdl = compose(given).supergraph_sdl
+
+    # Apollo's line for this field (checked with tools/compose-reference).
+    assert sdl is not None
+    assert (
+        '@join__field(graph: USERS, override: "accounts", type: "String", '
+        'overrideLabel: "percent(25.5)")'
+    ) in sdl
