@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import re
 
-from graphql import print_ast
+from graphql import parse_type, print_ast
 
 from router.composition.carried import Carrier, inaccessible_first
 from router.composition.merge_fields import FieldMerger
 from router.composition.model import CompositionError
 from router.composition.naming import printed, quoted_list
 from router.composition.schema_model import Subgraph, TypeDef
-from router.composition.supergraph_model import SArg, SEnumValue, SType, Supergraph
-from router.composition.typerefs import merge_types
+from router.composition.supergraph_model import SArg, SEnumValue, SField, SType, Supergraph
+from router.composition.typerefs import is_subtype, merge_types
 
 KIND_NAMES = {
     "object": "Object Type",
@@ -260,13 +260,16 @@ class Merger:
         """After merging, an implementation must have every field its interfaces gained from
         other subgraphs (each subgraph alone can be valid)."""
         for merged in self.supergraph.types.values():
-            present = {f.name for f in merged.fields}
+            present = {f.name: f for f in merged.fields}
             for interface in merged.interfaces:
                 target = self.supergraph.types.get(interface)
                 if target is None:
                     continue
                 for field in target.fields:
                     if field.name in present:
+                        self._check_implementation_type(
+                            merged, present[field.name], interface, field
+                        )
                         continue
                     declaring = [
                         s.name
@@ -287,6 +290,22 @@ class Merger:
                         merged.name,
                         field.name,
                     )
+
+    def _check_implementation_type(
+        self, merged: SType, field: SField, interface: str, expected: SField
+    ) -> None:
+        """Merging can widen an implementation's field (``ID!`` and ``ID`` give ``ID``) past
+        what its interface promises: the supergraph would be invalid GraphQL."""
+        if is_subtype(parse_type(field.type), parse_type(expected.type), self.implements):
+            return
+        self.error(
+            "INVALID_GRAPHQL",
+            f"Interface field {interface}.{expected.name} expects type {expected.type} but "
+            f"{merged.name}.{field.name} of type {field.type} is not a proper subtype.",
+            (),
+            merged.name,
+            field.name,
+        )
 
     def description(self, descriptions: list[str | None]) -> str | None:
         """The description most subgraphs give (first one on a tie), as Apollo picks it."""
