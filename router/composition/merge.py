@@ -510,6 +510,13 @@ class Merger:
                 self.supergraph.composed_definitions[name] = print_ast(definition)  # type: ignore[arg-type]
                 if url:
                     self.supergraph.composed_links.append((url, [f"@{name}"]))
+        # Where subgraphs define a composed directive differently, Apollo's supergraph keeps
+        # the definition of the last subgraph (by name) linking the feature's latest version.
+        for subgraph in self.subgraphs:
+            for name in subgraph.composed_directives:
+                definition = subgraph.directive_definitions.get(name)
+                if definition is not None:
+                    self.supergraph.composed_definitions[name] = print_ast(definition)  # type: ignore[arg-type]
 
 
 def _kind(type_def: TypeDef) -> str:

@@ -106,3 +106,21 @@ def test_join_field_lists_override_before_type_as_apollo_does() -> None:
         '@join__field(graph: USERS, override: "accounts", type: "String", '
         'overrideLabel: "percent(25.5)")'
     ) in sdl
+
+
+def test_composed_directive_defined_differently_keeps_the_last_subgraphs_definition() -> None:
+    from dataclasses import replace
+
+    from tests.router.composition.fixtures import subgraphs
+
+    given = [
+        replace(s, sdl=s.sdl.replace("@audited(level: Int = 1)", "@audited(level: Float = 1)"))
+        if s.name == "bookings"
+        else s
+        for s in subgraphs("tag-compose-directive")
+    ]
+    sdl = compose(given).supergraph_sdl
+
+    # Apollo keeps users' definition here (checked with tools/compose-reference).
+    assert sdl is not None
+    assert "directive @audited(level: Int = 1) on OBJECT | FIELD_DEFINITION" in sdl
