@@ -78,6 +78,8 @@ class LinkImports:
     imported: dict[str, str] = field(default_factory=dict)
     # Federation types imported by name (``FieldSet``).
     imported_types: set[str] = field(default_factory=set)
+    # The federation directives' names in this schema (``key``, ``federation__requires``).
+    schema_directives: list[str] = field(default_factory=list)
     # Invalid @link usage: (code, message) pairs, as Apollo words them.
     errors: list[tuple[str, str]] = field(default_factory=list)
 
@@ -209,8 +211,19 @@ def _read_federation_link(
                 imports.imported[name[1:]] = local[1:]
         return
     known = known_elements(version)
+    imported_names = {name for name, _ in imported}
+    imports.schema_directives = [
+        imports.namespace + "__" + name[1:]
+        for name in known
+        if name.startswith("@") and name not in imported_names
+    ] + [local[1:] for name, local in imported if name.startswith("@") and name in known]
     for name in known:
-        if name.startswith("@") and name[1:] in FEDERATION_DIRECTIVES:
+        # An imported directive goes by its imported name only, as in Apollo's subgraphs.
+        if (
+            name.startswith("@")
+            and name[1:] in FEDERATION_DIRECTIVES
+            and name not in imported_names
+        ):
             imports.directive_names[f"{imports.namespace}__{name[1:]}"] = name[1:]
     for name, local in imported:
         if name not in known:

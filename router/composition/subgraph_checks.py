@@ -130,8 +130,22 @@ def unknown_directive_errors(document: DocumentNode, links: LinkImports) -> list
             continue
         if name == "composeDirective" and not fed1 and "composeDirective" in known_federation:
             continue
-        messages.append(f'Unknown directive "@{name}".' + _hint(name, links))
+        close = suggestion_list(name, sorted(defined | _schema_directives(links)))
+        if close:
+            messages.append(
+                f'Unknown directive "@{name}".' + did_you_mean([f"@{c}" for c in close])
+            )
+        else:
+            messages.append(f'Unknown directive "@{name}".' + _hint(name, links))
     return messages
+
+
+def _schema_directives(links: LinkImports) -> set[str]:
+    """Every directive name the subgraph's schema knows besides its own definitions."""
+    names = set(BUILTIN_DIRECTIVES) | links.link_names
+    if links.is_fed1:
+        return names | FED1_DIRECTIVES
+    return names | set(links.schema_directives)
 
 
 def _hint(name: str, links: LinkImports) -> str:
