@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from graphql import GraphQLSyntaxError, parse
+from graphql import GraphQLSyntaxError, parse, print_ast
 from graphql.language import (
     FieldNode,
     InlineFragmentNode,
+    NonNullTypeNode,
     OperationDefinitionNode,
     SelectionSetNode,
 )
@@ -72,6 +73,17 @@ def walk(
             raise FieldSetError(
                 f'Cannot query field "{name}" on type "{type_name}"', "UNKNOWN_FIELD"
             )
+        for arg in field_def.args.values():
+            given = {a.name.value for a in selection.arguments or ()}
+            if (
+                isinstance(arg.type, NonNullTypeNode)
+                and arg.default is None
+                and arg.name not in given
+            ):
+                raise FieldSetError(
+                    f'Missing mandatory value for argument "{arg.name}" of field '
+                    f'"{type_name}.{name}" in selection "{_field_text(selection)}"'
+                )
         yield type_name, name, selection
         child = named_type(field_def.type)
         child_kind = kind_of(subgraph, child)
@@ -107,3 +119,11 @@ def selected_fields(
         return {(t, f) for t, f, _ in walk(subgraph, type_name, parse_field_set(fields))}
     except FieldSetError:
         return set()
+
+
+def _field_text(selection: FieldNode) -> str:
+    """``address`` or ``address(format: SHORT)``: the field without its sub-selection."""
+    if not selection.arguments:
+        return selection.name.value
+    args = ", ".join(f"{a.name.value}: {print_ast(a.value)}" for a in selection.arguments)
+    return f"{selection.name.value}({args})"

@@ -23,6 +23,8 @@ from router.composition.schema_model import (
     named_type,
 )
 
+# Field-set messages Apollo ends without a period.
+UNPUNCTUATED = ("Invalid empty selection", "Missing mandatory value")
 EXTERNAL_HINT = {
     "KEY": "the field should either be added to this subgraph or, if it should not be resolved "
     "by this subgraph, you need to add it to this subgraph with @external",
@@ -125,8 +127,7 @@ class _Checker:
             else f'On field "{owner.name}.{field_def.name}"'
         )
         fields_arg = directive.args.get("fields")
-        printed = print_ast(fields_arg) if fields_arg is not None else '""'
-        prefix = f"{where}, for @{directive.name.lower()}(fields: {printed}): "
+        prefix = f"{where}, for {printed(directive)}: "
         field_name = field_def.name if field_def else None
         if fields_arg is not None and not isinstance(fields_arg, StringValueNode):
             self.error(
@@ -158,9 +159,12 @@ class _Checker:
             message = str(exc)
             if exc.code_suffix == "UNKNOWN_FIELD":
                 message += f" ({EXTERNAL_HINT[kind]})."
-            elif not message.endswith(".") and not message.startswith("Invalid empty selection"):
+            elif not message.endswith(".") and not message.startswith(UNPUNCTUATED):
                 message += "."
             self.error(f"{kind}_INVALID_FIELDS", prefix + message, owner.name, field_name)
+            # Apollo still counts the fields the set names as used, unless one is unknown.
+            if exc.code_suffix != "UNKNOWN_FIELD":
+                self.used_externals |= self._named_fields(target, fields)
             return
         for parent, name, node in selected:
             selected_def = self.subgraph.field(parent, name)
@@ -214,6 +218,32 @@ class _Checker:
                     field_name,
                 )
 
+    def _named_fields(self, type_name: str, fields: str) -> set[tuple[str, str]]:
+        """(type, field) pairs an invalid field set names, as far as they exist."""
+        try:
+            selection_set = parse_field_set(fields)
+        except FieldSetError:
+            return set()
+        found: set[tuple[str, str]] = set()
+        pending = [(type_name, selection_set)]
+        while pending:
+            current, selections = pending.pop()
+            for selection in selections.selections:
+                if isinstance(selection, InlineFragmentNode):
+                    condition = selection.type_condition
+                    target = condition.name.value if condition else current
+                    pending.append((target, selection.selection_set))
+                    continue
+                if not isinstance(selection, FieldNode):
+                    continue
+                field_def = self.subgraph.field(current, selection.name.value)
+                if field_def is None:
+                    continue
+                found.add((current, field_def.name))
+                if selection.selection_set is not None:
+                    pending.append((named_type(field_def.type), selection.selection_set))
+        return found
+
     def _under_external(
         self, type_name: str, selection_set: SelectionSetNode, external_above: bool
     ) -> set[int]:
@@ -264,6 +294,8 @@ class _Checker:
             if t.kind == "object" and type_def.name in t.interfaces
         ]
         for key in type_def.keys:
+            if not selected_fields(self.subgraph, type_def.name, key):
+                continue  # an invalid field set is reported as such
             wanted = _normalised_fields(key)
             missing = [
                 t.name
