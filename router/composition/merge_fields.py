@@ -109,7 +109,8 @@ class FieldMerger:
                             print_ast(field_def.type),
                             [self._arg(a) for a in field_def.args.values()],
                             field_def.description,
-                            ["@join__field"],
+                            # Apollo prints what the field carries before the bare join.
+                            [*self.merger.carrier.carry([field_def.directives]), "@join__field"],
                         )
                     )
 

@@ -124,3 +124,26 @@ def test_composed_directive_defined_differently_keeps_the_last_subgraphs_definit
     # Apollo keeps users' definition here (checked with tools/compose-reference).
     assert sdl is not None
     assert "directive @audited(level: Int = 1) on OBJECT | FIELD_DEFINITION" in sdl
+
+
+def test_interface_object_fields_copied_to_implementations_keep_their_directives() -> None:
+    from dataclasses import replace
+
+    from tests.router.composition.fixtures import subgraphs
+
+    given = [
+        replace(
+            s,
+            sdl=s.sdl.replace(
+                "  averageRating: Float\n", '  averageRating: Float @deprecated(reason: "old")\n'
+            ),
+        )
+        if s.name == "reviews"
+        else s
+        for s in subgraphs("interface-object")
+    ]
+    sdl = compose(given).supergraph_sdl
+
+    # Apollo's line on each implementation (checked with tools/compose-reference).
+    assert sdl is not None
+    assert sdl.count('averageRating: Float @deprecated(reason: "old") @join__field\n') == 2
