@@ -9,7 +9,7 @@ from graphql import parse_type, print_ast
 from router.composition.carried import Carrier, inaccessible_first
 from router.composition.merge_fields import FieldMerger
 from router.composition.model import CompositionError
-from router.composition.naming import printed, quoted_list
+from router.composition.naming import mismatch, printed, quoted_list
 from router.composition.schema_model import Subgraph, TypeDef
 from router.composition.supergraph_model import SArg, SEnumValue, SField, SType, Supergraph
 from router.composition.typerefs import is_subtype, merge_types
@@ -110,6 +110,7 @@ class Merger:
         for subgraph in self.subgraphs:
             for message in subgraph.compose_errors:
                 self.error("DIRECTIVE_COMPOSITION_ERROR", message, (subgraph.name,))
+        self._check_merged_directive_names()
         self.type_order = names
         for name in names:
             if not self._check_kinds(name):
@@ -174,6 +175,27 @@ class Merger:
             name,
         )
         return False
+
+    def _check_merged_directive_names(self) -> None:
+        """A directive the supergraph keeps (@tag, @inaccessible...) gets one name there, so
+        the subgraphs applying it must agree on the name they import it under."""
+        for canonical in MERGED_FEDERATION_DIRECTIVES:
+            used = [(s, n) for s in self.subgraphs if (n := _local_name(s, canonical))]
+            if len(used) < 2:
+                continue
+            first = used[0][1]
+            version = max(s.federation_version for s, _ in used)
+            url = f"https://specs.apollo.dev/federation/v{version[0]}.{version[1]}"
+            values = [(f'"@{n}"', s.name) for s, n in used]
+            for _, name in used[1:]:
+                if name == first:
+                    continue
+                self.error(
+                    "LINK_IMPORT_NAME_MISMATCH",
+                    f'The "@{canonical}" directive (from {url}) is imported with mismatched name '
+                    "between subgraphs: it is imported as " + mismatch(f'"@{name}"', values),
+                    tuple(s.name for s, _ in used),
+                )
 
     def _check_interface_object(self, name: str) -> bool:
         """An @interfaceObject stands for an interface some other subgraph defines."""
@@ -517,6 +539,38 @@ class Merger:
                 definition = subgraph.directive_definitions.get(name)
                 if definition is not None:
                     self.supergraph.composed_definitions[name] = print_ast(definition)  # type: ignore[arg-type]
+
+
+# Federation directives the supergraph keeps under one name (Apollo's composition specs).
+MERGED_FEDERATION_DIRECTIVES = (
+    "tag",
+    "inaccessible",
+    "authenticated",
+    "requiresScopes",
+    "policy",
+    "cost",
+    "listSize",
+    "context",
+)
+
+
+def _local_name(subgraph: Subgraph, canonical: str) -> str | None:
+    """The name under which ``subgraph`` applies the federation directive, if it does."""
+    for type_def in subgraph.types.values():
+        groups = [type_def.directives]
+        for field_def in type_def.fields.values():
+            groups.append(field_def.directives)
+            groups.extend(a.directives for a in field_def.args.values())
+        groups.extend(v.directives for v in type_def.input_fields.values())
+        groups.extend(v.directives for v in type_def.values.values())
+        for directives in groups:
+            for directive in directives:
+                if directive.name == canonical:
+                    return directive.local_name or canonical
+    for directive in subgraph.schema_directives:
+        if directive.name == canonical:
+            return directive.local_name or canonical
+    return None
 
 
 def _kind(type_def: TypeDef) -> str:
