@@ -361,6 +361,17 @@ class _SelectionCheck:
                     f'"{item.name.value}" on type "{type_name}".'
                 )
                 raise _InvalidSelection
+            given = {a.name.value for a in item.arguments or ()}
+            for arg in field_def.args.values():
+                if arg.name in given or arg.default is not None:
+                    continue
+                if isinstance(arg.type, NonNullTypeNode):
+                    self.error(
+                        f" for type {location}. Error: Missing mandatory value for argument "
+                        f'"{arg.name}" of field "{type_name}.{field_def.name}" in selection '
+                        f'"{item.name.value}"'
+                    )
+                    raise _InvalidSelection
             named = _named(field_def.type)
             if item.selection_set is not None:
                 inner = self._resolved(named, item.selection_set, location)
