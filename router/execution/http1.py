@@ -250,7 +250,9 @@ class Http1Client:
             except BaseException:
                 connection.close()  # interrupted or failed mid-exchange: its state is unknown
                 raise
-            if not connection.closed and not self._closed:
+            if self._closed:
+                connection.close()
+            elif not connection.closed:
                 connection.idle_since = time.monotonic()
                 pool.idle.append(connection)
             return response

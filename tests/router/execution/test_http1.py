@@ -312,3 +312,34 @@ async def test_https_subgraphs_are_verified_against_the_trusted_certificates(
             await trusting.aclose()
             await default.aclose()
     assert server.requests and server.requests[0].startswith(b"POST /graphql HTTP/1.1")
+
+
+async def test_a_request_in_flight_when_the_client_closes_closes_its_connection() -> None:
+    received, answer, peer_closed = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _read_request(reader)
+        received.set()
+        await answer.wait()
+        writer.write(OK)
+        await writer.drain()
+        await reader.read()  # b"" once the client closes its end
+        peer_closed.set()
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    client = Http1Client()
+    try:
+        request = asyncio.ensure_future(
+            client.post(Target.parse(f"http://127.0.0.1:{port}/graphql"), b"{}", {})
+        )
+        await received.wait()
+        await client.aclose()  # the request is in flight: nothing idle to close yet
+        answer.set()
+        assert (await request).body == OK_BODY
+        async with asyncio.timeout(5):
+            await peer_closed.wait()  # the client closed the connection instead of keeping it
+    finally:
+        server.close()
+        await server.wait_closed()
