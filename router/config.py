@@ -128,16 +128,3 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Ro
             return (init_settings, env_settings, dotenv_settings, _file_source(settings_cls, path))
 
     return _WithFile(**overrides)
-
-
-class _OverrideLabelsSetting(BaseSettings):
-    """``RouterSettings.override_labels`` alone, read without the rest of the settings."""
-
-    model_config = SettingsConfigDict(env_prefix="REALIO_ROUTER_", extra="ignore")
-
-    override_labels: list[str] = Field(default_factory=list)
-
-
-def environment_override_labels() -> list[str]:
-    """The override labels the environment enables, for a gateway built without settings."""
-    return _OverrideLabelsSetting().override_labels

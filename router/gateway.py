@@ -27,7 +27,6 @@ from graphql.execution.values import get_variable_values
 from graphql.language import ast
 
 from router.api_schema import build_api_schema
-from router.config import environment_override_labels
 from router.execution.executor import ExecutionContext, run_node
 from router.execution.fetcher import SubgraphFetcher
 from router.execution.http1 import Http1Client
@@ -148,9 +147,9 @@ class Gateway:
     without one, through a client the gateway opens on its first fetch and closes in
     :meth:`aclose`.
 
-    ``override_labels`` are the progressive override labels enabled for every request (by
-    default those of ``REALIO_ROUTER_OVERRIDE_LABELS``); ``percent(x)`` labels are drawn per
-    request.
+    ``override_labels`` are the progressive override labels enabled for every request (the
+    router's ``override_labels`` setting, ``REALIO_ROUTER_OVERRIDE_LABELS``); ``percent(x)``
+    labels are drawn per request.
     """
 
     def __init__(
@@ -163,13 +162,10 @@ class Gateway:
         per_subgraph_timeouts: Mapping[str, float] | None = None,
         subscription_transport: SubscriptionTransport | None = None,
         plan_cache_size: int = 1000,
-        override_labels: Iterable[str] | None = None,
+        override_labels: Iterable[str] = (),
     ) -> None:
         self.supergraph = parse_supergraph(supergraph_sdl)
-        self.override_labels = OverrideLabels(
-            self.supergraph.all_override_labels,
-            environment_override_labels() if override_labels is None else override_labels,
-        )
+        self.override_labels = OverrideLabels(self.supergraph.all_override_labels, override_labels)
         self.api_schema: GraphQLSchema = build_api_schema(supergraph_sdl)
         urls = {name: sub.url for name, sub in self.supergraph.subgraphs.items()}
         urls.update(subgraph_urls or {})
@@ -266,17 +262,6 @@ class Gateway:
             plan = prepared.plan_for_request(coerced)
         except GatewayRequestError as error:
             return {"errors": [e.formatted for e in error.errors]}
-        result = await self._run(prepared, plan, request)
-        if include_plan:
-            result.setdefault("extensions", {})["queryPlan"] = {
-                "object": plan.to_json(),
-                "text": str(plan),
-            }
-        return result
-
-    async def _run(
-        self, prepared: PreparedOperation, plan: QueryPlan, request: GatewayRequest
-    ) -> dict[str, Any]:
         ctx = ExecutionContext(
             self.fetcher,
             request.variables or {},
@@ -286,7 +271,13 @@ class Gateway:
         if plan.has_introspection:
             await self._introspect(prepared, plan, request, ctx)
         await run_node(plan.node, ctx)
-        return self._result(plan, ctx)
+        result = self._result(plan, ctx)
+        if include_plan:
+            result.setdefault("extensions", {})["queryPlan"] = {
+                "object": plan.to_json(),
+                "text": str(plan),
+            }
+        return result
 
     def _result(self, plan: QueryPlan, ctx: ExecutionContext) -> dict[str, Any]:
         data, errors = self.shaper.shape(plan, ctx.data, ctx.errors)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from router.config import RouterSettings
 from router.gateway import Gateway, GatewayRequest
 from tests.router.execution.support import federation, reference_supergraph, subgraph_sdl
 from tests.router.subgraph_kit import federated_app
@@ -123,11 +124,14 @@ async def test_key_field_moved_away_is_read_where_it_moved() -> None:
         assert fed.counts() == {"accounts": 1, "users": 1}
 
 
-async def test_labels_come_from_the_environment_by_default(
+async def test_labels_come_from_the_environment_through_the_router_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("REALIO_ROUTER_OVERRIDE_LABELS", '["my-flag"]')
-    async with federation(reference_supergraph("progressive-override"), _apps()) as fed:
+    labels = RouterSettings().override_labels  # what create_app hands the gateway
+    async with federation(
+        reference_supergraph("progressive-override"), _apps(), override_labels=labels
+    ) as fed:
         result = await fed.query('{ user(id: "1") { plan } }')
         assert result == {"data": {"user": {"plan": "pro (users)"}}}
         assert fed.counts() == {"accounts": 0, "users": 1}
