@@ -350,6 +350,7 @@ async def run_periodically(
     failures = 0
     while not stop.is_set():
         started = time.perf_counter()
+        skipped: Exception | None = None
         try:
             report = await reconciler.run_once()
             failures = 0
@@ -363,19 +364,18 @@ async def run_periodically(
                     },
                 )
         except (httpx.TransportError, ReconciliationError) as error:
-            # Expected while properties or users are starting or down: one line, no trace.
             failures += 1
-            log.warning(
-                "reconciliation skipped; retrying",
-                extra={
-                    "error": str(error) or repr(error),
-                    "retry_in_seconds": next_delay(interval_seconds, failures, 0.0),
-                },
-            )
+            skipped = error
         except Exception:
             failures += 1
             log.exception("reconciliation failed; retrying")
         delay = next_delay(interval_seconds, failures, time.perf_counter() - started)
+        if skipped is not None:
+            # Expected while properties or users are starting or down: one line, no trace.
+            log.warning(
+                "reconciliation skipped; retrying",
+                extra={"error": str(skipped) or repr(skipped), "retry_in_seconds": delay},
+            )
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), delay)
 
