@@ -1,14 +1,16 @@
-"""The real graph for end-to-end and fuzz tests: users, properties and search served on
-loopback, their SDLs composed into a supergraph, and the real router in front of them.
+"""The real graph for end-to-end and fuzz tests: every subgraph served on loopback, their SDLs
+composed into a supergraph, and the real router in front of them.
 
-Clients talk only to the router, exactly as a frontend would.
+Clients talk only to the router, exactly as a frontend would. A new subgraph joins the graph by
+adding one ``GraphMember`` to ``MEMBERS`` (in start order: a member sees the URLs of those
+before it).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
 
 import httpx
 from starlette.applications import Starlette
@@ -30,13 +32,44 @@ from subgraphs.users.seed import seed as seed_users
 from tests.support.graphql import GraphQLClient
 from tests.support.servers import serve_asgi
 
+# Builds a member's app from the graph's settings and the base URLs of the members before it.
+AppFactory = Callable[[Settings, dict[str, str]], Starlette]
+
+
+@dataclass(frozen=True)
+class GraphMember:
+    """One subgraph of the test graph: how to migrate it and how to build its app."""
+
+    name: str
+    migrate: Callable[[Settings], Awaitable[object]]
+    create_app: AppFactory
+
+
+def _search_app(settings: Settings, urls: dict[str, str]) -> Starlette:
+    return create_search_app(
+        settings,
+        SearchOptions(reconcile_interval_seconds=0, properties_url=f"{urls['properties']}/graphql"),
+    )
+
+
+MEMBERS: list[GraphMember] = [
+    GraphMember("users", migrate_users, lambda s, _: create_users_app(s)),
+    GraphMember("properties", migrate_properties, lambda s, _: create_properties_app(s)),
+    GraphMember("search", migrate_search, _search_app),
+]
+
 
 @dataclass
 class Graph(GraphQLClient):
     """The router's /graphql endpoint plus what tests need to wait for events."""
 
-    search_app: Starlette
     supergraph_sdl: str
+    apps: dict[str, Starlette] = field(default_factory=dict)
+    subgraph_urls: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def search_app(self) -> Starlette:
+        return self.apps["search"]
 
     async def login(self, email: str) -> str:
         password = next(u.password for u in DEMO_USERS if u.email == email)
@@ -48,38 +81,38 @@ class Graph(GraphQLClient):
         return token
 
     async def settle(self) -> None:
-        """Wait until every property event written so far has been applied by search."""
-        await self.search_app.state.runtime.wait_until_idle(timeout=30)
+        """Wait until every event written so far has been applied by every consumer."""
+        for app in self.apps.values():
+            runtime = getattr(app.state, "runtime", None)
+            if runtime is not None and hasattr(runtime, "wait_until_idle"):
+                await runtime.wait_until_idle(timeout=30)
 
 
 @asynccontextmanager
-async def running_graph(settings: Settings, label: str) -> AsyncIterator[Graph]:
+async def running_graph(
+    settings: Settings, label: str, router_settings: RouterSettings | None = None
+) -> AsyncIterator[Graph]:
     """The whole graph on its own databases (``<run prefix><label>_<subgraph>``)."""
     e2e = settings.model_copy(update={"database_prefix": f"{settings.database_prefix}{label}_"})
-    for migrate in (migrate_users, migrate_properties, migrate_search):
-        await migrate(e2e)
+    for member in MEMBERS:
+        await member.migrate(e2e)
     await seed_users(e2e)
-    async with (
-        serve_asgi(create_users_app(e2e)) as users_url,
-        httpx.AsyncClient(timeout=30, trust_env=False) as http,
-    ):
-        e2e = e2e.model_copy(update={"jwks_url": f"{users_url}/.well-known/jwks.json"})
-        async with serve_asgi(create_properties_app(e2e)) as properties_url:
-            search_app = create_search_app(
-                e2e,
-                SearchOptions(
-                    reconcile_interval_seconds=0, properties_url=f"{properties_url}/graphql"
-                ),
-            )
-            async with serve_asgi(search_app) as search_url:
-                urls = {"users": users_url, "properties": properties_url, "search": search_url}
-                result = compose(
-                    [
-                        SubgraphDefinition(n, f"{u}/graphql", subgraph_sdl(n))
-                        for n, u in urls.items()
-                    ]
-                )
-                assert result.supergraph_sdl is not None, result.errors
-                router = create_router_app(RouterSettings(), supergraph_sdl=result.supergraph_sdl)
-                async with serve_asgi(router) as router_url:
-                    yield Graph(router_url, http, search_app, result.supergraph_sdl)
+    async with AsyncExitStack() as stack:
+        http = await stack.enter_async_context(httpx.AsyncClient(timeout=30, trust_env=False))
+        urls: dict[str, str] = {}
+        apps: dict[str, Starlette] = {}
+        for member in MEMBERS:
+            app = member.create_app(e2e, dict(urls))
+            urls[member.name] = await stack.enter_async_context(serve_asgi(app))
+            apps[member.name] = app
+            if member.name == "users":
+                e2e = e2e.model_copy(update={"jwks_url": f"{urls['users']}/.well-known/jwks.json"})
+        result = compose(
+            [SubgraphDefinition(n, f"{u}/graphql", subgraph_sdl(n)) for n, u in urls.items()]
+        )
+        assert result.supergraph_sdl is not None, result.errors
+        router = create_router_app(
+            router_settings or RouterSettings(), supergraph_sdl=result.supergraph_sdl
+        )
+        router_url = await stack.enter_async_context(serve_asgi(router))
+        yield Graph(router_url, http, result.supergraph_sdl, apps, urls)
