@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: install run test lint typecheck schema schema-check unit integration e2e bench clean
+.PHONY: install test-deps run test lint typecheck schema schema-check unit integration e2e bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -40,7 +40,11 @@ schema-check: install
 	$(PY) -m common.sdl_export --check
 	$(PY) -m router compose --check
 
-test: lint typecheck schema-check
+# Debian packages the tests drive for real (nginx in front of the router, Chromium for pages).
+test-deps:
+	bash tools/test-deps.sh
+
+test: test-deps lint typecheck schema-check
 	$(VENV)/bin/pytest -q -ra
 
 unit: install
