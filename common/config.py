@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     jwks_url: str = "http://localhost:4001/.well-known/jwks.json"
+    # Revocation feed every verifier follows (decision 0009); empty turns following off.
+    revocations_url: str = "http://localhost:4001/auth/revocations"
+    revocation_poll_seconds: float = 1.0
+    # Tokens are refused while the feed has gone unread this long (users unreachable).
+    revocation_max_staleness_seconds: float = 60.0
+    # Two tabs refreshing one token at once: the second, within this grace, gets the same pair.
+    refresh_reuse_grace_seconds: float = 10.0
 
     # argon2id parameters (RFC 9106 second recommended option, scaled for a 2-core box).
     argon2_time_cost: int = 3

@@ -7,7 +7,7 @@ Every subgraph serves POST/GET ``/graphql``, WebSocket ``/graphql`` (graphql-tra
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,11 +148,13 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        if config.lifespan is None:
+        async with AsyncExitStack() as stack:
+            if config.lifespan is not None:
+                await stack.enter_async_context(config.lifespan())
+            # The verifier follows the revocation feed while the app serves (decision 0009).
+            await config.verifier.start()
+            stack.push_async_callback(config.verifier.stop)
             yield
-        else:
-            async with config.lifespan():
-                yield
 
     routes: list[BaseRoute] = [
         Route("/graphql", graphql_app, methods=["GET", "POST"]),

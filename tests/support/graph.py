@@ -106,7 +106,13 @@ async def running_graph(
             urls[member.name] = await stack.enter_async_context(serve_asgi(app))
             apps[member.name] = app
             if member.name == "users":
-                e2e = e2e.model_copy(update={"jwks_url": f"{urls['users']}/.well-known/jwks.json"})
+                users_url = urls["users"]
+                e2e = e2e.model_copy(
+                    update={
+                        "jwks_url": f"{users_url}/.well-known/jwks.json",
+                        "revocations_url": f"{users_url}/auth/revocations",
+                    }
+                )
         result = compose(
             [SubgraphDefinition(n, f"{u}/graphql", subgraph_sdl(n)) for n, u in urls.items()]
         )
