@@ -40,19 +40,33 @@ class RevocationSource(Protocol):
 
 
 class HttpRevocationSource:
-    """users' ``GET /auth/revocations?after=N&limit=M``."""
+    """users' ``GET /auth/revocations?after=N&limit=M``.
 
-    def __init__(self, url: str, http: httpx.AsyncClient) -> None:
+    Without ``http`` the source opens its own client on first use and closes it in ``aclose``.
+    """
+
+    def __init__(self, url: str, http: httpx.AsyncClient | None = None) -> None:
         self._url = url
         self._http = http
+        self._owned: httpx.AsyncClient | None = None
 
     async def fetch(self, after: int, limit: int) -> FeedPage:
-        response = await self._http.get(self._url, params={"after": after, "limit": limit})
+        http = self._http
+        if http is None:
+            if self._owned is None:
+                self._owned = httpx.AsyncClient(timeout=5, trust_env=False)
+            http = self._owned
+        response = await http.get(self._url, params={"after": after, "limit": limit})
         response.raise_for_status()
         body = response.json()
         return FeedPage(
             [Revocation.from_json(entry) for entry in body["revocations"]], int(body["cursor"])
         )
+
+    async def aclose(self) -> None:
+        owned, self._owned = self._owned, None
+        if owned is not None:
+            await owned.aclose()
 
 
 class RevocationFeed:
@@ -76,6 +90,7 @@ class RevocationFeed:
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._failing = False
 
     @property
     def running(self) -> bool:
@@ -125,6 +140,9 @@ class RevocationFeed:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        close = getattr(self.source, "aclose", None)
+        if close is not None:
+            await close()
 
     async def _run(self) -> None:
         while True:
@@ -139,4 +157,11 @@ class RevocationFeed:
         except asyncio.CancelledError:
             raise
         except Exception as error:  # any failure: users down, a bad answer; retried next tick
-            log.warning("revocation feed read failed", extra={"error": repr(error)})
+            # Logged once per outage, not once a second.
+            if not self._failing:
+                log.warning("revocation feed read failed", extra={"error": repr(error)})
+            self._failing = True
+            return
+        if self._failing:
+            log.warning("revocation feed readable again")
+        self._failing = False

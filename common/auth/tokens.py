@@ -138,14 +138,12 @@ class TokenVerifier:
         self._keys: dict[str, Any] = {}
         self._next_fetch_at = 0.0
         self._lock = asyncio.Lock()
-        self._feed_http: httpx.AsyncClient | None = None
         if jwks is not None:
             self._load(jwks)
             self._next_fetch_at = float("inf")
         elif revocations is None and settings.revocations_url:
-            self._feed_http = http_client or httpx.AsyncClient(timeout=5, trust_env=False)
             revocations = RevocationFeed(
-                HttpRevocationSource(settings.revocations_url, self._feed_http),
+                HttpRevocationSource(settings.revocations_url, http_client),
                 RevocationSet(revocation_ttl(settings)),
                 poll_seconds=settings.revocation_poll_seconds,
                 max_staleness_seconds=settings.revocation_max_staleness_seconds,
@@ -160,9 +158,6 @@ class TokenVerifier:
     async def stop(self) -> None:
         if self.revocations is not None:
             await self.revocations.stop()
-        if self._feed_http is not None and self._feed_http is not self._http:
-            await self._feed_http.aclose()
-            self._feed_http = None
 
     def _load(self, jwks: Mapping[str, Any]) -> None:
         key_set = jwt.PyJWKSet.from_dict(dict(jwks))

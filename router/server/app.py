@@ -174,9 +174,13 @@ def create_app(
         if built_gateway:
             http_client = build_http_client(settings)
             state.gateway.use_http_client(http_client)
+        if state.verifier is not None:
+            await state.verifier.start()  # follows the revocation feed (decision 0009)
         try:
             yield
         finally:
+            if state.verifier is not None:
+                await state.verifier.stop()
             for resource in reversed(owned):
                 await resource.aclose()
             if http_client is not None:

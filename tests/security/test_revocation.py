@@ -14,6 +14,10 @@ import time
 import uuid
 from typing import Any
 
+import orjson
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
 from common.auth.viewer import Role
 from tests.security.accounts import (
     Account,
@@ -49,13 +53,28 @@ async def _refusal(client: GraphQLClient, query: str, variables: dict[str, Any],
     return "accepted"
 
 
+async def _websocket_refusal(graph: Graph, token: str) -> str:
+    """The router verifies a WebSocket's token itself, at ``connection_init``."""
+    url = "ws" + graph.url[len("http") :]
+    async with connect(url, subprotocols=["graphql-transport-ws"], proxy=None) as ws:  # type: ignore[list-item]
+        init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+        await ws.send(orjson.dumps(init).decode())
+        try:
+            reply = orjson.loads(await asyncio.wait_for(ws.recv(), 10))
+        except ConnectionClosed as closed:
+            assert closed.rcvd is not None
+            return "TOKEN_REVOKED" if closed.rcvd.code == 4403 else f"closed {closed.rcvd.code}"
+        return "accepted" if reply == {"type": "connection_ack"} else str(reply)
+
+
 async def verdicts(graph: Graph, token: str) -> dict[str, str]:
-    """How each subgraph (asked directly) and the router treat ``token``."""
+    """How each subgraph (asked directly) and the router (HTTP and WebSocket) treat ``token``."""
     answers: dict[str, str] = {}
     for name, (query, variables) in PROBES.items():
         subgraph = GraphQLClient(graph.subgraph_urls[name], graph.http)
         answers[name] = await _refusal(subgraph, query, variables, token)
     answers["router"] = await _refusal(graph, THROUGH_ROUTER, {}, token)
+    answers["router websocket"] = await _websocket_refusal(graph, token)
     return answers
 
 
