@@ -66,11 +66,11 @@ class LiveService:
                         yield event
                     continue
                 assert isinstance(item, Mapping)
-                event = self._event_of(item, conversation_id, user_id, hidden)
-                if event is None:
+                live_event = self._event_of(item, conversation_id, user_id, hidden)
+                if live_event is None:
                     continue
-                if event.kind is EventKind.MESSAGE_SENT and event.message is not None:
-                    seq = event.message.message.seq
+                if live_event.kind is EventKind.MESSAGE_SENT and live_event.message is not None:
+                    seq = live_event.message.message.seq
                     if seq <= last:
                         continue
                     if seq > last + 1:
@@ -79,7 +79,7 @@ class LiveService:
                             yield missed
                         continue
                     last = seq
-                yield event
+                yield live_event
 
     async def inbox_events(
         self, viewer: Viewer, *, expires_at: datetime | None = None

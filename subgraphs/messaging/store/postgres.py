@@ -26,7 +26,7 @@ from subgraphs.messaging.records import (
 )
 
 
-def _message(row: Mapping[str, Any]) -> Message:
+def _message(row: Mapping[Any, Any]) -> Message:
     return Message(
         id=row["id"],
         conversation_id=row["conversation_id"],
@@ -40,7 +40,7 @@ def _message(row: Mapping[str, Any]) -> Message:
     )
 
 
-def _conversation(row: Mapping[str, Any], states: Sequence[ParticipantState]) -> Conversation:
+def _conversation(row: Mapping[Any, Any], states: Sequence[ParticipantState]) -> Conversation:
     return Conversation(
         id=row["id"],
         sender_id=row["sender_id"],

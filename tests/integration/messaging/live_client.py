@@ -6,7 +6,7 @@ Every wait is bounded (``WAIT``): a missing event fails the test instead of hang
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -106,7 +106,7 @@ async def sse_events(
     query: str,
     variables: Mapping[str, Any],
     token: str,
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncGenerator[dict[str, Any], None]:
     """The ``next`` payloads of a graphql-sse subscription (distinct connections mode)."""
     headers = {"accept": "text/event-stream", "authorization": f"Bearer {token}"}
     body = {"query": query, "variables": dict(variables)}
