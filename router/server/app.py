@@ -175,7 +175,7 @@ def create_app(
             http_client = build_http_client(settings)
             state.gateway.use_http_client(http_client)
         if state.verifier is not None:
-            await state.verifier.start()  # follows the revocation feed (decision 0009)
+            await state.verifier.start()  # follows the revocation feed (decision 0010)
         try:
             yield
         finally:

@@ -1,8 +1,9 @@
 """Revocation reaches every verifier: after logout, revokeSession, changePassword, a refresh-
-token reuse or a role change, the old access token is refused by users, properties and search
-(directly and through the router) within the stated bound, writes included.
+token reuse or a role change, the old access token is refused by users, properties, search and
+messaging (directly and through the router, HTTP and WebSocket) within the stated bound,
+writes included.
 
-The bound (decision 0009): each verifier polls users' revocation feed every
+The bound (decision 0010): each verifier polls users' revocation feed every
 ``revocation_poll_seconds`` (1 s by default); users itself applies a revocation as it commits.
 REVOCATION_BOUND_SECONDS leaves room for a loaded two-core machine.
 """
@@ -39,6 +40,7 @@ PROBES: dict[str, tuple[str, dict[str, Any]]] = {
         {"id": str(uuid.UUID(int=1))},
     ),
     "search": ("query { savedSearches { id } }", {}),
+    "messaging": ("query { conversations { edges { cursor } } }", {}),
 }
 THROUGH_ROUTER = 'mutation { updateProfile(input: {name: "Still Here"}) { user { id } } }'
 
@@ -71,6 +73,8 @@ async def verdicts(graph: Graph, token: str) -> dict[str, str]:
     """How each subgraph (asked directly) and the router (HTTP and WebSocket) treat ``token``."""
     answers: dict[str, str] = {}
     for name, (query, variables) in PROBES.items():
+        if name not in graph.subgraph_urls:
+            continue
         subgraph = GraphQLClient(graph.subgraph_urls[name], graph.http)
         answers[name] = await _refusal(subgraph, query, variables, token)
     answers["router"] = await _refusal(graph, THROUGH_ROUTER, {}, token)
