@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -25,7 +26,7 @@ from common.auth.tokens import (
     revocation_ttl,
 )
 from common.config import Settings, get_settings
-from common.db import create_engine, is_reachable, session_factory
+from common.db import create_engine, is_reachable, session_factory, subgraph_database_url
 from common.events import EventRuntime
 from common.file_routes import file_routes
 from common.graphql_app import SubgraphApp, create_subgraph_app, schema_extensions
@@ -65,7 +66,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     db = session_factory(engine)
     # users holds the private key and the revocation feed, so it verifies its own tokens with
     # neither a JWKS fetch nor an HTTP feed: it reads the feed from its database.
-    revocations = DatabaseRevocationSource(db, revocation_ttl(settings))
+    # The feed is read every second by this process and by every other verifier: its own small
+    # pool keeps those reads from queuing behind (or being counted with) request queries.
+    feed_engine = create_async_engine(
+        subgraph_database_url(settings, SUBGRAPH), pool_size=2, max_overflow=2
+    )
+    revocations = DatabaseRevocationSource(session_factory(feed_engine), revocation_ttl(settings))
     feed = RevocationFeed(
         revocations,
         RevocationSet(revocation_ttl(settings)),
@@ -101,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await events.stop()
             await engine.dispose()
+            await feed_engine.dispose()
             hashing.close()
             if redis is not None:
                 await redis.aclose()
