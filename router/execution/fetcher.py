@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import orjson
@@ -14,6 +15,11 @@ _JSON_HEADERS = {
     "content-type": "application/json",
     "accept": "application/graphql-response+json, application/json",
 }
+
+
+# Told (subgraph, seconds, outcome) after each fetch: outcome is "ok", "graphql_error" (the
+# subgraph answered with errors) or "http_error" (no GraphQL answer).
+FetchObserver = Callable[[str, float, str], None]
 
 
 class SubgraphFetchError(Exception):
@@ -67,6 +73,7 @@ class SubgraphFetcher:
         self.default_timeout = timeout
         self._client = client
         self._owned_client: Http1Client | None = None
+        self.observer: FetchObserver | None = None
 
     def use_client(self, client: Http1Client) -> None:
         """Fetch through ``client`` from now on; the caller closes it."""
@@ -94,6 +101,27 @@ class SubgraphFetcher:
         operation_name: str | None = None,
     ) -> dict[str, Any]:
         """Send one operation; returns the subgraph's GraphQL response (``data``/``errors``)."""
+        observer = self.observer
+        if observer is None:
+            return await self._fetch(service, query, variables, headers, operation_name)
+        started = time.perf_counter()
+        try:
+            payload = await self._fetch(service, query, variables, headers, operation_name)
+        except SubgraphFetchError:
+            observer(service, time.perf_counter() - started, "http_error")
+            raise
+        outcome = "graphql_error" if payload.get("errors") else "ok"
+        observer(service, time.perf_counter() - started, outcome)
+        return payload
+
+    async def _fetch(
+        self,
+        service: str,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        headers: Mapping[str, str],
+        operation_name: str | None,
+    ) -> dict[str, Any]:
         target = self._targets.get(service)
         if target is None:
             raise SubgraphFetchError(service, "no URL configured for this subgraph")

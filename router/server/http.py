@@ -7,6 +7,7 @@ unexpected exception becomes ``INTERNAL_SERVER_ERROR`` with the request id, neve
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import orjson
@@ -16,6 +17,7 @@ from starlette.responses import HTMLResponse, Response
 
 from router.server.errors import RequestError, error, internal_error, malformed
 from router.server.graphiql import GRAPHIQL_HTML
+from router.server.metrics import INTERNAL_ERROR, OK, REQUEST_ERROR, operation_name_of, outcome_of
 from router.server.operation import (
     REQUEST_ID_HEADER,
     RouterState,
@@ -150,12 +152,50 @@ async def graphql_http(request: Request) -> Response:
     media_type = response_media_type(accept)
     wants_events = accept is not None and EVENT_STREAM in accept
     response_headers = {REQUEST_ID_HEADER: request_id}
+    started = time.perf_counter()
+    observed = _Observed()
+    response = await _respond(
+        request, state, request_id, media_type, wants_events, response_headers, observed
+    )
+    metrics = state.metrics
+    if metrics is not None:
+        transport = "sse" if wants_events else "http"
+        seconds = None if observed.kind == "subscription" else time.perf_counter() - started
+        metrics.observe_request(transport, observed.name, observed.kind, observed.outcome, seconds)
+    return response
+
+
+class _Observed:
+    """What the metrics learn of one request while it is answered."""
+
+    __slots__ = ("kind", "name", "outcome")
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.kind = "unknown"
+        self.outcome = REQUEST_ERROR
+
+
+async def _respond(
+    request: Request,
+    state: RouterState,
+    request_id: str,
+    media_type: str,
+    wants_events: bool,
+    response_headers: dict[str, str],
+    observed: _Observed,
+) -> Response:
+    headers = request.headers
     try:
         if state.settings.csrf_prevention and not _passes_csrf(request, _content_type(request)):
             raise RequestError([error(CSRF_MESSAGE, "CSRF_ERROR")], status=400, legacy_status=400)
         params = await _params(request, state)
+        name = params.get("operationName")
+        observed.name = name if isinstance(name, str) else None
         forwarded = forwarded_headers(request, request_id)
         gateway_request, prepared = await prepare_operation(state, params, forwarded)
+        observed.name = gateway_request.operation_name or operation_name_of(prepared)
+        observed.kind = prepared.operation_type.value
         if request.method == "GET" and prepared.operation_type is OperationType.MUTATION:
             raise RequestError(
                 [error("Mutations cannot be sent with GET; use POST.", "METHOD_NOT_ALLOWED")],
@@ -164,6 +204,7 @@ async def graphql_http(request: Request) -> Response:
                 headers={"allow": "POST"},
             )
         if wants_events:
+            observed.outcome = OK
             return event_stream_response(state, prepared, gateway_request, response_headers)
         if prepared.operation_type is OperationType.SUBSCRIPTION:
             raise RequestError(
@@ -178,10 +219,12 @@ async def graphql_http(request: Request) -> Response:
             state.settings.query_plan_header_enabled and headers.get(QUERY_PLAN_HEADER) == "true"
         )
         result = await state.gateway.execute(prepared, gateway_request, include_plan=show_plan)
+        observed.outcome = outcome_of(result)
         # graphql-response+json: a response without data is a request error (spec: 4xx).
         status = 200 if media_type == JSON or "data" in result else 400
         return Response(orjson.dumps(result), status, response_headers, media_type)
     except RequestError as exc:
+        observed.outcome = REQUEST_ERROR
         response_headers.update(exc.headers)
         # graphql-sse answers request errors with a 4xx JSON body, like graphql-response+json.
         strict = media_type == GRAPHQL_RESPONSE or wants_events
@@ -189,5 +232,6 @@ async def graphql_http(request: Request) -> Response:
         body = orjson.dumps({"errors": exc.errors})
         return Response(body, status, response_headers, media_type)
     except Exception as exc:
+        observed.outcome = INTERNAL_ERROR
         body = orjson.dumps({"data": None, "errors": [internal_error(request_id, exc)]})
         return Response(body, 200, response_headers, media_type)
