@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -123,6 +124,7 @@ class RouterMetrics:
             ["transport"],
             registry=self.registry,
         )
+        self._series: dict[tuple[str, str | None, str, str], tuple[Any, Any]] = {}
         self.registry.register(_PlanCacheCollector(gateway))
         gateway.observe_fetches(self.observe_fetch)
 
@@ -143,10 +145,20 @@ class RouterMetrics:
         seconds: float | None,
     ) -> None:
         """Count one client operation; ``seconds`` (queries, mutations) feeds the latency."""
-        operation = self.operation(operation_name)
-        self.requests.labels(transport, operation, operation_type, outcome).inc()
+        key = (transport, operation_name, operation_type, outcome)
+        series = self._series.get(key)
+        if series is None:
+            # labels() costs microseconds; every key here is bounded, so keep the children.
+            operation = self.operation(operation_name)
+            series = (
+                self.requests.labels(transport, operation, operation_type, outcome),
+                self.latency.labels(operation, operation_type, outcome),
+            )
+            if len(self._series) < 10_000:
+                self._series[key] = series
+        series[0].inc()
         if seconds is not None:
-            self.latency.labels(operation, operation_type, outcome).observe(seconds)
+            series[1].observe(seconds)
 
     def observe_fetch(self, subgraph: str, seconds: float, outcome: str) -> None:
         """One subgraph fetch (the gateway's fetch observer)."""
