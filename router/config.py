@@ -78,6 +78,9 @@ class RouterSettings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     cors_origin_regex: str | None = None
     max_request_bytes: int = 2_000_000
+    # A multipart request (file uploads) may be this large in all; files are spooled to disk
+    # past 1 MiB each, so memory stays small. Subgraphs apply their own per-file limits.
+    max_upload_bytes: int = 11 * 1024 * 1024
     csrf_prevention: bool = True
     apq_enabled: bool = True
     apq_cache_size: int = 1000

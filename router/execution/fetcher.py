@@ -7,9 +7,16 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import httpx
 import orjson
 
-from router.execution.http1 import Http1Client, HttpFetchError, Target
+from router.execution.http1 import Http1Client, HttpFetchError, Response, Target
+from router.transport.uploads import (
+    ForwardedUpload,
+    UploadResponse,
+    UploadSender,
+    upload_placeholder,
+)
 
 _JSON_HEADERS = {
     "content-type": "application/json",
@@ -74,6 +81,8 @@ class SubgraphFetcher:
         self._client = client
         self._owned_client: Http1Client | None = None
         self.observer: FetchObserver | None = None
+        # Multipart requests (file uploads) go through httpx, opened on the first upload.
+        self.uploads: UploadSender | None = None
 
     def use_client(self, client: Http1Client) -> None:
         """Fetch through ``client`` from now on; the caller closes it."""
@@ -84,8 +93,20 @@ class SubgraphFetcher:
             self._owned_client = self._client = Http1Client()
         return self._client
 
+    def _upload_sender(self) -> UploadSender:
+        if self.uploads is None:
+            self.uploads = UploadSender()
+        return self.uploads
+
+    def upload_client(self) -> httpx.AsyncClient:
+        """The httpx client of uploads, also used to proxy subgraphs' ``/files`` routes."""
+        return self._upload_sender().client
+
     async def aclose(self) -> None:
-        """Close the client the fetcher opened itself, if any."""
+        """Close the clients the fetcher opened itself, if any."""
+        if self.uploads is not None:
+            await self.uploads.aclose()
+            self.uploads = None
         if self._owned_client is not None:
             await self._owned_client.aclose()
             if self._client is self._owned_client:
@@ -134,15 +155,20 @@ class SubgraphFetcher:
             body["operationName"] = operation_name
         request_headers = {**_JSON_HEADERS, **headers} if headers else _JSON_HEADERS
         seconds = self.timeouts.get(service, self.default_timeout)
+        uploads: list[ForwardedUpload] = []
+        encoded = orjson.dumps(body, default=upload_placeholder(uploads))
         try:
             async with asyncio.timeout(seconds):
-                response = await self._client_for_fetch().post(
-                    target, orjson.dumps(body), request_headers
-                )
+                if uploads:
+                    response: Response | UploadResponse = await self._upload_sender().post(
+                        self.urls[service], body, headers, seconds
+                    )
+                else:
+                    response = await self._client_for_fetch().post(target, encoded, request_headers)
         except TimeoutError:
             raise SubgraphFetchError(service, f"timed out after {seconds:g}s") from None
-        except HttpFetchError as error:
-            raise SubgraphFetchError(service, str(error)) from None
+        except (HttpFetchError, httpx.HTTPError) as error:
+            raise SubgraphFetchError(service, str(error) or type(error).__name__) from None
         try:
             payload = orjson.loads(response.body)
         except orjson.JSONDecodeError:

@@ -23,6 +23,7 @@ from router.gateway import Gateway
 from router.limits import OperationLimits
 from router.server.auth import build_verifier
 from router.server.errors import internal_error
+from router.server.files import serve_file
 from router.server.health import health, ready
 from router.server.http import PREFLIGHT_HEADERS, QUERY_PLAN_HEADER, graphql_http
 from router.server.metrics import RouterMetrics, metrics_endpoint
@@ -214,6 +215,7 @@ def create_app(
             Route("/health", health, methods=["GET"]),
             Route("/ready", ready, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/files/{subgraph}/{key:path}", serve_file, methods=["GET"]),
         ],
         middleware=middleware,
         lifespan=lifespan,

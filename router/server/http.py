@@ -26,10 +26,12 @@ from router.server.operation import (
     request_id_of,
 )
 from router.server.sse import event_stream_response
+from router.server.uploads import close_uploads, multipart_params
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 EVENT_STREAM = "text/event-stream"
+MULTIPART = "multipart/form-data"
 SIMPLE_CONTENT_TYPES = frozenset(
     {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}
 )
@@ -124,8 +126,14 @@ async def _params(request: Request, state: RouterState) -> dict[str, Any]:
             "extensions": _json_parameter(request, "extensions"),
         }
     content_type = _content_type(request)
+    if content_type == MULTIPART:
+        return await multipart_params(request, state.settings.max_upload_bytes)
     if content_type != JSON and not (content_type or "").endswith("+json"):
-        raise malformed("POST requests must have content-type application/json.", status=415)
+        raise malformed(
+            "POST requests must have content-type application/json"
+            " (or multipart/form-data for file uploads).",
+            status=415,
+        )
     body = await _read_body(request, state.settings.max_request_bytes)
     try:
         params = orjson.loads(body)
@@ -186,6 +194,8 @@ async def _respond(
     observed: _Observed,
 ) -> Response:
     headers = request.headers
+    multipart = _content_type(request) == MULTIPART
+    params: dict[str, Any] | None = None
     try:
         if state.settings.csrf_prevention and not _passes_csrf(request, _content_type(request)):
             raise RequestError([error(CSRF_MESSAGE, "CSRF_ERROR")], status=400, legacy_status=400)
@@ -204,6 +214,8 @@ async def _respond(
                 headers={"allow": "POST"},
             )
         if wants_events:
+            if multipart:
+                raise malformed("File uploads need a plain POST, not an event stream.")
             observed.outcome = OK
             return event_stream_response(state, prepared, gateway_request, response_headers)
         if prepared.operation_type is OperationType.SUBSCRIPTION:
@@ -235,3 +247,6 @@ async def _respond(
         observed.outcome = INTERNAL_ERROR
         body = orjson.dumps({"data": None, "errors": [internal_error(request_id, exc)]})
         return Response(body, 200, response_headers, media_type)
+    finally:
+        if multipart and params is not None:
+            close_uploads(params)
