@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import orjson
 
+from router import json_codec
 from router.execution.http1 import Http1Client, HttpFetchError, Response, Target
 from router.transport.uploads import (
     ForwardedUpload,
@@ -156,7 +157,7 @@ class SubgraphFetcher:
         request_headers = {**_JSON_HEADERS, **headers} if headers else _JSON_HEADERS
         seconds = self.timeouts.get(service, self.default_timeout)
         uploads: list[ForwardedUpload] = []
-        encoded = orjson.dumps(body, default=upload_placeholder(uploads))
+        encoded = json_codec.dumps(body, default=upload_placeholder(uploads))
         try:
             async with asyncio.timeout(seconds):
                 if uploads:

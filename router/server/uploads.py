@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Any
 
-import orjson
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
+from router import json_codec
 from router.server.errors import RequestError, error, malformed
 from router.transport.uploads import ForwardedUpload, upload_paths
 
@@ -70,8 +70,8 @@ def _json_field(form: FormData, name: str) -> Any:
     if not isinstance(raw, str):
         raise malformed(f"The multipart request has no '{name}' field (GraphQL multipart spec).")
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        return json_codec.loads(raw)
+    except json_codec.JSONDecodeError:
         raise malformed(f"The multipart '{name}' field is not valid JSON.") from None
 
 

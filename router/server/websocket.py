@@ -17,10 +17,10 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
 from graphql import OperationType
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from router import json_codec
 from router.server.auth import ConnectionRefused, authenticate_connection
 from router.server.errors import RequestError, internal_error
 from router.server.metrics import (
@@ -101,8 +101,8 @@ class Session:
 
     async def _handle(self, raw: str | bytes | None) -> None:
         try:
-            message = orjson.loads(raw) if raw is not None else None
-        except orjson.JSONDecodeError:
+            message = json_codec.loads(raw) if raw is not None else None
+        except json_codec.JSONDecodeError:
             message = None
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             raise _Close(4400, "Invalid message received")
@@ -214,7 +214,7 @@ class Session:
             self.state.metrics.observe_request("ws", label, kind, outcome, seconds)
 
     async def _send(self, message: Mapping[str, Any]) -> None:
-        await self.websocket.send_text(orjson.dumps(message).decode())
+        await self.websocket.send_text(json_codec.dumps(message).decode())
 
     async def _cancel_all(self) -> None:
         tasks = list(self.operations.values())

@@ -16,6 +16,8 @@ from typing import IO, Any
 import httpx
 import orjson
 
+from router import json_codec
+
 # Subgraph servers refuse multipart requests without a header a browser form cannot send.
 PREFLIGHT = {"apollo-require-preflight": "true"}
 
@@ -86,7 +88,7 @@ class UploadSender:
         """
         uploads = upload_paths(body.get("variables"))
         files_map = {str(i): [path] for i, (path, _) in enumerate(uploads)}
-        operations = orjson.dumps(body, default=upload_placeholder([]))
+        operations = json_codec.dumps(body, default=upload_placeholder([]))
         files = []
         for i, (_, upload) in enumerate(uploads):
             upload.file.seek(0)
