@@ -28,7 +28,7 @@ from common.auth.tokens import (
 from common.config import Settings, get_settings
 from common.db import create_engine, is_reachable, session_factory, subgraph_database_url
 from common.events import EventRuntime
-from common.file_routes import file_routes
+from common.file_routes import file_routes, subgraph_files_url
 from common.graphql_app import SubgraphApp, create_subgraph_app, schema_extensions
 from common.infrastructure import build_rate_limiter, build_redis, build_storage
 from common.mail import build_mailer
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     verifier = TokenVerifier(settings, jwks=signer.jwks, revocations=feed)
     redis = build_redis(settings)
-    storage = build_storage(settings)
+    storage = build_storage(settings, subgraph_files_url(settings, SUBGRAPH))
     deps = UsersDeps(
         settings=settings,
         db=db,
