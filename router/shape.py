@@ -23,6 +23,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLArgument,
     GraphQLNamedType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -37,6 +38,7 @@ from graphql import (
     is_object_type,
     value_from_ast_untyped,
 )
+from graphql.pyutils import Undefined
 
 from router.config import LimitsSettings
 
@@ -199,6 +201,16 @@ def _variable_values(
     return values
 
 
+def _default_of(argument: GraphQLArgument) -> Any:
+    """An argument's default value from the schema (a literal or a value), else ``None``."""
+    default = argument.default
+    if default is None:
+        return None if argument.default_value is Undefined else argument.default_value
+    if default.literal is not Undefined and default.literal is not None:
+        return value_from_ast_untyped(default.literal)
+    return None if default.value is Undefined else default.value
+
+
 class _CostRun:
     """One cost computation: fragment costs so far and whether variables were read."""
 
@@ -249,7 +261,7 @@ class _CostRun:
             else self.settings.list_size_arguments
         )
         defaults = {
-            argument_name: argument.default_value
+            argument_name: _default_of(argument)
             for argument_name, argument in field.args.items()
             if argument_name in size_arguments
         }
