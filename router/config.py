@@ -87,6 +87,10 @@ class RouterSettings(BaseSettings):
     csrf_prevention: bool = True
     apq_enabled: bool = True
     apq_cache_size: int = 1000
+    # Longer query texts are served but never registered as persisted queries.
+    apq_max_query_bytes: int = Field(default=50_000, ge=0)
+    # How long Redis keeps a registered persisted query (the in-process LRU just evicts).
+    apq_ttl_seconds: int = Field(default=86_400, ge=1)
     # Shared with the rest of Realio: when set, persisted queries are kept in Redis too.
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("REALIO_ROUTER_REDIS_URL", "REALIO_REDIS_URL")
