@@ -1,14 +1,22 @@
-"""HTTP requests to subgraphs over pooled keep-alive connections (``Http1Client``)."""
+"""HTTP requests to subgraphs over pooled keep-alive connections (``Http1Client``).
+
+A failed fetch tells the client which subgraph failed and how, in words of our own (could not
+connect, timed out, an HTTP status): never a host, a port or an exception's text, which go to
+the log with the request id.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 import orjson
 
 from router.execution.http1 import Http1Client, HttpFetchError, Target
+from router.forwarding import REQUEST_ID_HEADER
 
 _JSON_HEADERS = {
     "content-type": "application/json",
@@ -16,13 +24,20 @@ _JSON_HEADERS = {
 }
 
 
-class SubgraphFetchError(Exception):
-    """A subgraph could not be reached or answered with something that is not GraphQL."""
+logger = logging.getLogger("router.execution")
 
-    def __init__(self, service: str, reason: str) -> None:
+
+class SubgraphFetchError(Exception):
+    """A subgraph could not be reached or answered with something that is not GraphQL.
+
+    ``reason`` is shown to the client; ``detail`` (addresses, exception text) is only logged.
+    """
+
+    def __init__(self, service: str, reason: str, detail: str | None = None) -> None:
         super().__init__(f"HTTP fetch failed from '{service}': {reason}")
         self.service = service
         self.reason = reason
+        self.detail = detail
 
     def to_graphql_error(self) -> dict[str, Any]:
         """The error as it appears in the client's response."""
@@ -94,11 +109,30 @@ class SubgraphFetcher:
         operation_name: str | None = None,
     ) -> dict[str, Any]:
         """Send one operation; returns the subgraph's GraphQL response (``data``/``errors``)."""
+        try:
+            return await self._fetch(service, query, variables, headers, operation_name)
+        except SubgraphFetchError as error:
+            logger.warning(
+                "fetch from subgraph %s failed (request %s): %s",
+                service,
+                headers.get(REQUEST_ID_HEADER, "-"),
+                error.detail or error.reason,
+            )
+            raise
+
+    async def _fetch(
+        self,
+        service: str,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        headers: Mapping[str, str],
+        operation_name: str | None,
+    ) -> dict[str, Any]:
         target = self._targets.get(service)
         if target is None:
             raise SubgraphFetchError(service, "no URL configured for this subgraph")
         if isinstance(target, str):
-            raise SubgraphFetchError(service, target)
+            raise SubgraphFetchError(service, "its URL is invalid", target)
         body: dict[str, Any] = {"query": query}
         if variables:
             body["variables"] = variables
@@ -114,14 +148,20 @@ class SubgraphFetcher:
         except TimeoutError:
             raise SubgraphFetchError(service, f"timed out after {seconds:g}s") from None
         except HttpFetchError as error:
-            raise SubgraphFetchError(service, str(error)) from None
+            detail = str(error)
+            reason = "could not connect" if detail.startswith("cannot connect") else "bad response"
+            raise SubgraphFetchError(service, reason, detail) from None
         try:
             payload = orjson.loads(response.body)
         except orjson.JSONDecodeError:
             payload = None
         if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
-            reason = f"{response.status} {response.reason}".strip()
+            # The standard phrase, not the subgraph's own reason text.
+            try:
+                reason = f"{response.status} {HTTPStatus(response.status).phrase}"
+            except ValueError:
+                reason = f"HTTP {response.status}"
             if response.status == 200:
                 reason = "the response is not a GraphQL response"
-            raise SubgraphFetchError(service, reason)
+            raise SubgraphFetchError(service, reason, f"{response.status} {response.reason}")
         return payload
