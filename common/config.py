@@ -93,6 +93,12 @@ class Settings(BaseSettings):
     # How often a reconciliation run is full rather than incremental (decision 0005).
     search_reconcile_full_interval_seconds: float = 24 * 3600.0
 
+    # messaging: the chat store (MongoDB through Beanie when set, else Postgres) and how many
+    # messages one user may send per window.
+    mongodb_url: str | None = None
+    messaging_send_rate_limit: int = 30
+    messaging_send_rate_window_seconds: int = 10
+
     def resolved_storage_dir(self) -> Path:
         return self.storage_dir or self.data_dir / "files"
 
