@@ -13,7 +13,7 @@ from common.auth.tokens import TokenVerifier
 from common.config import Settings, get_settings
 from common.db import create_engine, is_reachable, session_factory
 from common.events import EventRuntime
-from common.file_routes import file_routes
+from common.file_routes import file_routes, subgraph_files_url
 from common.graphql_app import SubgraphApp, create_subgraph_app
 from common.idempotency import IdempotencyKeys
 from common.infrastructure import build_cache, build_redis, build_storage
@@ -37,8 +37,8 @@ async def migrate(settings: Settings) -> None:
 
 
 def files_url(settings: Settings) -> str:
-    """Where this subgraph serves local photo files (``/files/{key}``)."""
-    return f"http://localhost:{settings.subgraph_ports[SUBGRAPH]}/files"
+    """The public base URL of photo files: the router's ``/files/properties``."""
+    return subgraph_files_url(settings, SUBGRAPH)
 
 
 def create_app(
