@@ -1,4 +1,4 @@
-"""Fixtures shared by the security suite: the whole graph behind the real router."""
+"""The real graph (every subgraph behind the real router) for the security tests."""
 
 from collections.abc import AsyncIterator
 
@@ -10,6 +10,5 @@ from tests.support.graph import Graph, running_graph
 
 @pytest.fixture(scope="session")
 async def graph(settings: Settings) -> AsyncIterator[Graph]:
-    """users, properties, search and the router on loopback, with the demo users seeded."""
     async with running_graph(settings, "security") as running:
         yield running
