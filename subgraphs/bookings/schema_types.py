@@ -61,6 +61,25 @@ def booking_loader(info: BookingsInfo) -> DataLoader[uuid.UUID, records.Booking 
     return context.loader("bookings", build)
 
 
+def settings_loader(
+    info: BookingsInfo,
+) -> DataLoader[uuid.UUID, tuple[records.Listing, records.ViewingSettings | None] | None]:
+    """The request's loader of listings with their viewing settings: one SQL per batch."""
+    context = info.context
+
+    def build() -> DataLoader[
+        uuid.UUID, tuple[records.Listing, records.ViewingSettings | None] | None
+    ]:
+        async def load(
+            ids: list[uuid.UUID],
+        ) -> list[tuple[records.Listing, records.ViewingSettings | None] | None]:
+            return await context.services.availability.settings_of(ids)
+
+        return DataLoader(load_fn=load)
+
+    return context.loader("viewing_settings", build)
+
+
 @strawberry.type(description="A free viewing slot.")
 class ViewingSlot:
     starts_at: datetime = strawberry.field(description="UTC.")
@@ -258,7 +277,7 @@ class Property:
 
     @strawberry.field(description="When it can be viewed; null until its host sets it.")
     async def viewing_settings(self, info: BookingsInfo) -> ViewingSettings | None:
-        [found] = await info.context.services.availability.settings_of([_property_id(self.id)])
+        found = await settings_loader(info).load(_property_id(self.id))
         if found is None or found[1] is None:
             return None
         return ViewingSettings.of(found[1])
