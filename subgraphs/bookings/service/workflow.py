@@ -12,7 +12,7 @@ from common.errors import Conflict
 from common.events import Event
 from subgraphs.bookings.records import Booking, BookingStatus
 from subgraphs.bookings.service import events
-from subgraphs.bookings.service.dependencies import Dependencies, unit_of_work
+from subgraphs.bookings.service.dependencies import Dependencies, UnitOfWork, unit_of_work
 from subgraphs.bookings.service.rules import (
     require_holding,
     require_host,
@@ -27,23 +27,30 @@ class Workflow:
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
 
+    async def _pending_for_host(
+        self, work: UnitOfWork, viewer: Viewer, booking_id: uuid.UUID, action: str
+    ) -> Booking:
+        """The booking, locked, when the viewer hosts it (or is an admin) and it is pending."""
+        current = visible(
+            viewer,
+            booking_id,
+            await self.deps.bookings.get(work.session, booking_id, for_update=True),
+        )
+        require_host(viewer, current.host, "confirm or decline a viewing")
+        if current.status is not BookingStatus.PENDING:
+            raise Conflict(
+                f"Only a pending booking can be {action}; this one is {current.status.value}.",
+                field="id",
+                status=current.status.name,
+            )
+        return current
+
     async def confirm(self, viewer: Viewer, booking_id: uuid.UUID) -> Booking:
         """The owner, agent or an admin confirms a pending booking."""
         require_authenticated(viewer)
         now = self.deps.clock()
         async with unit_of_work(self.deps) as work:
-            current = visible(
-                viewer,
-                booking_id,
-                await self.deps.bookings.get(work.session, booking_id, for_update=True),
-            )
-            require_host(viewer, current.host, "confirm a viewing")
-            if current.status is not BookingStatus.PENDING:
-                raise Conflict(
-                    f"Only a pending booking can be confirmed; this one is {current.status.value}.",
-                    field="id",
-                    status=current.status.name,
-                )
+            current = await self._pending_for_host(work, viewer, booking_id, "confirmed")
             require_not_started(current, now, "confirmed")
             booking = await self.deps.bookings.update(
                 work.session,
@@ -61,18 +68,7 @@ class Workflow:
         require_authenticated(viewer)
         reason = check_reason(reason)
         async with unit_of_work(self.deps) as work:
-            current = visible(
-                viewer,
-                booking_id,
-                await self.deps.bookings.get(work.session, booking_id, for_update=True),
-            )
-            require_host(viewer, current.host, "decline a viewing")
-            if current.status is not BookingStatus.PENDING:
-                raise Conflict(
-                    f"Only a pending booking can be declined; this one is {current.status.value}.",
-                    field="id",
-                    status=current.status.name,
-                )
+            current = await self._pending_for_host(work, viewer, booking_id, "declined")
             await self.deps.bookings.release(work.session, booking_id)
             booking = await self.deps.bookings.update(
                 work.session,

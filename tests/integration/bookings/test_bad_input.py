@@ -45,7 +45,7 @@ async def test_an_unknown_or_unbookable_property_is_refused_naming_property_id(
     world: World,
 ) -> None:
     buyer, seller = world.persona(Role.BUYER), world.persona(Role.SELLER)
-    start = iso(datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=1))
+    start = iso(datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(days=1))
     error = await world.bookings.error(
         CREATE, {"propertyId": str(uuid.uuid4()), "startsAt": start}, buyer.token
     )

@@ -3,10 +3,7 @@ event carries both parties' ids and the property id; the subgraph serves its pro
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import event, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import select
 
 from common.auth.viewer import Role
 from subgraphs.bookings.models import outbox
@@ -18,6 +15,7 @@ from tests.integration.bookings.world import (
     SET_SETTINGS,
     World,
 )
+from tests.integration.properties.conftest import StatementCounter
 
 ENTITIES = """query($reps: [_Any!]!) {
   _entities(representations: $reps) {
@@ -25,22 +23,6 @@ ENTITIES = """query($reps: [_Any!]!) {
     ... on Property { viewingSettings { timeZone slotMinutes } }
   }
 }"""
-
-
-class StatementCounter:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine.sync_engine
-        self.statements: list[str] = []
-
-    def _record(self, *args: Any) -> None:
-        self.statements.append(str(args[2]))
-
-    def __enter__(self) -> StatementCounter:
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._record)
 
 
 async def test_entities_of_many_bookings_and_properties_take_one_statement_per_type(
