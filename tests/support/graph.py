@@ -24,6 +24,8 @@ from router.server.app import create_app as create_router_app
 from subgraphs.bookings.app import BookingsOptions
 from subgraphs.bookings.app import create_app as create_bookings_app
 from subgraphs.bookings.app import migrate as migrate_bookings
+from subgraphs.messaging.app import create_app as create_messaging_app
+from subgraphs.messaging.app import migrate as migrate_messaging
 from subgraphs.properties.app import create_app as create_properties_app
 from subgraphs.properties.app import migrate as migrate_properties
 from subgraphs.search.app import SearchOptions
@@ -65,6 +67,7 @@ MEMBERS: list[GraphMember] = [
     GraphMember("properties", migrate_properties, lambda s, _: create_properties_app(s)),
     GraphMember("search", migrate_search, _search_app),
     GraphMember("bookings", migrate_bookings, _bookings_app),
+    GraphMember("messaging", migrate_messaging, lambda s, _: create_messaging_app(s)),
 ]
 
 
