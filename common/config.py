@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     kafka_url: str | None = None
     elasticsearch_url: str | None = None
     storage_dir: Path | None = None
-    public_files_url: str = "http://localhost:4001/files"
+    # Public base URL of uploaded files: the router's /files. A subgraph names its files
+    # ``{public_files_url}/{subgraph}/{key}`` and the router proxies them to its /files route.
+    public_files_url: str = "http://localhost:4000/files"
 
     # Tokens: users signs with the private key; everyone verifies with the JWKS.
     jwt_private_key_file: Path | None = None

@@ -1,7 +1,7 @@
 """Composition root of the bookings subgraph: builds every adapter from Settings.
 
 The app's lifespan runs the outbox relay (booking events), the property-event consumer (the
-listing projection) and the schedule loop (reminders and completions, decision 0010).
+listing projection) and the schedule loop (reminders and completions, decision 0011).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The property events bookings consumes: its projection of listings (decision 0010).
+"""The property events bookings consumes: its projection of listings (decision 0011).
 
 Handlers run inside the consumer's transaction, which also records the event as processed,
 so the projection, the cancellations of an ended listing's viewings and their events commit

@@ -2,7 +2,7 @@
 
 ``bookings`` keeps the original table's columns (id, property_id, user_id = the buyer, the
 booking's time as ``starts_at``, status, created_at, updated_at) plus what a viewing needs.
-``property_cells`` and ``buyer_cells`` are the double-booking guard (decision 0010): one row
+``property_cells`` and ``buyer_cells`` are the double-booking guard (decision 0011): one row
 per five-minute cell a holding booking covers, unique per property and per buyer.
 """
 

@@ -132,7 +132,7 @@ class BookingRepository:
         assert booking is not None
         return booking
 
-    # --- the double-booking guard (decision 0010) ---------------------------------------------
+    # --- the double-booking guard (decision 0011) ---------------------------------------------
 
     async def occupy(self, session: AsyncSession, booking: Booking) -> None:
         """Insert the cells ``booking`` covers, for its property and for its buyer.

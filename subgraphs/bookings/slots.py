@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from subgraphs.bookings.records import OpeningInterval, Slot, ViewingSettings
 
 # Slot starts, lengths and opening hours are multiples of this, so bookings occupy whole cells
-# of a grid shared by every property and buyer (see decision 0010).
+# of a grid shared by every property and buyer (see decision 0011).
 CELL_MINUTES = 5
 CELL = timedelta(minutes=CELL_MINUTES)
 MAX_RANGE_DAYS = 92

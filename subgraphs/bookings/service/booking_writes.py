@@ -41,7 +41,7 @@ class BookingWrites:
         """Book a viewing: PENDING, or CONFIRMED when the property confirms automatically.
 
         Exactly one of several buyers asking for one slot at once succeeds; the others get
-        CONFLICT from the database's unique cells (decision 0010), with nothing written.
+        CONFLICT from the database's unique cells (decision 0011), with nothing written.
         """
         buyer_id = require_authenticated(viewer)
         starts_at = check_start_instant(starts_at)

@@ -1,4 +1,4 @@
-"""Bookings' view of listings, kept from property events (decision 0010).
+"""Bookings' view of listings, kept from property events (decision 0011).
 
 A listing that is sold, rented, taken off the market or deleted accepts no new bookings, and
 the event that ends it cancels its viewings not yet started, each with a booking.cancelled

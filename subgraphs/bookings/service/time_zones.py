@@ -1,4 +1,4 @@
-"""The time zone of a listing, derived from its coordinates (decision 0010).
+"""The time zone of a listing, derived from its coordinates (decision 0011).
 
 Listings carry no time zone, so bookings' projection derives one from the latitude and
 longitude in the property events, with timezonefinder's offline boundary data. A listing

@@ -1,4 +1,4 @@
-"""No double booking, enforced by the database's unique cells (decision 0010)."""
+"""No double booking, enforced by the database's unique cells (decision 0011)."""
 
 from __future__ import annotations
 
