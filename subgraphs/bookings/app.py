@@ -27,8 +27,10 @@ from common.db import create_engine, is_reachable, session_factory
 from common.errors import NotFound
 from common.events import EventRuntime
 from common.graphql_app import SubgraphApp, create_subgraph_app
+from common.idempotency import IdempotencyKeys
 from common.metrics import GraphQLMetrics
 from common.migrations import upgrade
+from subgraphs.bookings import models
 from subgraphs.bookings.consumers import property_consumer
 from subgraphs.bookings.schema import build_schema
 from subgraphs.bookings.service import BookingsServices, Dependencies
@@ -107,6 +109,7 @@ def create_app(
         sessions=session_factory(engine),
         time_zones=TimeZoneResolver(settings.bookings_default_time_zone),
         public_url=options.public_url,
+        idempotency=IdempotencyKeys(models.idempotency),
         clock=clock,
     )
     services = BookingsServices.build(deps)

@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from common.db import new_metadata
 from common.events.tables import consumer_tables, outbox_table
+from common.idempotency import idempotency_table
 
 metadata = new_metadata()
 
@@ -137,5 +138,7 @@ reminders = Table(
     Index("ix_booking_reminders_due", "due_at", postgresql_where=text("sent_at IS NULL")),
 )
 
+# createBooking's idempotency keys (common.idempotency), written in the booking's transaction.
+idempotency = idempotency_table(metadata)
 outbox = outbox_table(metadata)
 consumer_tables(metadata)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 import strawberry.federation as federation
 
 from common.auth import require_authenticated
 from common.graphql_app import schema_extensions
+from common.idempotency import ARGUMENT_DESCRIPTION as IDEMPOTENCY_KEY_DESCRIPTION
 from common.metrics import GraphQLMetrics
 from common.pagination import Connection
 from subgraphs.bookings import records
@@ -58,10 +60,19 @@ class Mutation:
         "someone else just took, or a time the buyer already has a viewing: CONFLICT."
     )
     async def create_booking(
-        self, info: BookingsInfo, property_id: strawberry.ID, starts_at: datetime
+        self,
+        info: BookingsInfo,
+        property_id: strawberry.ID,
+        starts_at: datetime,
+        idempotency_key: Annotated[
+            str | None, strawberry.argument(description=IDEMPOTENCY_KEY_DESCRIPTION)
+        ] = None,
     ) -> Booking:
         booking = await info.context.services.writes.create(
-            info.context.viewer, parse_id(property_id, "propertyId"), starts_at
+            info.context.viewer,
+            parse_id(property_id, "propertyId"),
+            starts_at,
+            idempotency_key=idempotency_key,
         )
         return Booking.of(booking)
 

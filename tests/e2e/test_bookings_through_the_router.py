@@ -18,8 +18,9 @@ FIND_WITH_SLOTS = """query($text: String!, $from: DateTime!, $to: DateTime!) {
     edges { node { id title availableSlots(from: $from, to: $to) { startsAt localStartsAt } } }
   }
 }"""
-BOOK = """mutation($propertyId: ID!, $startsAt: DateTime!) {
-  createBooking(propertyId: $propertyId, startsAt: $startsAt) { id status } }"""
+BOOK = """mutation($propertyId: ID!, $startsAt: DateTime!, $key: String) {
+  createBooking(propertyId: $propertyId, startsAt: $startsAt, idempotencyKey: $key) {
+    id status } }"""
 CONFIRM = "mutation($id: ID!) { confirmBooking(id: $id) { id status } }"
 RESCHEDULE = """mutation($id: ID!, $startsAt: DateTime!) {
   rescheduleBooking(id: $id, startsAt: $startsAt) { id status startsAt } }"""
@@ -77,9 +78,12 @@ async def test_a_buyer_books_a_viewing_found_by_search_and_the_owner_confirms(
     slots = [s["startsAt"] for s in node["availableSlots"]]
     assert len(slots) > 10
 
-    booked = await graph.data(BOOK, {"propertyId": property_id, "startsAt": slots[2]}, buyer)
+    attempt = {"propertyId": property_id, "startsAt": slots[2], "key": f"k-{word}"}
+    booked = await graph.data(BOOK, attempt, buyer)
     booking_id = booked["createBooking"]["id"]
     assert booked["createBooking"]["status"] == "PENDING"
+    retried = await graph.data(BOOK, attempt, buyer)  # a client retrying after a timeout
+    assert retried["createBooking"]["id"] == booking_id
     confirmed = await graph.data(CONFIRM, {"id": booking_id}, seller)
     assert confirmed["confirmBooking"]["status"] == "CONFIRMED"
     moved = await graph.data(RESCHEDULE, {"id": booking_id, "startsAt": slots[6]}, buyer)

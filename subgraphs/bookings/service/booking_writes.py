@@ -37,38 +37,76 @@ class BookingWrites:
             raise slot_error(rejected) from rejected
         return listing, settings, slot
 
-    async def create(self, viewer: Viewer, property_id: uuid.UUID, starts_at: datetime) -> Booking:
+    async def create(
+        self,
+        viewer: Viewer,
+        property_id: uuid.UUID,
+        starts_at: datetime,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Booking:
         """Book a viewing: PENDING, or CONFIRMED when the property confirms automatically.
 
         Exactly one of several buyers asking for one slot at once succeeds; the others get
-        CONFLICT from the database's unique cells (decision 0011), with nothing written.
+        CONFLICT from the database's unique cells (decision 0011), with nothing written. With
+        ``idempotency_key``, a retry (same key, property and time) returns the booking the
+        first request made instead of conflicting with it; the same key otherwise: CONFLICT.
         """
         buyer_id = require_authenticated(viewer)
         starts_at = check_start_instant(starts_at)
         now = self.deps.clock()
+        created: list[Booking] = []
         async with unit_of_work(self.deps) as work:
-            listing, settings, slot = await self._bookable_slot(work, property_id, starts_at, now)
-            if buyer_id in (listing.owner_id, settings.agent_id or listing.agent_id):
-                raise Forbidden("You host this property; buyers book its viewings.")
-            status = BookingStatus.CONFIRMED if settings.auto_confirm else BookingStatus.PENDING
-            booking = await self.deps.bookings.insert(
+
+            async def book() -> str:
+                booking = await self._book(work, buyer_id, property_id, starts_at, now)
+                created.append(booking)
+                return str(booking.id)
+
+            outcome = await self.deps.idempotency.run(
                 work.session,
-                {
-                    "id": uuid.uuid4(),
-                    "property_id": property_id,
-                    "user_id": buyer_id,
-                    "starts_at": slot.starts_at,
-                    "duration_minutes": settings.slot_minutes,
-                    "time_zone": settings.time_zone,
-                    "status": status.value,
-                    "calendar_token": secrets.token_urlsafe(24),
-                },
+                idempotency_key,
+                user_id=buyer_id,
+                operation="createBooking",
+                payload={"property_id": property_id, "starts_at": starts_at.isoformat()},
+                create=book,
             )
-            await self.deps.bookings.occupy(work.session, booking)
-            work.publish(events.booking_event(events.REQUESTED, booking))
-            if status is BookingStatus.CONFIRMED:
-                work.publish(events.booking_event(events.CONFIRMED, booking))
-            await schedule_reminders(self.deps, work, booking, now)
+        if created:
+            return created[0]
+        async with self.deps.sessions() as session:
+            booking = await self.deps.bookings.get(session, uuid.UUID(outcome.result_id))
+        return visible(viewer, uuid.UUID(outcome.result_id), booking)
+
+    async def _book(
+        self,
+        work: UnitOfWork,
+        buyer_id: uuid.UUID,
+        property_id: uuid.UUID,
+        starts_at: datetime,
+        now: datetime,
+    ) -> Booking:
+        listing, settings, slot = await self._bookable_slot(work, property_id, starts_at, now)
+        if buyer_id in (listing.owner_id, settings.agent_id or listing.agent_id):
+            raise Forbidden("You host this property; buyers book its viewings.")
+        status = BookingStatus.CONFIRMED if settings.auto_confirm else BookingStatus.PENDING
+        booking = await self.deps.bookings.insert(
+            work.session,
+            {
+                "id": uuid.uuid4(),
+                "property_id": property_id,
+                "user_id": buyer_id,
+                "starts_at": slot.starts_at,
+                "duration_minutes": settings.slot_minutes,
+                "time_zone": settings.time_zone,
+                "status": status.value,
+                "calendar_token": secrets.token_urlsafe(24),
+            },
+        )
+        await self.deps.bookings.occupy(work.session, booking)
+        work.publish(events.booking_event(events.REQUESTED, booking))
+        if status is BookingStatus.CONFIRMED:
+            work.publish(events.booking_event(events.CONFIRMED, booking))
+        await schedule_reminders(self.deps, work, booking, now)
         return booking
 
     async def reschedule(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.db import transaction
 from common.events import Event, record_event
+from common.idempotency import IdempotencyKeys
 from subgraphs.bookings.repository import BookingRepository
 from subgraphs.bookings.repository_listings import ListingRepository
 from subgraphs.bookings.repository_reminders import ReminderRepository
@@ -29,6 +30,7 @@ class Dependencies:
     time_zones: TimeZoneResolver
     # Where calendar files are served: ``{public_url}/bookings/{id}/calendar.ics``.
     public_url: str
+    idempotency: IdempotencyKeys
     bookings: BookingRepository = field(default_factory=BookingRepository)
     listings: ListingRepository = field(default_factory=ListingRepository)
     reminders: ReminderRepository = field(default_factory=ReminderRepository)

@@ -83,3 +83,31 @@ async def test_a_cancelled_booking_frees_its_slot_for_the_next_buyer(world: Worl
             )
         )
     assert holders == 1
+
+
+async def test_a_retried_create_with_its_idempotency_key_returns_the_first_booking(
+    world: World,
+) -> None:
+    seller, buyer = world.persona(Role.SELLER), world.persona(Role.BUYER)
+    property_id = await world.open_listing(seller)
+    slots = [s["startsAt"] for s in await world.slots(property_id)]
+    keyed = """mutation($p: ID!, $s: DateTime!, $k: String) {
+      createBooking(propertyId: $p, startsAt: $s, idempotencyKey: $k) { id status } }"""
+    variables = {"p": property_id, "s": slots[1], "k": "attempt-1"}
+
+    first, retried = await asyncio.gather(
+        world.bookings.data(keyed, variables, buyer.token),
+        world.bookings.data(keyed, variables, buyer.token),
+    )
+
+    assert first["createBooking"]["id"] == retried["createBooking"]["id"]
+    async with world.engine.connect() as conn:
+        count = await conn.scalar(
+            select(func.count()).select_from(bookings).where(bookings.c.property_id == property_id)
+        )
+    assert count == 1
+    other = await world.bookings.error(keyed, {**variables, "s": slots[3]}, buyer.token)
+    assert (other["extensions"]["code"], other["extensions"]["field"]) == (
+        "CONFLICT",
+        "idempotencyKey",
+    )
