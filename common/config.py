@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     jwks_url: str = "http://localhost:4001/.well-known/jwks.json"
-    # Revocation feed every verifier follows (decision 0010); empty turns following off.
+    # Revocation feed every verifier follows (decision 0012); empty turns following off.
     revocations_url: str = "http://localhost:4001/auth/revocations"
     revocation_poll_seconds: float = 1.0
     # Tokens are refused while the feed has gone unread this long (users unreachable).
@@ -101,6 +101,12 @@ class Settings(BaseSettings):
     search_reconcile_interval_seconds: float = 300.0
     # How often a reconciliation run is full rather than incremental (decision 0005).
     search_reconcile_full_interval_seconds: float = 24 * 3600.0
+
+    # bookings: the zone of a listing whose coordinates give none (decision 0012), where its
+    # calendar files are served, and how often the reminder/completion schedule is checked.
+    bookings_default_time_zone: str = "America/New_York"
+    bookings_public_url: str = "http://localhost:4004"
+    bookings_schedule_interval_seconds: float = 30.0
 
     # messaging: the chat store (MongoDB through Beanie when set, else Postgres) and how many
     # messages one user may send per window.

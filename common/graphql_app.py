@@ -154,7 +154,7 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
         async with AsyncExitStack() as stack:
             if config.lifespan is not None:
                 await stack.enter_async_context(config.lifespan())
-            # The verifier follows the revocation feed while the app serves (decision 0010).
+            # The verifier follows the revocation feed while the app serves (decision 0012).
             await config.verifier.start()
             stack.push_async_callback(config.verifier.stop)
             yield

@@ -184,7 +184,7 @@ def create_app(
             http_client = build_http_client(settings)
             state.gateway.use_http_client(http_client)
         if state.verifier is not None:
-            await state.verifier.start()  # follows the revocation feed (decision 0010)
+            await state.verifier.start()  # follows the revocation feed (decision 0012)
         try:
             yield
         finally:
