@@ -24,6 +24,7 @@ PROBES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "search": ("query { savedSearches { id } }", {}),
     "messaging": ("query { conversations { edges { cursor } } }", {}),
+    "bookings": ("query { bookings { totalCount } }", {}),
 }
 THROUGH_ROUTER = 'mutation { updateProfile(input: {name: "Still Here"}) { user { id } } }'
 

@@ -1,7 +1,7 @@
 """Revocation reaches every verifier: after logout, revokeSession, changePassword, a refresh-
-token reuse or a role change, the old access token is refused by users, properties, search and
-messaging (directly and through the router, HTTP and WebSocket) within the stated bound,
-writes included.
+token reuse or a role change, the old access token is refused by users, properties, search,
+messaging and bookings (directly and through the router, HTTP and WebSocket) within the
+stated bound, writes included.
 
 The bound (decision 0012): each verifier polls users' revocation feed every
 ``revocation_poll_seconds`` (1 s by default); users itself applies a revocation as it commits.
