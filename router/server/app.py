@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from router.apq import create_store
 from router.config import RouterSettings
 from router.execution.http1 import Http1Client
+from router.forwarding import ClientAddressing
 from router.gateway import Gateway
 from router.limits import OperationLimits
 from router.server.errors import internal_error
@@ -158,6 +159,9 @@ def create_app(
         limits=OperationLimits(settings.limits, gateway.api_schema, settings.plan_cache_size),
         apq=apq,
         on_connect=on_connect,
+        addressing=ClientAddressing.from_settings(
+            settings.trusted_proxies, settings.forwarding_secret
+        ),
     )
 
     @contextlib.asynccontextmanager

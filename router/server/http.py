@@ -154,7 +154,7 @@ async def graphql_http(request: Request) -> Response:
         if state.settings.csrf_prevention and not _passes_csrf(request, _content_type(request)):
             raise RequestError([error(CSRF_MESSAGE, "CSRF_ERROR")], status=400, legacy_status=400)
         params = await _params(request, state)
-        forwarded = forwarded_headers(request, request_id)
+        forwarded = forwarded_headers(request, request_id, state.addressing)
         gateway_request, prepared = await prepare_operation(state, params, forwarded)
         if request.method == "GET" and prepared.operation_type is OperationType.MUTATION:
             raise RequestError(

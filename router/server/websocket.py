@@ -54,7 +54,6 @@ class Session:
         self.state = state
         self.websocket = websocket
         self.request_id = request_id_of(websocket.headers)
-        self.headers = forwarded_headers(websocket, self.request_id)
         self.init_received = False
         self.acknowledged = False
         self.connection_params: Mapping[str, Any] | None = None
@@ -145,8 +144,10 @@ class Session:
         gateway = self.state.gateway
         try:
             try:
+                # Built per operation: the signed client address must not age with the socket.
+                headers = forwarded_headers(self.websocket, self.request_id, self.state.addressing)
                 request, prepared = await prepare_operation(
-                    self.state, payload, self.headers, self.connection_params
+                    self.state, payload, headers, self.connection_params
                 )
             except RequestError as exc:
                 self.operations.pop(operation_id, None)
