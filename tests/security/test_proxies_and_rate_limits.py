@@ -8,7 +8,9 @@ sees each as its own ``$remote_addr``, as it would see clients on the internet.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,9 +19,12 @@ from common.config import Settings
 from common.demo import DEMO_USERS
 from common.network import CLIENT_ADDRESS_HEADER, sign_client_address
 from router.config import RouterSettings
+from subgraphs.users.app import migrate as migrate_users
 from tests.support.graph import Graph, running_graph
 from tests.support.graphql import GraphQLClient
 from tests.support.nginx import NGINX, nginx_in_front_of
+from tests.support.processes import compose_command, process_env, running_process
+from tests.support.servers import free_port
 
 CHECK_EMAIL = "query($email: String!) { checkUserEmail(email: $email) { email taken } }"
 LOGIN = "mutation($input: LoginInput!) { login(input: $input) { accessToken } }"
@@ -27,6 +32,7 @@ CHECK_LIMIT = 3
 FAILURE_LIMIT = 4
 # What a client claims to be; documentation addresses (RFC 5737).
 FORGED = "203.0.113.66"
+FORGED_HOP = {"x-forwarded-for": FORGED}
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +73,10 @@ async def test_behind_nginx_a_client_over_its_limit_is_refused_while_another_is_
 ) -> None:
     first, second = client_from("127.0.0.2", nginx), client_from("127.0.0.3", nginx)
     # Both claim the same address; NGINX appends the real one, which is what counts.
-    forged = {"x-forwarded-for": FORGED}
-    refused = await exhaust_check_email(first, forged)
+    refused = await exhaust_check_email(first, FORGED_HOP)
     assert refused["extensions"]["code"] == "RATE_LIMITED"  # type: ignore[index]
     assert refused["extensions"]["retryAfter"] > 0  # type: ignore[index]
-    served = await second.data(CHECK_EMAIL, {"email": "someone@example.com"}, headers=forged)
+    served = await second.data(CHECK_EMAIL, {"email": "someone@example.com"}, headers=FORGED_HOP)
     assert served == {"checkUserEmail": {"email": "someone@example.com", "taken": False}}
 
 
@@ -129,4 +134,45 @@ async def test_a_client_reaching_a_subgraph_directly_cannot_forge_its_address(
             CLIENT_ADDRESS_HEADER: sign_client_address("not-the-secret", claimed, 2_000_000_000),
         }
         body = await direct.call(CHECK_EMAIL, {"email": "someone@example.com"}, headers=headers)
+    assert body["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
+
+
+async def test_the_shipped_commands_count_each_client_by_its_own_address(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The router and the users subgraph as docker-compose.yml starts them (uvicorn's flags
+    included), sharing REALIO_FORWARDING_SECRET, with no proxy configured."""
+    label = "proxies_cmd"
+    await migrate_users(
+        settings.model_copy(update={"database_prefix": f"{settings.database_prefix}{label}_"})
+    )
+    users_port, router_port = free_port(), free_port()
+    env = process_env(settings, label, users_port, REALIO_CHECK_EMAIL_RATE_LIMIT=str(CHECK_LIMIT))
+    users_url, router_url = f"http://127.0.0.1:{users_port}", f"http://127.0.0.1:{router_port}"
+    async with (
+        running_process(
+            compose_command("users", users_port), env, tmp_path / "users", f"{users_url}/health"
+        ),
+        running_process(
+            compose_command("router-1", router_port),
+            env,
+            tmp_path / "router",
+            f"{router_url}/health",
+        ),
+    ):
+        # Through the router: each client by its own address, whatever it forwards.
+        refused = await exhaust_check_email(client_from("127.0.0.31", router_url), FORGED_HOP)
+        assert refused["extensions"]["code"] == "RATE_LIMITED"  # type: ignore[index]
+        other = client_from("127.0.0.32", router_url)
+        await other.data(CHECK_EMAIL, {"email": "someone@example.com"}, headers=FORGED_HOP)
+        # Straight to the subgraph from 127.0.0.1 (which uvicorn itself would believe):
+        # forged hops and forged signatures are ignored, so every attempt counts as one client.
+        direct = client_from("127.0.0.1", users_url)
+        for index in range(CHECK_LIMIT + 1):
+            claimed = f"198.51.100.{index}"
+            headers = {
+                "x-forwarded-for": claimed,
+                CLIENT_ADDRESS_HEADER: sign_client_address("guess", claimed, int(time.time())),
+            }
+            body = await direct.call(CHECK_EMAIL, {"email": "someone@example.com"}, headers=headers)
     assert body["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
