@@ -38,12 +38,21 @@ def error_from(exception: Exception) -> GraphQLError:
 def test_uvicorn_records_come_out_as_json_on_stdout(
     json_logs: pytest.CaptureFixture[str],
 ) -> None:
-    access = logging.getLogger("uvicorn.access")
-    access.addHandler(logging.StreamHandler())  # as uvicorn's own config leaves it
+    access, error = logging.getLogger("uvicorn.access"), logging.getLogger("uvicorn.error")
+    # As uvicorn's own config leaves them with --log-level info (other tests' servers in this
+    # process set other levels).
+    access.addHandler(logging.StreamHandler())
     access.propagate = False
+    levels = access.level, error.level
+    access.setLevel(logging.INFO)
+    error.setLevel(logging.INFO)
     configure_logging("INFO", json_output=True)
-    access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5", "POST", "/graphql", "1.1", 200)
-    logging.getLogger("uvicorn.error").info("Started server process [%d]", 7)
+    try:
+        access.info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5", "POST", "/graphql", "1.1", 200)
+        error.info("Started server process [%d]", 7)
+    finally:
+        access.setLevel(levels[0])
+        error.setLevel(levels[1])
     entries = lines(json_logs)
     assert [(e["logger"], e["msg"]) for e in entries] == [
         ("uvicorn.access", '127.0.0.1:5 - "POST /graphql HTTP/1.1" 200'),
