@@ -39,7 +39,9 @@ class Settings(BaseSettings):
     kafka_url: str | None = None
     elasticsearch_url: str | None = None
     storage_dir: Path | None = None
-    public_files_url: str = "http://localhost:4001/files"
+    # Public base URL of uploaded files: the router's /files. A subgraph names its files
+    # ``{public_files_url}/{subgraph}/{key}`` and the router proxies them to its /files route.
+    public_files_url: str = "http://localhost:4000/files"
 
     # Tokens: users signs with the private key; everyone verifies with the JWKS.
     jwt_private_key_file: Path | None = None
@@ -103,6 +105,12 @@ class Settings(BaseSettings):
     search_reconcile_interval_seconds: float = 300.0
     # How often a reconciliation run is full rather than incremental (decision 0005).
     search_reconcile_full_interval_seconds: float = 24 * 3600.0
+
+    # messaging: the chat store (MongoDB through Beanie when set, else Postgres) and how many
+    # messages one user may send per window.
+    mongodb_url: str | None = None
+    messaging_send_rate_limit: int = 30
+    messaging_send_rate_window_seconds: int = 10
 
     def resolved_storage_dir(self) -> Path:
         return self.storage_dir or self.data_dir / "files"

@@ -28,6 +28,10 @@ from common.db import DEFAULT_SERVER_URL, asyncpg_dsn, server_url
 from common.migrations import upgrade
 from common.sdl_export import subgraph_names
 
+# `make run` is local development: browser apps served from any localhost port may call the
+# router unless CORS is configured. Production (docker-compose, deploy/) allows none by default.
+DEVELOPMENT_CORS_ORIGIN_REGEX = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
+
 # Seed order follows the data: users first, listings next, then what derives from them.
 SEED_ORDER = ["users", "properties", "search", "bookings", "messaging", "notifications"]
 
@@ -97,6 +101,13 @@ def compose() -> bool:
         return False
     result = subprocess.run([sys.executable, "-m", "router", "compose"], cwd=REPO_ROOT)
     return result.returncode == 0
+
+
+def router_environment(env: dict[str, str]) -> dict[str, str]:
+    """The router's environment under `make run`: local origins allowed unless CORS is set."""
+    if "REALIO_ROUTER_CORS_ORIGINS" in env or "REALIO_ROUTER_CORS_ORIGIN_REGEX" in env:
+        return env
+    return {**env, "REALIO_ROUTER_CORS_ORIGIN_REGEX": DEVELOPMENT_CORS_ORIGIN_REGEX}
 
 
 def start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -204,7 +215,7 @@ def main() -> int:
                     "--port",
                     str(settings.router_port),
                 ],
-                env,
+                router_environment(env),
             )
             processes.append(router)
             if not wait_healthy(f"http://127.0.0.1:{settings.router_port}/health", router):

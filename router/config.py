@@ -39,6 +39,12 @@ class LimitsSettings(BaseModel):
     max_root_fields: int | None = 20
     max_tokens: int | None = 15_000
     max_cost: int | None = 50_000
+    # Fragments expanded (each spread counted as often as it is used): they bound what
+    # validation and planning walk, whatever a short document of nested spreads stands for.
+    max_fragment_spreads: int | None = 200
+    max_fields: int | None = 2_000
+    # Validation compares every pair of fields sharing a response name in a selection set.
+    max_field_repeats: int | None = 50
     introspection: bool = True
     # Cost model (in the spirit of saleor's query_cost_map): every field returning an object
     # costs ``default_object_cost``, every leaf ``default_leaf_cost``, unless the cost map says
@@ -47,6 +53,9 @@ class LimitsSettings(BaseModel):
     default_object_cost: int = 1
     default_leaf_cost: int = 0
     list_size_arguments: list[str] = Field(default_factory=lambda: ["first", "last", "limit"])
+    # The page size counted when a query leaves its page-size argument out and the schema
+    # gives the argument no default (a subgraph then picks its own, at most its maximum).
+    default_page_size: int = 100
 
 
 class RouterSettings(BaseSettings):
@@ -73,11 +82,21 @@ class RouterSettings(BaseSettings):
 
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
 
+    # Browser origins allowed to call the router (CORS): exact origins, and/or a regular
+    # expression an origin must match in full. Neither set: no cross-origin browser access.
     cors_origins: list[str] = Field(default_factory=list)
+    cors_origin_regex: str | None = None
     max_request_bytes: int = 2_000_000
+    # A multipart request (file uploads) may be this large in all; files are spooled to disk
+    # past 1 MiB each, so memory stays small. Subgraphs apply their own per-file limits.
+    max_upload_bytes: int = 11 * 1024 * 1024
     csrf_prevention: bool = True
     apq_enabled: bool = True
     apq_cache_size: int = 1000
+    # Longer query texts are served but never registered as persisted queries.
+    apq_max_query_bytes: int = Field(default=50_000, ge=0)
+    # How long Redis keeps a registered persisted query (the in-process LRU just evicts).
+    apq_ttl_seconds: int = Field(default=86_400, ge=1)
     # Shared with the rest of Realio: when set, persisted queries are kept in Redis too.
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("REALIO_ROUTER_REDIS_URL", "REALIO_REDIS_URL")
@@ -103,6 +122,8 @@ class RouterSettings(BaseSettings):
     # ``percent(x)`` labels, which the router enables for x% of requests.
     override_labels: list[str] = Field(default_factory=list)
     ws_connection_init_timeout: float = 3.0
+    # Distinct operation names that get their own /metrics series; later ones share "other".
+    metrics_max_operations: int = Field(default=200, ge=1)
     # WebSocket tokens (connection_init) are verified here against the users subgraph's JWKS;
     # shared with the rest of Realio. Empty: passed on unchecked, the subgraphs decide.
     jwks_url: str | None = Field(

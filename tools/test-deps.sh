@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
   "nginx /usr/sbin/nginx"
   "chromium /usr/bin/chromium"
+  "curl /usr/bin/curl"
 )
 missing=()
 for entry in "${PACKAGES[@]}"; do

@@ -1,14 +1,31 @@
-"""HTTP requests to subgraphs over pooled keep-alive connections (``Http1Client``)."""
+"""HTTP requests to subgraphs over pooled keep-alive connections (``Http1Client``).
+
+A failed fetch tells the client which subgraph failed and how, in words of our own (could not
+connect, timed out, an HTTP status): never a host, a port or an exception's text, which go to
+the log with the request id.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import logging
+import time
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
 from typing import Any
 
+import httpx
 import orjson
 
-from router.execution.http1 import Http1Client, HttpFetchError, Target
+from router import json_codec
+from router.execution.http1 import Http1Client, HttpFetchError, Response, Target
+from router.forwarding import REQUEST_ID_HEADER
+from router.transport.uploads import (
+    ForwardedUpload,
+    UploadResponse,
+    UploadSender,
+    upload_placeholder,
+)
 
 _JSON_HEADERS = {
     "content-type": "application/json",
@@ -16,13 +33,24 @@ _JSON_HEADERS = {
 }
 
 
-class SubgraphFetchError(Exception):
-    """A subgraph could not be reached or answered with something that is not GraphQL."""
+logger = logging.getLogger("router.execution")
 
-    def __init__(self, service: str, reason: str) -> None:
+# Told (subgraph, seconds, outcome) after each fetch: outcome is "ok", "graphql_error" (the
+# subgraph answered with errors) or "http_error" (no GraphQL answer).
+FetchObserver = Callable[[str, float, str], None]
+
+
+class SubgraphFetchError(Exception):
+    """A subgraph could not be reached or answered with something that is not GraphQL.
+
+    ``reason`` is shown to the client; ``detail`` (addresses, exception text) is only logged.
+    """
+
+    def __init__(self, service: str, reason: str, detail: str | None = None) -> None:
         super().__init__(f"HTTP fetch failed from '{service}': {reason}")
         self.service = service
         self.reason = reason
+        self.detail = detail
 
     def to_graphql_error(self) -> dict[str, Any]:
         """The error as it appears in the client's response."""
@@ -67,6 +95,9 @@ class SubgraphFetcher:
         self.default_timeout = timeout
         self._client = client
         self._owned_client: Http1Client | None = None
+        self.observer: FetchObserver | None = None
+        # Multipart requests (file uploads) go through httpx, opened on the first upload.
+        self.uploads: UploadSender | None = None
 
     def use_client(self, client: Http1Client) -> None:
         """Fetch through ``client`` from now on; the caller closes it."""
@@ -77,8 +108,20 @@ class SubgraphFetcher:
             self._owned_client = self._client = Http1Client()
         return self._client
 
+    def _upload_sender(self) -> UploadSender:
+        if self.uploads is None:
+            self.uploads = UploadSender()
+        return self.uploads
+
+    def upload_client(self) -> httpx.AsyncClient:
+        """The httpx client of uploads, also used to proxy subgraphs' ``/files`` routes."""
+        return self._upload_sender().client
+
     async def aclose(self) -> None:
-        """Close the client the fetcher opened itself, if any."""
+        """Close the clients the fetcher opened itself, if any."""
+        if self.uploads is not None:
+            await self.uploads.aclose()
+            self.uploads = None
         if self._owned_client is not None:
             await self._owned_client.aclose()
             if self._client is self._owned_client:
@@ -94,11 +137,38 @@ class SubgraphFetcher:
         operation_name: str | None = None,
     ) -> dict[str, Any]:
         """Send one operation; returns the subgraph's GraphQL response (``data``/``errors``)."""
+        observer = self.observer
+        started = time.perf_counter() if observer is not None else 0.0
+        try:
+            payload = await self._fetch(service, query, variables, headers, operation_name)
+        except SubgraphFetchError as error:
+            logger.warning(
+                "fetch from subgraph %s failed (request %s): %s",
+                service,
+                headers.get(REQUEST_ID_HEADER, "-"),
+                error.detail or error.reason,
+            )
+            if observer is not None:
+                observer(service, time.perf_counter() - started, "http_error")
+            raise
+        if observer is not None:
+            outcome = "graphql_error" if payload.get("errors") else "ok"
+            observer(service, time.perf_counter() - started, outcome)
+        return payload
+
+    async def _fetch(
+        self,
+        service: str,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        headers: Mapping[str, str],
+        operation_name: str | None,
+    ) -> dict[str, Any]:
         target = self._targets.get(service)
         if target is None:
             raise SubgraphFetchError(service, "no URL configured for this subgraph")
         if isinstance(target, str):
-            raise SubgraphFetchError(service, target)
+            raise SubgraphFetchError(service, "its URL is invalid", target)
         body: dict[str, Any] = {"query": query}
         if variables:
             body["variables"] = variables
@@ -106,22 +176,36 @@ class SubgraphFetcher:
             body["operationName"] = operation_name
         request_headers = {**_JSON_HEADERS, **headers} if headers else _JSON_HEADERS
         seconds = self.timeouts.get(service, self.default_timeout)
+        uploads: list[ForwardedUpload] = []
+        encoded = json_codec.dumps(body, default=upload_placeholder(uploads))
         try:
             async with asyncio.timeout(seconds):
-                response = await self._client_for_fetch().post(
-                    target, orjson.dumps(body), request_headers
-                )
+                if uploads:
+                    response: Response | UploadResponse = await self._upload_sender().post(
+                        self.urls[service], body, headers, seconds
+                    )
+                else:
+                    response = await self._client_for_fetch().post(target, encoded, request_headers)
         except TimeoutError:
             raise SubgraphFetchError(service, f"timed out after {seconds:g}s") from None
-        except HttpFetchError as error:
-            raise SubgraphFetchError(service, str(error)) from None
+        except (HttpFetchError, httpx.HTTPError) as error:
+            detail = f"{type(error).__name__}: {error}"
+            connect = isinstance(error, httpx.ConnectError) or str(error).startswith(
+                "cannot connect"
+            )
+            reason = "could not connect" if connect else "bad response"
+            raise SubgraphFetchError(service, reason, detail) from None
         try:
             payload = orjson.loads(response.body)
         except orjson.JSONDecodeError:
             payload = None
         if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
-            reason = f"{response.status} {response.reason}".strip()
+            # The standard phrase, not the subgraph's own reason text.
+            try:
+                reason = f"{response.status} {HTTPStatus(response.status).phrase}"
+            except ValueError:
+                reason = f"HTTP {response.status}"
             if response.status == 200:
                 reason = "the response is not a GraphQL response"
-            raise SubgraphFetchError(service, reason)
+            raise SubgraphFetchError(service, reason, f"{response.status} {response.reason}")
         return payload

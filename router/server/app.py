@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -16,6 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.auth.tokens import TokenVerifier
+from router import json_codec
 from router.apq import create_store
 from router.config import RouterSettings
 from router.execution.http1 import Http1Client
@@ -24,8 +24,10 @@ from router.gateway import Gateway
 from router.limits import OperationLimits
 from router.server.auth import build_verifier
 from router.server.errors import internal_error
+from router.server.files import serve_file
 from router.server.health import health, ready
 from router.server.http import PREFLIGHT_HEADERS, QUERY_PLAN_HEADER, graphql_http
+from router.server.metrics import RouterMetrics, metrics_endpoint
 from router.server.operation import REQUEST_ID_HEADER, ConnectHook, RouterState, request_id_of
 from router.server.websocket import graphql_websocket
 from router.transport.websocket import WebSocketSubscriptionTransport
@@ -56,7 +58,7 @@ class InternalErrorMiddleware:
                 raise  # too late to answer differently; the server drops the connection
             headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
             request_id = request_id_of(headers)
-            body = orjson.dumps({"data": None, "errors": [internal_error(request_id, exc)]})
+            body = json_codec.dumps({"data": None, "errors": [internal_error(request_id, exc)]})
             await send(
                 {
                     "type": "http.response.start",
@@ -155,7 +157,13 @@ def create_app(
         owned.append(gateway)
     apq = None
     if settings.apq_enabled:
-        apq = create_store(settings.apq_cache_size, settings.redis_url, settings.redis_key_prefix)
+        apq = create_store(
+            settings.apq_cache_size,
+            settings.redis_url,
+            settings.redis_key_prefix,
+            max_query_bytes=settings.apq_max_query_bytes,
+            ttl_seconds=settings.apq_ttl_seconds,
+        )
         owned.append(apq)
     state = RouterState(
         settings=settings,
@@ -164,6 +172,7 @@ def create_app(
         apq=apq,
         on_connect=on_connect,
         verifier=token_verifier or build_verifier(settings),
+        metrics=RouterMetrics(gateway, max_operations=settings.metrics_max_operations),
         addressing=ClientAddressing.from_settings(
             settings.trusted_proxies, settings.forwarding_secret
         ),
@@ -188,11 +197,13 @@ def create_app(
             await probe_client.close()
 
     middleware = [Middleware(InternalErrorMiddleware)]
-    if settings.cors_origins:
+    cors = bool(settings.cors_origins or settings.cors_origin_regex)
+    if cors:
         middleware.append(
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
+                allow_origin_regex=settings.cors_origin_regex,
                 allow_methods=["GET", "POST", "OPTIONS"],
                 allow_headers=[
                     "content-type",
@@ -213,11 +224,13 @@ def create_app(
             WebSocketRoute("/graphql", graphql_websocket),
             Route("/health", health, methods=["GET"]),
             Route("/ready", ready, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/files/{subgraph}/{key:path}", serve_file, methods=["GET"]),
         ],
         middleware=middleware,
         lifespan=lifespan,
     )
     app.state.router = state
     # CORS answers preflights and decorates responses: with it on, keep the full stack.
-    app.graphql_fast_path = not settings.cors_origins
+    app.graphql_fast_path = not cors
     return app
