@@ -174,7 +174,7 @@ def main() -> int:
         **os.environ,
         "REALIO_DATABASE_URL": database_url,
         "PYTHONPATH": str(REPO_ROOT),
-        # The router signs client addresses for the subgraphs with it (decision 0009).
+        # The router signs client addresses for the subgraphs with it (decision 0012).
         "REALIO_FORWARDING_SECRET": settings.forwarding_secret or secrets.token_hex(32),
     }
     processes: list[subprocess.Popen[bytes]] = []
@@ -194,7 +194,7 @@ def main() -> int:
                 str(port),
                 "--log-level",
                 "warning",
-                # The peer stays the connection's address; see decision 0009.
+                # The peer stays the connection's address; see decision 0012.
                 "--no-proxy-headers",
             ]
             processes.append(start(command, env))

@@ -7,7 +7,7 @@ so on a shared host a local process cannot spoof its way past a per-address limi
 
 Behind the router, subgraphs do not trust addresses at all: the router asserts the client's
 address in :data:`CLIENT_ADDRESS_HEADER`, signed with a secret only the router and the
-subgraphs hold (decision 0009).
+subgraphs hold (decision 0012).
 """
 
 from __future__ import annotations

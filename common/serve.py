@@ -29,6 +29,6 @@ def serve_subgraph(
         log_level=settings.log_level.lower(),
         log_config=None,  # keep configure_logging's JSON lines on stdout for uvicorn's loggers
         # uvicorn would otherwise replace the peer with X-Forwarded-For from 127.0.0.1; who to
-        # believe is decided by RequestContext.client_ip (decision 0009).
+        # believe is decided by RequestContext.client_ip (decision 0012).
         proxy_headers=False,
     )

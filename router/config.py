@@ -109,7 +109,7 @@ class RouterSettings(BaseSettings):
     # Proxies in front of the router (NGINX) whose X-Forwarded-For is believed; none by default.
     trusted_proxies: list[str] = Field(default_factory=list)
     # Shared with the subgraphs: the client address sent to them is signed with it
-    # (decision 0009). Without it subgraphs see every client as the router's address.
+    # (decision 0012). Without it subgraphs see every client as the router's address.
     forwarding_secret: str | None = Field(
         default=None,
         validation_alias=AliasChoices(

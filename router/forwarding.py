@@ -3,7 +3,7 @@
 Identity (``authorization``), tracing (``traceparent``, ``tracestate``), the request id,
 ``x-forwarded-for`` (the client's chain plus the address the router received the request
 from, for information) and the client's address signed by the router
-(``x-realio-client-address``, decision 0009). The router finds the client through the proxies
+(``x-realio-client-address``, decision 0012). The router finds the client through the proxies
 it trusts (``RouterSettings.trusted_proxies``, none by default); subgraphs believe the signed
 address, which no client can forge. Nothing else (cookies above all) leaves the router.
 """

@@ -1,7 +1,7 @@
 """Per-address rate limits behind a real NGINX in front of the real router and subgraphs.
 
 NGINX runs with the shipped deploy/nginx.conf (tests/support/nginx.py); the router trusts only
-NGINX's address and signs the client address it found for the subgraphs (decision 0009).
+NGINX's address and signs the client address it found for the subgraphs (decision 0012).
 Clients connect from distinct loopback source addresses (127.0.0.2, 127.0.0.3, …), so NGINX
 sees each as its own ``$remote_addr``, as it would see clients on the internet.
 """

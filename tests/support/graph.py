@@ -107,7 +107,7 @@ async def running_graph(
 ) -> AsyncIterator[Graph]:
     """The whole graph on its own databases (``<run prefix><label>_<subgraph>``).
 
-    The router and the subgraphs share a forwarding secret, as deployed (decision 0009).
+    The router and the subgraphs share a forwarding secret, as deployed (decision 0012).
     """
     router_settings = router_settings or RouterSettings()
     secret = router_settings.forwarding_secret or secrets.token_hex(16)
