@@ -70,6 +70,7 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any], None]):
         self.trusted_proxies = parse_networks(
             config.settings.trusted_proxies if config.settings else DEFAULT_TRUSTED_PROXIES
         )
+        self.forwarding_secret = config.settings.forwarding_secret if config.settings else None
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -80,6 +81,7 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any], None]):
             response,
             request_id=current_request_id(),
             trusted_proxies=self.trusted_proxies,
+            forwarding_secret=self.forwarding_secret,
         )
         token = bearer_token(request.headers.get("authorization"))
         if token is not None:
@@ -154,7 +156,7 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
         async with AsyncExitStack() as stack:
             if config.lifespan is not None:
                 await stack.enter_async_context(config.lifespan())
-            # The verifier follows the revocation feed while the app serves (decision 0012).
+            # The verifier follows the revocation feed while the app serves (decision 0013).
             await config.verifier.start()
             stack.push_async_callback(config.verifier.stop)
             yield
