@@ -72,6 +72,10 @@ class ChatTransaction(Protocol):
 
 
 class ChatStore(Protocol):
+    async def start(self) -> None:
+        """Prepare the store (connect, create indexes); called once at startup."""
+        ...
+
     def transaction(self) -> AbstractAsyncContextManager[ChatTransaction]: ...
 
     async def conversations(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Conversation]: ...

@@ -258,6 +258,9 @@ class PostgresChatStore:
         self.engine = engine
         self.sessions = sessions
 
+    async def start(self) -> None:
+        """Nothing to prepare: migrations create the tables."""
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresChatTransaction]:
         async with transaction(self.sessions) as session:
