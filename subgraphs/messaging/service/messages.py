@@ -84,8 +84,9 @@ class MessageService:
             if started:
                 await tx.record(events.conversation_started(found))
             await tx.record(events.message_sent(found, message))
-        conversation = (await self.store.conversations([conversation_id]))[conversation_id]
-        view = view_of(conversation, message)
+        # A new message is unread by its receiver (their pointer is below its seq).
+        view = MessageView(message, read=False)
+        conversation = found
         await fan_out(
             self.deps,
             conversation_channel(conversation_id),
