@@ -48,11 +48,24 @@ EVENTS = """subscription($c: ID!, $after: String) {
 # ---------------------------------------------------------------- child: the subgraph
 
 
-def _serve_messaging(port: int) -> None:
+def _serve_messaging(port: int, profile: str | None = None) -> None:
     from subgraphs.messaging.app import create_app, migrate
 
     settings = Settings()
     asyncio.run(migrate(settings))
+    if profile:
+        import cProfile
+        import signal
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+
+        def dump(*_: object) -> None:
+            profiler.disable()
+            profiler.dump_stats(profile)
+            raise SystemExit(0)
+
+        signal.signal(signal.SIGTERM, dump)
     config = uvicorn.Config(
         create_app(settings),
         host="127.0.0.1",
@@ -108,8 +121,8 @@ async def _jwks_server(signer: TokenSigner) -> tuple[uvicorn.Server, asyncio.Tas
         uvicorn.Config(Starlette(routes=[Route("/jwks", jwks)]), port=port, log_level="warning")
     )
     task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)  # noqa: ASYNC110 - polling uvicorn's started flag
+    while not server.started:  # noqa: ASYNC110 - polling uvicorn's started flag
+        await asyncio.sleep(0.01)
     return server, task, f"http://127.0.0.1:{port}/jwks"
 
 
@@ -151,11 +164,14 @@ class Subscriber:
         self.seen: set[str] = set()
         self.duplicates = 0
         self.live = asyncio.Event()
+        self.errors: list[Any] = []
 
     async def run(self) -> None:
         async for raw in self.socket:
             message = orjson.loads(raw)
-            if message.get("type") != "next":
+            if message.get("type") != "next" or message["payload"].get("errors"):
+                self.errors.append(message)
+                self.live.set()
                 continue
             event = message["payload"]["data"]["conversationEvents"]
             content = event["message"]["content"]
@@ -195,7 +211,9 @@ def _percentile(values: list[float], q: float) -> float:
 # ---------------------------------------------------------------- driver
 
 
-async def run(seconds: float, rate: float, pairs: int, use_redis: bool) -> None:
+async def run(
+    seconds: float, rate: float, pairs: int, use_redis: bool, profile: str | None = None
+) -> None:
     run_id = uuid.uuid4().hex[:8]
     prefix = f"realio_bench{run_id}_"
     workdir = Path(tempfile.mkdtemp(prefix="realio-messaging-bench-"))
@@ -220,7 +238,7 @@ async def run(seconds: float, rate: float, pairs: int, use_redis: bool) -> None:
     messaging_port = _free_port()
     messaging = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.messaging_bench", "--serve-messaging", str(messaging_port),
-        env=env,
+        *(["--profile-subgraph", profile] if profile else []), env=env,
     )  # fmt: skip
     router = None
     sockets: list[Subscriber] = []
@@ -252,21 +270,37 @@ async def run(seconds: float, rate: float, pairs: int, use_redis: bool) -> None:
                 message: dict[str, Any] = data["data"]["sendMessage"]
                 return message
 
-            conversations: list[tuple[str, str, uuid.UUID]] = []
-            for a, b in users:
+            async def begin(a: uuid.UUID, b: uuid.UUID) -> tuple[str, str, uuid.UUID]:
                 first = await send(tokens[a], "hello", receiverId=str(b))
-                conversations.append((first["conversationId"], first["cursor"], a))
                 await send(tokens[b], "warm-up", conversationId=first["conversationId"])
+                return first["conversationId"], first["cursor"], a
+
+            conversations: list[tuple[str, str, uuid.UUID]] = []
+            for batch in range(0, len(users), 25):
+                conversations += await asyncio.gather(
+                    *(begin(a, b) for a, b in users[batch : batch + 25])
+                )
 
             router_before, messaging_before = _rss_kib(router.pid), _rss_kib(messaging.pid)
-            for (conversation, cursor, _), (a, b) in zip(conversations, users, strict=True):
-                for user in (a, b):
-                    subscriber, task = await _subscribe(
-                        ws_url, tokens[user], conversation, cursor, sent_at
+            wanted = [
+                (tokens[user], conversation, cursor)
+                for (conversation, cursor, _), pair in zip(conversations, users, strict=True)
+                for user in pair
+            ]
+            for batch in range(0, len(wanted), 50):
+                opened = await asyncio.gather(
+                    *(
+                        _subscribe(ws_url, t, c, k, sent_at)
+                        for t, c, k in wanted[batch : batch + 50]
                     )
+                )
+                for subscriber, task in opened:
                     sockets.append(subscriber)
                     tasks.append(task)
-            await asyncio.wait_for(asyncio.gather(*(s.live.wait() for s in sockets)), 120)
+                await asyncio.wait_for(asyncio.gather(*(s.live.wait() for s in sockets)), 120)
+            failed = [s.errors[0] for s in sockets if s.errors]
+            if failed:
+                raise RuntimeError(f"{len(failed)} subscriptions failed, first: {failed[0]}")
             router_after, messaging_after = _rss_kib(router.pid), _rss_kib(messaging.pid)
             upstreams = _connections_to(messaging_port)
 
@@ -287,9 +321,10 @@ async def run(seconds: float, rate: float, pairs: int, use_redis: bool) -> None:
                         send(tokens[sender], content, conversationId=conversation)
                     )
                 )
-            await asyncio.gather(*pending)
+            outcomes = await asyncio.gather(*pending, return_exceptions=True)
+            failures = [o for o in outcomes if isinstance(o, BaseException)]
             elapsed = time.perf_counter() - start
-            expected = 2 * total
+            expected = 2 * (total - len(failures))
             deadline = time.perf_counter() + 30
             while sum(len(s.latencies) for s in sockets) < expected:
                 if time.perf_counter() > deadline:
@@ -308,6 +343,10 @@ async def run(seconds: float, rate: float, pairs: int, use_redis: bool) -> None:
             f"delivery latency send -> receipt: p50 {_percentile(latencies, 0.5):.1f} ms, "
             f"p95 {_percentile(latencies, 0.95):.1f} ms, p99 {_percentile(latencies, 0.99):.1f} ms,"
             f" max {max(latencies, default=float('nan')):.1f} ms (budget <= 50 ms p95)"
+        )
+        print(
+            f"sends failed: {len(failures)} of {total}"
+            + (f" (first: {failures[0]!r:.200})" if failures else "")
         )
         print(
             f"deliveries: {len(latencies)} of {expected} expected,"
@@ -344,11 +383,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--pairs", type=int, default=250, help="conversations (2 subscribers each)")
     parser.add_argument("--redis", action="store_true", help="fan out through REALIO_REDIS_URL")
     parser.add_argument("--serve-messaging", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--profile-subgraph", metavar="FILE", help="write the subgraph's cProfile stats to FILE"
+    )
     args = parser.parse_args(argv)
     if args.serve_messaging:
-        _serve_messaging(args.serve_messaging)
+        _serve_messaging(args.serve_messaging, args.profile_subgraph)
         return 0
-    asyncio.run(run(args.seconds, args.rate, args.pairs, args.redis))
+    asyncio.run(run(args.seconds, args.rate, args.pairs, args.redis, args.profile_subgraph))
     return 0
 
 
