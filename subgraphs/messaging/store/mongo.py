@@ -10,7 +10,7 @@ an infrastructure failure can leave part of a use case behind (decision 0009).
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +21,9 @@ from pymongo.errors import DuplicateKeyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.db import transaction
+from common.errors import Conflict
 from common.events import Event, record_events
+from common.idempotency import KEY_FIELD, Outcome, check_key, fingerprint
 from subgraphs.messaging.records import (
     Conversation,
     InboxEntry,
@@ -35,6 +37,7 @@ from subgraphs.messaging.store.mongo_documents import (
     DOCUMENTS,
     BlockDoc,
     ConversationDoc,
+    IdempotencyDoc,
     MessageDoc,
     ParticipantDoc,
 )
@@ -226,6 +229,40 @@ class MongoChatTransaction:
 
     async def record(self, event: Event) -> None:
         self.events.append(event)
+
+    async def idempotent(
+        self,
+        key: str | None,
+        *,
+        user_id: uuid.UUID,
+        operation: str,
+        payload: Mapping[str, Any],
+        create: Callable[[], Awaitable[str]],
+    ) -> Outcome:
+        """As ``common.idempotency``, with the key as a document claimed by its unique id."""
+        key = check_key(key)
+        if key is None:
+            return Outcome(await create(), replayed=False)
+        digest = fingerprint(payload)
+        doc = IdempotencyDoc(
+            id=f"{user_id}:{operation}:{key}", fingerprint=digest, created_at=datetime.now(UTC)
+        )
+        try:
+            await doc.insert()
+        except DuplicateKeyError:
+            earlier = await IdempotencyDoc.find_one({"_id": doc.id})
+            if earlier is None or not earlier.result_id:
+                raise Conflict(
+                    f"{KEY_FIELD} is in use; retry with it later.", field=KEY_FIELD
+                ) from None
+            if earlier.fingerprint != digest:
+                raise Conflict(
+                    f"This {KEY_FIELD} was already used with different input.", field=KEY_FIELD
+                ) from None
+            return Outcome(earlier.result_id, replayed=True)
+        result_id = await create()
+        await IdempotencyDoc.find_one({"_id": doc.id}).update({"$set": {"result_id": result_id}})
+        return Outcome(result_id, replayed=False)
 
 
 class MongoChatStore:

@@ -79,4 +79,14 @@ class BlockDoc(Document):
         name = "blocks"
 
 
-DOCUMENTS: list[type[Document]] = [ConversationDoc, MessageDoc, BlockDoc]
+class IdempotencyDoc(Document):
+    id: str  # type: ignore[assignment]  # "<user>:<operation>:<key>"
+    fingerprint: str
+    result_id: str = ""
+    created_at: datetime
+
+    class Settings:
+        name = "idempotency_keys"
+
+
+DOCUMENTS: list[type[Document]] = [ConversationDoc, MessageDoc, BlockDoc, IdempotencyDoc]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common.db import transaction
 from common.events import Event, record_event
-from subgraphs.messaging.models import blocks, conversations, messages, participants
+from common.idempotency import IdempotencyKeys, Outcome
+from subgraphs.messaging.models import blocks, conversations, idempotency, messages, participants
 from subgraphs.messaging.records import (
     Conversation,
     InboxEntry,
@@ -121,8 +122,22 @@ def _unread_condition(user_id: uuid.UUID) -> Any:
 
 
 class PostgresChatTransaction:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, keys: IdempotencyKeys) -> None:
         self.session = session
+        self.keys = keys
+
+    async def idempotent(
+        self,
+        key: str | None,
+        *,
+        user_id: uuid.UUID,
+        operation: str,
+        payload: Mapping[str, Any],
+        create: Callable[[], Awaitable[str]],
+    ) -> Outcome:
+        return await self.keys.run(
+            self.session, key, user_id=user_id, operation=operation, payload=payload, create=create
+        )
 
     async def find_between(
         self, a: uuid.UUID, b: uuid.UUID, property_id: uuid.UUID | None
@@ -274,6 +289,7 @@ class PostgresChatStore:
     def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.engine = engine
         self.sessions = sessions
+        self.keys = IdempotencyKeys(idempotency)
 
     async def start(self) -> None:
         """Nothing to prepare: migrations create the tables."""
@@ -281,7 +297,7 @@ class PostgresChatStore:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresChatTransaction]:
         async with transaction(self.sessions) as session:
-            yield PostgresChatTransaction(session)
+            yield PostgresChatTransaction(session, self.keys)
 
     async def conversations(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Conversation]:
         async with self.sessions() as session:
