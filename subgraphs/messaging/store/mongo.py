@@ -4,7 +4,7 @@ MongoDB without a replica set has no multi-document transactions, so a "transact
 applies each write at once (each one atomic on its document: the seq is a ``$inc`` on the
 conversation, read pointers are ``$max``) and writes the events it recorded to the Postgres
 outbox after the last write succeeded. Every rule is checked before the first write, so only
-an infrastructure failure can leave part of a use case behind (decision 0012).
+an infrastructure failure can leave part of a use case behind (decision 0013).
 """
 
 from __future__ import annotations
