@@ -8,12 +8,21 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.network import DEFAULT_TRUSTED_PROXIES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SUBGRAPH_PORTS = {
+    "users": 4001,
+    "properties": 4002,
+    "search": 4003,
+    "bookings": 4004,
+    "messaging": 4005,
+    "notifications": 4006,
+    "recommendations": 4007,
+}
 
 
 class Settings(BaseSettings):
@@ -39,6 +48,7 @@ class Settings(BaseSettings):
     kafka_url: str | None = None
     elasticsearch_url: str | None = None
     storage_dir: Path | None = None
+    # Defaults follow the users subgraph's port (``subgraph_ports``).
     public_files_url: str = "http://localhost:4001/files"
 
     # Tokens: users signs with the private key; everyone verifies with the JWKS.
@@ -69,17 +79,8 @@ class Settings(BaseSettings):
     max_avatar_bytes: int = 5 * 1024 * 1024
     max_photo_bytes: int = 10 * 1024 * 1024
 
-    subgraph_ports: dict[str, int] = Field(
-        default_factory=lambda: {
-            "users": 4001,
-            "properties": 4002,
-            "search": 4003,
-            "bookings": 4004,
-            "messaging": 4005,
-            "notifications": 4006,
-            "recommendations": 4007,
-        }
-    )
+    # ``REALIO_SUBGRAPH_PORTS='{"users": 5001}'`` moves the named subgraphs; the rest keep theirs.
+    subgraph_ports: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_SUBGRAPH_PORTS))
     router_port: int = 4000
     # Peers whose X-Forwarded-For is believed (the router and load balancers in front of us).
     trusted_proxies: list[str] = Field(default_factory=lambda: list(DEFAULT_TRUSTED_PROXIES))
@@ -92,6 +93,21 @@ class Settings(BaseSettings):
     search_reconcile_interval_seconds: float = 300.0
     # How often a reconciliation run is full rather than incremental (decision 0005).
     search_reconcile_full_interval_seconds: float = 24 * 3600.0
+
+    @field_validator("subgraph_ports", mode="after")
+    @classmethod
+    def _over_default_ports(cls, ports: dict[str, int]) -> dict[str, int]:
+        return {**DEFAULT_SUBGRAPH_PORTS, **ports}
+
+    @model_validator(mode="after")
+    def _follow_moved_ports(self) -> Settings:
+        # URLs that point at the users subgraph follow its port unless they were set.
+        users = f"http://localhost:{self.subgraph_ports['users']}"
+        if "jwks_url" not in self.model_fields_set:
+            self.jwks_url = f"{users}/.well-known/jwks.json"
+        if "public_files_url" not in self.model_fields_set:
+            self.public_files_url = f"{users}/files"
+        return self
 
     def resolved_storage_dir(self) -> Path:
         return self.storage_dir or self.data_dir / "files"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import json
 import os
 import signal
 import socket
@@ -133,6 +134,13 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def router_subgraph_urls(settings: Settings, names: list[str]) -> dict[str, str]:
+    """The router's URL for each subgraph, at the port it runs on here (``subgraph_ports``),
+    so moving the subgraphs moves what the router calls, whatever the supergraph says."""
+    urls = {name: f"http://127.0.0.1:{settings.subgraph_ports[name]}/graphql" for name in names}
+    return {"REALIO_ROUTER_SUBGRAPH_URLS": json.dumps(urls)}
+
+
 def _stop_on_sigterm(signum: int, frame: object) -> None:
     # `kill` and process managers send SIGTERM: shut the children down as Ctrl-C would.
     raise KeyboardInterrupt
@@ -185,6 +193,7 @@ def main() -> int:
                 log(f"subgraph {name} did not start; see its output above")
                 return 1
         if compose() and Path(REPO_ROOT / "router" / "server").exists():
+            router_env = {**env, **router_subgraph_urls(settings, names)}
             router = start(
                 [
                     sys.executable,
@@ -195,7 +204,7 @@ def main() -> int:
                     "--port",
                     str(settings.router_port),
                 ],
-                env,
+                router_env,
             )
             processes.append(router)
             if not wait_healthy(f"http://127.0.0.1:{settings.router_port}/health", router):

@@ -1,0 +1,93 @@
+"""``make run`` on other ports: REALIO_ROUTER_PORT / REALIO_SUBGRAPH_PORTS move every URL that
+points at the moved servers, so a second stack runs beside the first on one machine."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from common.config import DEFAULT_SUBGRAPH_PORTS, Settings
+from tests.e2e.test_readme import readme_operations
+from tests.ops.processes import start, supervised
+from tests.support.servers import free_port
+
+
+def test_moving_the_users_port_moves_the_jwks_and_file_urls() -> None:
+    moved = Settings(subgraph_ports={"users": 5101})
+    assert moved.subgraph_ports == {**DEFAULT_SUBGRAPH_PORTS, "users": 5101}
+    assert moved.jwks_url == "http://localhost:5101/.well-known/jwks.json"
+    assert moved.public_files_url == "http://localhost:5101/files"
+
+
+def test_urls_set_explicitly_do_not_follow_the_ports() -> None:
+    explicit = Settings(
+        subgraph_ports={"users": 5101},
+        jwks_url="https://id.example/jwks.json",
+        public_files_url="https://cdn.example/files",
+    )
+    assert explicit.jwks_url == "https://id.example/jwks.json"
+    assert explicit.public_files_url == "https://cdn.example/files"
+
+
+def test_subgraph_ports_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REALIO_SUBGRAPH_PORTS", '{"properties": 5102}')
+    monkeypatch.setenv("REALIO_ROUTER_PORT", "5100")
+    settings = Settings()
+    assert settings.router_port == 5100
+    assert settings.subgraph_ports["properties"] == 5102
+    assert settings.subgraph_ports["users"] == DEFAULT_SUBGRAPH_PORTS["users"]
+
+
+def test_search_reconciles_with_properties_on_its_moved_port() -> None:
+    from subgraphs.search.app import SearchOptions, properties_graphql_url
+
+    settings = Settings(subgraph_ports={"properties": 5102})
+    assert properties_graphql_url(settings, SearchOptions()) == "http://127.0.0.1:5102/graphql"
+
+
+@pytest.mark.timeout(300)
+async def test_make_run_on_other_ports_serves_the_readme_operations(
+    settings: Settings, tmp_path: Path
+) -> None:
+    ports = {name: free_port() for name in DEFAULT_SUBGRAPH_PORTS}
+    router_port = free_port()
+    env = {
+        **os.environ,
+        "REALIO_ROUTER_PORT": str(router_port),
+        "REALIO_SUBGRAPH_PORTS": json.dumps(ports),
+        # A second stack keeps its own databases and files.
+        "REALIO_DATABASE_PREFIX": f"{settings.database_prefix}makerun_",
+        "REALIO_DATA_DIR": str(tmp_path),
+    }
+    async with supervised() as children:
+        stack = await start("make run", [sys.executable, "-m", "common.launcher"], env)
+        children.append(stack)
+        await stack.wait_for_line("Press Ctrl-C to stop.", timeout=240)
+        assert f"http://localhost:{router_port}/graphql" in stack.output()
+
+        async with httpx.AsyncClient(timeout=30) as http:
+            jwks = await http.get(f"http://127.0.0.1:{ports['users']}/.well-known/jwks.json")
+            assert jwks.json()["keys"], jwks.text
+            operations = readme_operations()
+            url = f"http://127.0.0.1:{router_port}/graphql"
+            signed_in = await http.post(url, json={"query": operations["SignIn"]})
+            token = signed_in.json()["data"]["login"]["accessToken"]
+            # me.favorites is resolved by properties, which verifies the token with the
+            # users JWKS: it answers only if the JWKS URL followed the users port.
+            home = await http.post(
+                url,
+                json={"query": operations["Home"]},
+                headers={"authorization": f"Bearer {token}"},
+            )
+            body = home.json()
+            assert "errors" not in body, body
+            assert body["data"]["me"]["email"] == "buyer@realio.demo"
+            assert body["data"]["search"]["totalCount"] > 0
+            photo = body["data"]["search"]["edges"][0]["node"]["coverPhoto"]
+            if photo is not None:
+                assert f":{ports['properties']}/" in photo["url"]
