@@ -9,7 +9,6 @@ the router started as child processes, their URLs printed. Ctrl-C stops everythi
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import os
 import signal
@@ -25,11 +24,7 @@ import httpx
 from common.auth.tokens import load_or_create_private_key
 from common.config import REPO_ROOT, Settings
 from common.db import DEFAULT_SERVER_URL, asyncpg_dsn, server_url
-from common.migrations import upgrade
-from common.sdl_export import subgraph_names
-
-# Seed order follows the data: users first, listings next, then what derives from them.
-SEED_ORDER = ["users", "properties", "search", "bookings", "messaging", "notifications"]
+from common.migrate import migrate_all, seed_all, served_subgraphs
 
 
 def log(message: str) -> None:
@@ -76,20 +71,8 @@ def start_embedded_postgres(data: Path) -> str:
 
 async def prepare(settings: Settings, names: list[str]) -> list[str]:
     """Apply every subgraph's migrations, then seed demo data; returns lines to print."""
-    for name in names:
-        migrations = REPO_ROOT / "subgraphs" / name / "migrations"
-        if migrations.exists():
-            await upgrade(settings, name, migrations)
-            log(f"migrated {name}")
-    lines: list[str] = []
-    ordered = [n for n in SEED_ORDER if n in names] + [n for n in names if n not in SEED_ORDER]
-    for name in ordered:
-        if not (REPO_ROOT / "subgraphs" / name / "seed.py").exists():
-            continue
-        module = importlib.import_module(f"subgraphs.{name}.seed")
-        lines.extend(await module.seed(settings))
-        log(f"seeded {name}")
-    return lines
+    await migrate_all(settings, names)
+    return await seed_all(settings, names)
 
 
 def compose() -> bool:
@@ -159,7 +142,7 @@ def main() -> int:
         return 1
     database_url = resolve_database(settings)
     settings = settings.model_copy(update={"database_url": database_url})
-    names = [n for n in subgraph_names() if (REPO_ROOT / "subgraphs" / n / "app.py").exists()]
+    names = served_subgraphs()
     demo_lines = asyncio.run(prepare(settings, names))
     # The platform signing key exists before any subgraph starts: users signs access tokens
     # with it, and search signs its reconciliation token with it (decision 0005), so search's
