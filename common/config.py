@@ -109,6 +109,26 @@ class Settings(BaseSettings):
             self.public_files_url = f"{users}/files"
         return self
 
+    # --- operations (all off unless set) ---------------------------------------------------
+    # Error tracking: Sentry when a DSN is set (common/sentry.py).
+    sentry_dsn: str | None = None
+    sentry_traces_sample_rate: float = 0.0
+    # Product analytics: Google Analytics 4 Measurement Protocol (common/analytics.py).
+    ga_measurement_id: str | None = None
+    ga_api_secret: str | None = None
+    ga_endpoint: str = "https://www.google-analytics.com/mp/collect"
+    ga_flush_interval_seconds: float = 2.0
+    # Geocoding: Google Maps when a key is set, else the offline gazetteer (common/geocoding.py).
+    google_maps_api_key: str | None = None
+    google_maps_geocode_url: str = "https://maps.googleapis.com/maps/api/geocode/json"
+    google_maps_static_url: str = "https://maps.googleapis.com/maps/api/staticmap"
+    # Backups: ``python -m common.backup`` (pg_dump per subgraph database).
+    backup_dir: Path | None = None
+    backup_keep: int = 7
+
+    def resolved_backup_dir(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
+
     def resolved_storage_dir(self) -> Path:
         return self.storage_dir or self.data_dir / "files"
 
