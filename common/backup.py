@@ -121,8 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"backed up to {target}")
         elif args.command == "list":
             for backup in backup_sets(settings):
-                names = ", ".join(sorted(p.stem for p in backup.glob("*.dump")))
-                print(f"{backup.name}  {names}")
+                dumps = ", ".join(sorted(p.stem for p in backup.glob("*.dump")))
+                print(f"{backup.name}  {dumps}")
         else:
             chosen = asyncio.run(restore(settings, args.stamp, args.subgraph))
             names = args.subgraph or sorted(p.stem for p in chosen.glob("*.dump"))

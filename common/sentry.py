@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 import sentry_sdk
-from sentry_sdk.integrations.logging import LoggingIntegration
+from sentry_sdk.integrations.logging import LoggingIntegration, ignore_logger
 from sentry_sdk.types import Event, Hint
 
 from common.config import Settings
@@ -33,6 +33,9 @@ def init_sentry(settings: Settings, service: str) -> bool:
         auto_enabling_integrations=False,
         before_send=_tag_request,
     )
+    # Strawberry logs every resolver error, client errors included; common.errors logs (and
+    # so reports) the unexpected ones.
+    ignore_logger("strawberry.execution")
     sentry_sdk.set_tag("service", service)
     return True
 
