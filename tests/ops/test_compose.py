@@ -22,6 +22,7 @@ from common.migrate import served_subgraphs
 from router.config import RouterSettings
 from tests.e2e.test_readme import readme_operations
 from tests.ops.compose import (
+    COMPOSE_FILE,
     LOCAL_SERVERS,
     LocalNetwork,
     dependencies,
@@ -37,6 +38,7 @@ from tests.ops.compose import (
 )
 from tests.ops.monitoring import PROMETHEUS_CONFIG, metric_families_used
 from tests.ops.processes import Child, start, supervised
+from tests.ops.test_ci_workflow import check_builtin_schema
 from tests.support.servers import free_port
 
 SERVICES: dict[str, Any] = load_compose()["services"]
@@ -51,6 +53,11 @@ def _setting_exists(variable: str) -> bool:
         return True
     router = variable.removeprefix("REALIO_ROUTER_").lower().split("__")[0]
     return variable.startswith("REALIO_ROUTER_") and router in RouterSettings.model_fields
+
+
+def test_the_compose_file_matches_the_compose_specification() -> None:
+    result = check_builtin_schema("vendor.compose-spec", COMPOSE_FILE)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_every_realio_variable_in_compose_is_a_setting_the_code_reads() -> None:
