@@ -93,6 +93,20 @@ class RouterSettings(BaseSettings):
     # ``percent(x)`` labels, which the router enables for x% of requests.
     override_labels: list[str] = Field(default_factory=list)
     ws_connection_init_timeout: float = 3.0
+    # WebSocket tokens (connection_init) are verified here against the users subgraph's JWKS;
+    # shared with the rest of Realio. Empty: passed on unchecked, the subgraphs decide.
+    jwks_url: str | None = Field(
+        default="http://localhost:4001/.well-known/jwks.json",
+        validation_alias=AliasChoices("REALIO_ROUTER_JWKS_URL", "REALIO_JWKS_URL"),
+    )
+    jwt_issuer: str = Field(
+        default="https://realio.local/users",
+        validation_alias=AliasChoices("REALIO_ROUTER_JWT_ISSUER", "REALIO_JWT_ISSUER"),
+    )
+    jwt_audience: str = Field(
+        default="realio",
+        validation_alias=AliasChoices("REALIO_ROUTER_JWT_AUDIENCE", "REALIO_JWT_AUDIENCE"),
+    )
     ready_timeout: float = 2.0
 
 

@@ -15,11 +15,13 @@ from starlette.requests import Request
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from common.auth.tokens import TokenVerifier
 from router.apq import create_store
 from router.config import RouterSettings
 from router.execution.http1 import Http1Client
 from router.gateway import Gateway
 from router.limits import OperationLimits
+from router.server.auth import build_verifier
 from router.server.errors import internal_error
 from router.server.health import health, ready
 from router.server.http import PREFLIGHT_HEADERS, QUERY_PLAN_HEADER, graphql_http
@@ -128,11 +130,13 @@ def create_app(
     gateway: Gateway | None = None,
     supergraph_sdl: str | None = None,
     on_connect: ConnectHook | None = None,
+    token_verifier: TokenVerifier | None = None,
 ) -> RouterApp:
     """The router's ASGI app for ``settings``.
 
     The gateway is built from ``supergraph_sdl`` (or the file ``settings.supergraph``) unless
-    one is given; the app closes what it built when it shuts down.
+    one is given; the app closes what it built when it shuts down. WebSocket tokens are
+    verified by ``token_verifier``, or one built from ``settings.jwks_url``.
     """
     owned: list[Any] = []
     built_gateway = gateway is None
@@ -158,6 +162,7 @@ def create_app(
         limits=OperationLimits(settings.limits, gateway.api_schema, settings.plan_cache_size),
         apq=apq,
         on_connect=on_connect,
+        verifier=token_verifier or build_verifier(settings),
     )
 
     @contextlib.asynccontextmanager

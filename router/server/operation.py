@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from starlette.requests import HTTPConnection
 
+from common.auth.tokens import TokenVerifier
 from router.apq import PersistedQueryError, PersistedQueryStore, persisted_query_hash
 from router.config import RouterSettings
 from router.forwarding import FORWARDED_FOR_HEADER, REQUEST_ID_HEADER, subgraph_headers
@@ -38,6 +39,8 @@ class RouterState:
     limits: OperationLimits
     apq: PersistedQueryStore | None
     on_connect: ConnectHook | None = None
+    # Verifies WebSocket tokens (router.server.auth); None passes them on unchecked.
+    verifier: TokenVerifier | None = None
 
 
 def request_id_of(headers: Mapping[str, str]) -> str:

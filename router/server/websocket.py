@@ -1,10 +1,12 @@
 """graphql-transport-ws server on ``/graphql``: subscriptions, queries and mutations.
 
 Close codes follow the protocol: 4400 invalid message, 4401 subscribe before ack, 4403
-connection refused by the ``on_connect`` hook, 4406 wrong subprotocol, 4408 no
-``connection_init`` in time, 4409 duplicate operation id, 4429 a second ``connection_init``.
-The ``connection_init`` payload travels with every operation as ``connection_params``, so the
-subgraph subscription opens with the client's token.
+connection refused (an invalid token, or the ``on_connect`` hook said no), 4406 wrong
+subprotocol, 4408 no ``connection_init`` in time, 4409 duplicate operation id, 4429 a second
+``connection_init``.
+The connection's token (``connection_init`` payload or upgrade header, router.server.auth)
+travels with every operation: as ``authorization`` on subgraph fetches and in the
+``connection_params`` a subgraph subscription is opened with.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import orjson
 from graphql import OperationType
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from router.server.auth import ConnectionRefused, authenticate_connection
 from router.server.errors import RequestError, internal_error
 from router.server.operation import (
     RouterState,
@@ -122,10 +125,18 @@ class Session:
         self.init_received = True
         if payload is not None and not isinstance(payload, dict):
             raise _Close(4400, "Invalid connection_init payload")
+        try:
+            auth = await authenticate_connection(
+                self.state.verifier, payload, self.websocket.headers.get("authorization")
+            )
+        except ConnectionRefused:
+            raise _Close(4403, "Forbidden") from None
         hook = self.state.on_connect
         if hook is not None and not await hook(payload):
             raise _Close(4403, "Forbidden")
-        self.connection_params = payload
+        if auth.authorization is not None:
+            self.headers = {**self.headers, "authorization": auth.authorization}
+        self.connection_params = auth.connection_params
         self.acknowledged = True
         await self._send({"type": "connection_ack"})
 

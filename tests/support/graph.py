@@ -111,8 +111,9 @@ async def running_graph(
             [SubgraphDefinition(n, f"{u}/graphql", subgraph_sdl(n)) for n, u in urls.items()]
         )
         assert result.supergraph_sdl is not None, result.errors
-        router = create_router_app(
-            router_settings or RouterSettings(), supergraph_sdl=result.supergraph_sdl
-        )
+        chosen = router_settings or RouterSettings()
+        if "jwks_url" not in chosen.model_fields_set:  # the router trusts this graph's users
+            chosen = chosen.model_copy(update={"jwks_url": e2e.jwks_url})
+        router = create_router_app(chosen, supergraph_sdl=result.supergraph_sdl)
         router_url = await stack.enter_async_context(serve_asgi(router))
         yield Graph(router_url, http, result.supergraph_sdl, apps, urls)

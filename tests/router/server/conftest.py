@@ -14,12 +14,14 @@ import httpx
 import pytest
 import uvicorn
 
+from common.auth.tokens import TokenVerifier
 from router.config import RouterSettings
 from router.gateway import Gateway
 from router.server.app import create_app
 from router.server.operation import ConnectHook
 from tests.router.harness import SubgraphCluster
 from tests.router.server.subgraphs import MessagesFeed, messages_app, users_app
+from tests.router.server.tokens import TOKENS
 
 SUPERGRAPH = (Path(__file__).parent / "supergraph.graphql").read_text()
 
@@ -94,11 +96,21 @@ async def running_router(
     gateway: Gateway | None = None,
     on_connect: ConnectHook | None = None,
     urls: dict[str, str] | None = None,
+    verifier: TokenVerifier | None = TOKENS.verifier,
     **overrides: Any,
 ) -> AsyncIterator[RunningRouter]:
-    """A router in front of ``graph`` with ``overrides`` applied to its settings."""
+    """A router in front of ``graph`` with ``overrides`` applied to its settings.
+
+    WebSocket tokens are checked by ``verifier`` (by default, one that accepts ``TOKENS``).
+    """
     settings = RouterSettings(subgraph_urls=urls or graph.urls, **overrides)
-    app = create_app(settings, gateway=gateway, supergraph_sdl=SUPERGRAPH, on_connect=on_connect)
+    app = create_app(
+        settings,
+        gateway=gateway,
+        supergraph_sdl=SUPERGRAPH,
+        on_connect=on_connect,
+        token_verifier=verifier,
+    )
     async with serve_app(app) as url:
         yield RunningRouter(url, settings)
 

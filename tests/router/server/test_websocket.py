@@ -12,6 +12,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.router.server.conftest import Graph, RunningRouter, running_router
+from tests.router.server.tokens import TOKENS
 
 SUBSCRIPTION = 'subscription { messageAdded(room: "lobby") { body author { name } } }'
 WAIT = 5.0  # bound on every wait for an event; a hang fails the test instead of blocking it
@@ -55,10 +56,11 @@ async def _close_code(ws: ClientConnection) -> tuple[int | None, str | None]:
 async def test_subscription_events_are_completed_from_another_subgraph(
     graph: Graph, router: RunningRouter
 ) -> None:
+    token = TOKENS.issue()
     ws = await _initialised(
         router,
         {"token": "client-token"},
-        additional_headers={"authorization": "Bearer ws", "x-forwarded-for": "198.51.100.7"},
+        additional_headers={"authorization": f"Bearer {token}", "x-forwarded-for": "198.51.100.7"},
     )
     await _send(ws, {"id": "s1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}})
     await asyncio.wait_for(graph.feed.opened.wait(), WAIT)
@@ -80,8 +82,10 @@ async def test_subscription_events_are_completed_from_another_subgraph(
     assert graph.cluster.counts() == {"users": 2, "messages": 0}
     assert graph.cluster["messages"].websocket_connections == 1
     # The client's connection_init payload and token reach the subgraph.
-    assert graph.feed.connection_params == [{"token": "client-token"}]
-    assert graph.feed.handshake_headers[0]["authorization"] == "Bearer ws"
+    assert graph.feed.connection_params == [
+        {"token": "client-token", "Authorization": f"Bearer {token}"}
+    ]
+    assert graph.feed.handshake_headers[0]["authorization"] == f"Bearer {token}"
     # The subgraph sees the client's address behind the router (the test client's, loopback).
     assert graph.feed.handshake_headers[0]["x-forwarded-for"] == "198.51.100.7, 127.0.0.1"
     assert graph.cluster["users"].requests[0].headers["x-forwarded-for"] == (
