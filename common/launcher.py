@@ -119,9 +119,13 @@ def port_in_use(port: int) -> bool:
 
 def router_subgraph_urls(settings: Settings, names: list[str]) -> dict[str, str]:
     """The router's URL for each subgraph, at the port it runs on here (``subgraph_ports``),
-    so moving the subgraphs moves what the router calls, whatever the supergraph says."""
+    so moving the subgraphs moves what the router calls, whatever the supergraph says; and
+    the JWKS it verifies WebSocket tokens with, at the users subgraph's port."""
     urls = {name: f"http://127.0.0.1:{settings.subgraph_ports[name]}/graphql" for name in names}
-    return {"REALIO_ROUTER_SUBGRAPH_URLS": json.dumps(urls)}
+    return {
+        "REALIO_ROUTER_SUBGRAPH_URLS": json.dumps(urls),
+        "REALIO_ROUTER_JWKS_URL": settings.jwks_url,
+    }
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:

@@ -14,6 +14,7 @@ import pytest
 from common.config import DEFAULT_SUBGRAPH_PORTS, Settings
 from tests.e2e.test_readme import readme_operations
 from tests.ops.processes import start, supervised
+from tests.ops.websocket import me_over_websocket
 from tests.support.servers import free_port
 
 
@@ -88,6 +89,9 @@ async def test_make_run_on_other_ports_serves_the_readme_operations(
             assert "errors" not in body, body
             assert body["data"]["me"]["email"] == "buyer@realio.demo"
             assert body["data"]["search"]["totalCount"] > 0
+            # The router verifies WebSocket tokens with the JWKS at the users port too.
+            me = await me_over_websocket(f"ws://127.0.0.1:{router_port}/graphql", token)
+            assert me == {"data": {"me": {"email": "buyer@realio.demo"}}}
             photo = body["data"]["search"]["edges"][0]["node"]["coverPhoto"]
             if photo is not None:
                 assert f":{ports['properties']}/" in photo["url"]
