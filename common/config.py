@@ -129,6 +129,12 @@ class Settings(BaseSettings):
     def resolved_backup_dir(self) -> Path:
         return self.backup_dir or self.data_dir / "backups"
 
+    # messaging: the chat store (MongoDB through Beanie when set, else Postgres) and how many
+    # messages one user may send per window.
+    mongodb_url: str | None = None
+    messaging_send_rate_limit: int = 30
+    messaging_send_rate_window_seconds: int = 10
+
     def resolved_storage_dir(self) -> Path:
         return self.storage_dir or self.data_dir / "files"
 

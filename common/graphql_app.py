@@ -28,6 +28,7 @@ from common.auth.viewer import ANONYMOUS
 from common.config import Settings
 from common.context import RequestContext
 from common.errors import DomainErrorExtension, Unauthenticated
+from common.input_guard import InputGuard
 from common.logging import configure_logging, current_request_id, set_request_id
 from common.metrics import GraphQLMetrics
 from common.network import DEFAULT_TRUSTED_PROXIES, parse_networks
@@ -56,9 +57,11 @@ def schema_extensions(metrics: GraphQLMetrics) -> list[Any]:
     """Extensions every subgraph schema carries.
 
     Hooks unwind innermost first: errors get their codes (and unexpected ones are masked),
-    then metrics (outermost) count the final codes.
+    then metrics (outermost) count the final codes. ``InputGuard`` refuses argument values no
+    store can take (NUL bytes, huge decimals, over-long lists) as BAD_USER_INPUT before any
+    resolver sees them.
     """
-    return [metrics.extension(), DomainErrorExtension]
+    return [metrics.extension(), DomainErrorExtension, InputGuard]
 
 
 class SubgraphGraphQL(GraphQL[RequestContext[Any], None]):

@@ -37,6 +37,9 @@ def check_image(data: bytes, *, max_bytes: int, field: str) -> CheckedImage:
             if width * height > MAX_PIXELS:
                 raise BadUserInput("The image has too many pixels.", field=field)
             image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # The header claims more pixels than Pillow will decode (a decompression bomb).
+        raise BadUserInput("The image has too many pixels.", field=field) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise BadUserInput("The file is not a JPEG, PNG or WebP image.", field=field) from exc
     content_type = ALLOWED_FORMATS.get(image_format)

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from router import json_codec
 from router.execution.http1 import Http1Client, HttpFetchError, Target
 
 _JSON_HEADERS = {
@@ -109,7 +110,7 @@ class SubgraphFetcher:
         try:
             async with asyncio.timeout(seconds):
                 response = await self._client_for_fetch().post(
-                    target, orjson.dumps(body), request_headers
+                    target, json_codec.dumps(body), request_headers
                 )
         except TimeoutError:
             raise SubgraphFetchError(service, f"timed out after {seconds:g}s") from None

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
-import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -16,6 +15,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from common.auth.tokens import TokenVerifier
+from router import json_codec
 from router.apq import create_store
 from router.config import RouterSettings
 from router.execution.http1 import Http1Client
@@ -55,7 +55,7 @@ class InternalErrorMiddleware:
                 raise  # too late to answer differently; the server drops the connection
             headers = {k.decode().lower(): v.decode() for k, v in scope.get("headers", [])}
             request_id = request_id_of(headers)
-            body = orjson.dumps({"data": None, "errors": [internal_error(request_id, exc)]})
+            body = json_codec.dumps({"data": None, "errors": [internal_error(request_id, exc)]})
             await send(
                 {
                     "type": "http.response.start",

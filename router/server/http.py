@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from graphql import OperationType
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from router import json_codec
 from router.server.errors import RequestError, error, internal_error, malformed
 from router.server.graphiql import GRAPHIQL_HTML
 from router.server.operation import (
@@ -108,8 +108,8 @@ def _json_parameter(request: Request, name: str) -> Any:
     if raw is None or raw == "":
         return None
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        return json_codec.loads(raw)
+    except json_codec.JSONDecodeError:
         raise malformed(f"The '{name}' parameter is not valid JSON.") from None
 
 
@@ -126,8 +126,8 @@ async def _params(request: Request, state: RouterState) -> dict[str, Any]:
         raise malformed("POST requests must have content-type application/json.", status=415)
     body = await _read_body(request, state.settings.max_request_bytes)
     try:
-        params = orjson.loads(body)
-    except orjson.JSONDecodeError:
+        params = json_codec.loads(body)
+    except json_codec.JSONDecodeError:
         raise malformed("The request body is not valid JSON.") from None
     if not isinstance(params, dict):
         raise malformed("The request body must be a JSON object (batching is not supported).")
@@ -180,14 +180,14 @@ async def graphql_http(request: Request) -> Response:
         result = await state.gateway.execute(prepared, gateway_request, include_plan=show_plan)
         # graphql-response+json: a response without data is a request error (spec: 4xx).
         status = 200 if media_type == JSON or "data" in result else 400
-        return Response(orjson.dumps(result), status, response_headers, media_type)
+        return Response(json_codec.dumps(result), status, response_headers, media_type)
     except RequestError as exc:
         response_headers.update(exc.headers)
         # graphql-sse answers request errors with a 4xx JSON body, like graphql-response+json.
         strict = media_type == GRAPHQL_RESPONSE or wants_events
         status = exc.status if strict else exc.legacy_status
-        body = orjson.dumps({"errors": exc.errors})
+        body = json_codec.dumps({"errors": exc.errors})
         return Response(body, status, response_headers, media_type)
     except Exception as exc:
-        body = orjson.dumps({"data": None, "errors": [internal_error(request_id, exc)]})
+        body = json_codec.dumps({"data": None, "errors": [internal_error(request_id, exc)]})
         return Response(body, 200, response_headers, media_type)

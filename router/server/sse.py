@@ -11,10 +11,10 @@ import asyncio
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
-import orjson
 from graphql import OperationType
 from starlette.types import Receive, Scope, Send
 
+from router import json_codec
 from router.gateway import GatewayRequest, PreparedOperation
 from router.server.errors import internal_error
 from router.server.operation import REQUEST_ID_HEADER, RouterState
@@ -24,7 +24,7 @@ COMPLETE_EVENT = b"event: complete\ndata: \n\n"
 
 def next_event(result: Mapping[str, Any]) -> bytes:
     """One ``next`` event carrying an execution result."""
-    return b"event: next\ndata: " + orjson.dumps(result) + b"\n\n"
+    return b"event: next\ndata: " + json_codec.dumps(result) + b"\n\n"
 
 
 class EventStreamResponse:

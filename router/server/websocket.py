@@ -16,10 +16,10 @@ import contextlib
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
 from graphql import OperationType
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from router import json_codec
 from router.server.auth import ConnectionRefused, authenticate_connection
 from router.server.errors import RequestError, internal_error
 from router.server.operation import (
@@ -92,8 +92,8 @@ class Session:
 
     async def _handle(self, raw: str | bytes | None) -> None:
         try:
-            message = orjson.loads(raw) if raw is not None else None
-        except orjson.JSONDecodeError:
+            message = json_codec.loads(raw) if raw is not None else None
+        except json_codec.JSONDecodeError:
             message = None
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             raise _Close(4400, "Invalid message received")
@@ -186,7 +186,7 @@ class Session:
                 await self._send({"id": operation_id, "type": "complete"})
 
     async def _send(self, message: Mapping[str, Any]) -> None:
-        await self.websocket.send_text(orjson.dumps(message).decode())
+        await self.websocket.send_text(json_codec.dumps(message).decode())
 
     async def _cancel_all(self) -> None:
         tasks = list(self.operations.values())

@@ -21,6 +21,8 @@ from common.sdl_export import subgraph_sdl
 from router.composition import SubgraphDefinition, compose
 from router.config import RouterSettings
 from router.server.app import create_app as create_router_app
+from subgraphs.messaging.app import create_app as create_messaging_app
+from subgraphs.messaging.app import migrate as migrate_messaging
 from subgraphs.properties.app import create_app as create_properties_app
 from subgraphs.properties.app import migrate as migrate_properties
 from subgraphs.search.app import SearchOptions
@@ -56,6 +58,7 @@ MEMBERS: list[GraphMember] = [
     GraphMember("users", migrate_users, lambda s, _: create_users_app(s)),
     GraphMember("properties", migrate_properties, lambda s, _: create_properties_app(s)),
     GraphMember("search", migrate_search, _search_app),
+    GraphMember("messaging", migrate_messaging, lambda s, _: create_messaging_app(s)),
 ]
 
 

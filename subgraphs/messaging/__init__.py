@@ -1,0 +1,1 @@
+"""The messaging subgraph: conversations, messages, live delivery (GraphQL and Socket.IO)."""

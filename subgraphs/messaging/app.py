@@ -1,0 +1,93 @@
+"""Composition root of the messaging subgraph: builds every adapter from Settings.
+
+The chat store is Postgres unless ``REALIO_MONGODB_URL`` selects MongoDB; live fan-out is
+in-process unless ``REALIO_REDIS_URL`` makes it Redis (so several instances share it). The app
+serves GraphQL (queries, mutations, subscriptions) and the Socket.IO endpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import partial
+from pathlib import Path
+
+from starlette.applications import Starlette
+
+from common.auth.tokens import TokenVerifier
+from common.config import Settings, get_settings
+from common.db import create_engine, is_reachable, session_factory
+from common.events import EventRuntime
+from common.graphql_app import SubgraphApp, create_subgraph_app
+from common.infrastructure import build_rate_limiter, build_redis
+from common.metrics import GraphQLMetrics
+from common.migrations import upgrade
+from common.pubsub import PubSub
+from subgraphs.messaging.schema import build_schema
+from subgraphs.messaging.service import Dependencies, MessagingServices
+from subgraphs.messaging.store.postgres import PostgresChatStore
+
+SUBGRAPH = "messaging"
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+async def migrate(settings: Settings) -> None:
+    """Create the messaging database when missing and apply every migration."""
+    await upgrade(settings, SUBGRAPH, MIGRATIONS_DIR)
+
+
+def create_app(
+    settings: Settings | None = None, *, verifier: TokenVerifier | None = None
+) -> Starlette:
+    """The messaging subgraph as an ASGI app (migrations are applied by ``migrate``).
+
+    Tests pass a ``verifier`` holding their own keys.
+    """
+    settings = settings or get_settings()
+    engine = create_engine(settings, SUBGRAPH)
+    redis = build_redis(settings)
+    pubsub = PubSub(settings.redis_url, prefix=settings.redis_key_prefix)
+    store = PostgresChatStore(engine, session_factory(engine))
+    deps = Dependencies(
+        store=store,
+        pubsub=pubsub,
+        rate_limiter=build_rate_limiter(settings, redis),
+        send_rate_limit=settings.messaging_send_rate_limit,
+        send_rate_window_seconds=settings.messaging_send_rate_window_seconds,
+    )
+    services = MessagingServices.build(deps)
+    metrics = GraphQLMetrics(SUBGRAPH)
+    events = EventRuntime(settings, subgraph=SUBGRAPH, engine=engine, registry=metrics.registry)
+    verifier = verifier or TokenVerifier(settings)
+
+    @asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        await pubsub.start()
+        await events.start_relay()
+        try:
+            yield
+        finally:
+            await events.stop()
+            await pubsub.stop()
+            await store.close()
+            if redis is not None:
+                await redis.aclose()
+
+    app = create_subgraph_app(
+        SubgraphApp(
+            name=SUBGRAPH,
+            schema=build_schema(metrics),
+            services=services,
+            verifier=verifier,
+            readiness_checks={"database": partial(is_reachable, engine)},
+            lifespan=lifespan,
+            metrics=metrics,
+            settings=settings,
+        )
+    )
+    # Tests reach the engine, services, pubsub and events through the app.
+    app.state.engine = engine
+    app.state.services = services
+    app.state.pubsub = pubsub
+    app.state.events = events
+    return app

@@ -1,0 +1,1 @@
+"""Chat store adapters behind the port in ``store.port``."""
