@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -111,3 +111,16 @@ async def supervised() -> AsyncIterator[list[Child]]:
     finally:
         for child in reversed(children):
             await stop(child)
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], *, timeout: float, what: str, every: float = 0.5
+) -> None:
+    """Until ``check()`` holds: for state another process reaches on its own schedule (search
+    indexing what was seeded before it started). Fails naming ``what`` after ``timeout``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await check():
+        if loop.time() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        await asyncio.sleep(every)  # re-checking a condition that has no event to wait on

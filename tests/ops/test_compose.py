@@ -36,7 +36,7 @@ from tests.ops.compose import (
     start_order,
 )
 from tests.ops.monitoring import PROMETHEUS_CONFIG, metric_families_used
-from tests.ops.processes import Child, start, supervised
+from tests.ops.processes import Child, eventually, start, supervised
 from tests.ops.test_ci_workflow import check_builtin_schema
 from tests.ops.websocket import me_over_websocket
 from tests.support.servers import free_port
@@ -272,6 +272,14 @@ async def test_the_compose_services_start_and_serve_the_readme_through_nginx(
 
         async with httpx.AsyncClient(timeout=30) as http:
             operations = readme_operations()
+
+            async def indexed() -> bool:
+                query = {"query": "{ search(first: 1) { totalCount } }"}
+                answer = (await http.post(f"{base}/graphql", json=query)).json()
+                return bool(answer.get("data") and answer["data"]["search"]["totalCount"])
+
+            # Search indexes the seeded listings once it runs (events and reconciliation).
+            await eventually(indexed, timeout=120, what="search finds the seeded listings")
             signed_in = await http.post(f"{base}/graphql", json={"query": operations["SignIn"]})
             token = signed_in.json()["data"]["login"]["accessToken"]
             home = (

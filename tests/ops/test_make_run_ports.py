@@ -13,7 +13,7 @@ import pytest
 
 from common.config import DEFAULT_SUBGRAPH_PORTS, Settings
 from tests.e2e.test_readme import readme_operations
-from tests.ops.processes import start, supervised
+from tests.ops.processes import eventually, start, supervised
 from tests.ops.websocket import me_over_websocket
 from tests.support.servers import free_port
 
@@ -74,8 +74,16 @@ async def test_make_run_on_other_ports_serves_the_readme_operations(
         async with httpx.AsyncClient(timeout=30) as http:
             jwks = await http.get(f"http://127.0.0.1:{ports['users']}/.well-known/jwks.json")
             assert jwks.json()["keys"], jwks.text
-            operations = readme_operations()
             url = f"http://127.0.0.1:{router_port}/graphql"
+            operations = readme_operations()
+
+            async def indexed() -> bool:
+                query = {"query": "{ search(first: 1) { totalCount } }"}
+                answer = (await http.post(url, json=query)).json()
+                return bool(answer.get("data") and answer["data"]["search"]["totalCount"])
+
+            # Search indexes the seeded listings once it runs (events and reconciliation).
+            await eventually(indexed, timeout=120, what="search finds the seeded listings")
             signed_in = await http.post(url, json={"query": operations["SignIn"]})
             token = signed_in.json()["data"]["login"]["accessToken"]
             # me.favorites is resolved by properties, which verifies the token with the
