@@ -48,8 +48,9 @@ class Settings(BaseSettings):
     kafka_url: str | None = None
     elasticsearch_url: str | None = None
     storage_dir: Path | None = None
-    # Defaults follow the users subgraph's port (``subgraph_ports``).
-    public_files_url: str = "http://localhost:4001/files"
+    # Public base URL of uploaded files: the router's /files. A subgraph names its files
+    # ``{public_files_url}/{subgraph}/{key}`` and the router proxies them to its /files route.
+    public_files_url: str = "http://localhost:4000/files"
 
     # Tokens: users signs with the private key; everyone verifies with the JWKS.
     jwt_private_key_file: Path | None = None
@@ -101,12 +102,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _follow_moved_ports(self) -> Settings:
-        # URLs that point at the users subgraph follow its port unless they were set.
-        users = f"http://localhost:{self.subgraph_ports['users']}"
+        # URLs that point at the users subgraph or the router follow their ports unless set.
         if "jwks_url" not in self.model_fields_set:
+            users = f"http://localhost:{self.subgraph_ports['users']}"
             self.jwks_url = f"{users}/.well-known/jwks.json"
         if "public_files_url" not in self.model_fields_set:
-            self.public_files_url = f"{users}/files"
+            self.public_files_url = f"http://localhost:{self.router_port}/files"
         return self
 
     # --- operations (all off unless set) ---------------------------------------------------

@@ -1,4 +1,8 @@
-"""``GET /files/{key}``: a subgraph serves the files of its storage port (avatars, photos)."""
+"""``GET /files/{key}``: a subgraph serves the files of its storage port (avatars, photos).
+
+Clients see them under the router's public URL, ``{public_files_url}/{subgraph}/{key}``
+(``subgraph_files_url``); the router's ``/files/{subgraph}/{key}`` reads them from here.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from common.config import Settings
 from common.storage import Storage
+
+
+def subgraph_files_url(settings: Settings, subgraph: str) -> str:
+    """The public base URL of ``subgraph``'s files, under the router's ``/files``."""
+    return f"{settings.public_files_url.rstrip('/')}/{subgraph}"
 
 
 def file_routes(storage: Storage) -> list[Route]:

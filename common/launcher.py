@@ -26,6 +26,10 @@ from common.config import REPO_ROOT, Settings
 from common.db import DEFAULT_SERVER_URL, asyncpg_dsn, server_url
 from common.migrate import migrate_all, seed_all, served_subgraphs
 
+# `make run` is local development: browser apps served from any localhost port may call the
+# router unless CORS is configured. Production (docker-compose, deploy/) allows none by default.
+DEVELOPMENT_CORS_ORIGIN_REGEX = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
+
 
 def log(message: str) -> None:
     print(f"[realio] {message}", flush=True)
@@ -80,6 +84,13 @@ def compose() -> bool:
         return False
     result = subprocess.run([sys.executable, "-m", "router", "compose"], cwd=REPO_ROOT)
     return result.returncode == 0
+
+
+def router_environment(env: dict[str, str]) -> dict[str, str]:
+    """The router's environment under `make run`: local origins allowed unless CORS is set."""
+    if "REALIO_ROUTER_CORS_ORIGINS" in env or "REALIO_ROUTER_CORS_ORIGIN_REGEX" in env:
+        return env
+    return {**env, "REALIO_ROUTER_CORS_ORIGIN_REGEX": DEVELOPMENT_CORS_ORIGIN_REGEX}
 
 
 def start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -191,7 +202,7 @@ def main() -> int:
                     "--port",
                     str(settings.router_port),
                 ],
-                router_env,
+                router_environment(router_env),
             )
             processes.append(router)
             if not wait_healthy(f"http://127.0.0.1:{settings.router_port}/health", router):

@@ -73,8 +73,14 @@ class RouterSettings(BaseSettings):
 
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
 
+    # Browser origins allowed to call the router (CORS): exact origins, and/or a regular
+    # expression an origin must match in full. Neither set: no cross-origin browser access.
     cors_origins: list[str] = Field(default_factory=list)
+    cors_origin_regex: str | None = None
     max_request_bytes: int = 2_000_000
+    # A multipart request (file uploads) may be this large in all; files are spooled to disk
+    # past 1 MiB each, so memory stays small. Subgraphs apply their own per-file limits.
+    max_upload_bytes: int = 11 * 1024 * 1024
     csrf_prevention: bool = True
     apq_enabled: bool = True
     apq_cache_size: int = 1000
@@ -93,6 +99,8 @@ class RouterSettings(BaseSettings):
     # ``percent(x)`` labels, which the router enables for x% of requests.
     override_labels: list[str] = Field(default_factory=list)
     ws_connection_init_timeout: float = 3.0
+    # Distinct operation names that get their own /metrics series; later ones share "other".
+    metrics_max_operations: int = Field(default=200, ge=1)
     # WebSocket tokens (connection_init) are verified here against the users subgraph's JWKS;
     # shared with the rest of Realio. Empty: passed on unchecked, the subgraphs decide.
     jwks_url: str | None = Field(

@@ -28,7 +28,7 @@ from graphql.language import ast
 
 from router.api_schema import build_api_schema
 from router.execution.executor import ExecutionContext, run_node
-from router.execution.fetcher import SubgraphFetcher
+from router.execution.fetcher import FetchObserver, SubgraphFetcher
 from router.execution.http1 import Http1Client
 from router.execution.shaping import ResponseShaper
 from router.forwarding import only_forwarded
@@ -180,6 +180,9 @@ class Gateway:
         self.shaper = ResponseShaper(self.api_schema)
         self._cache: OrderedDict[tuple[str, str | None], PreparedOperation] = OrderedDict()
         self._cache_size = plan_cache_size
+        # Read by the router's /metrics when scraped (plain integers: nothing per request).
+        self.plan_cache_hits = 0
+        self.plan_cache_misses = 0
         self._abstract = frozenset(
             name for name in self.supergraph.schema.type_map if self.supergraph.is_abstract(name)
         )
@@ -192,7 +195,9 @@ class Gateway:
         prepared = self._cache.get(cache_key)
         if prepared is not None:
             self._cache.move_to_end(cache_key)
+            self.plan_cache_hits += 1
             return prepared
+        self.plan_cache_misses += 1
         try:
             document = parse(request.query)
         except GraphQLError as syntax_error:
@@ -382,6 +387,10 @@ class Gateway:
         the pooled client inside it (an ASGI lifespan).
         """
         self.fetcher.use_client(http_client)
+
+    def observe_fetches(self, observer: FetchObserver) -> None:
+        """Call ``observer(subgraph, seconds, outcome)`` after every subgraph fetch (metrics)."""
+        self.fetcher.observer = observer
 
     async def aclose(self) -> None:
         """Close the pooled HTTP client if the gateway opened it."""

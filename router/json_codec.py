@@ -14,6 +14,7 @@ way the request then meets GraphQL's own coercion, which refuses an out-of-range
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -69,9 +70,14 @@ def _big_ints_as_strings(value: Any) -> Any:
     return value
 
 
-def dumps(value: Any, option: int | None = None) -> bytes:
-    """Serialise ``value``; integers beyond 64 bits are written as their decimal strings."""
+def dumps(
+    value: Any, option: int | None = None, default: Callable[[Any], Any] | None = None
+) -> bytes:
+    """Serialise ``value``; integers beyond 64 bits are written as their decimal strings.
+
+    ``default`` is orjson's hook for other types (the fetcher's file uploads).
+    """
     try:
-        return orjson.dumps(value, option=option)
+        return orjson.dumps(value, default=default, option=option)
     except TypeError:
-        return orjson.dumps(_big_ints_as_strings(value), option=option)
+        return orjson.dumps(_big_ints_as_strings(value), default=default, option=option)

@@ -9,6 +9,7 @@ PACKAGES=(
   "nginx /usr/sbin/nginx"
   "chromium /usr/bin/chromium"
   "prometheus /usr/bin/promtool"
+  "curl /usr/bin/curl"
 )
 missing=()
 for entry in "${PACKAGES[@]}"; do

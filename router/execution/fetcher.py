@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
+import httpx
 import orjson
 
 from router import json_codec
-from router.execution.http1 import Http1Client, HttpFetchError, Target
+from router.execution.http1 import Http1Client, HttpFetchError, Response, Target
+from router.transport.uploads import (
+    ForwardedUpload,
+    UploadResponse,
+    UploadSender,
+    upload_placeholder,
+)
 
 _JSON_HEADERS = {
     "content-type": "application/json",
     "accept": "application/graphql-response+json, application/json",
 }
+
+
+# Told (subgraph, seconds, outcome) after each fetch: outcome is "ok", "graphql_error" (the
+# subgraph answered with errors) or "http_error" (no GraphQL answer).
+FetchObserver = Callable[[str, float, str], None]
 
 
 class SubgraphFetchError(Exception):
@@ -68,6 +81,9 @@ class SubgraphFetcher:
         self.default_timeout = timeout
         self._client = client
         self._owned_client: Http1Client | None = None
+        self.observer: FetchObserver | None = None
+        # Multipart requests (file uploads) go through httpx, opened on the first upload.
+        self.uploads: UploadSender | None = None
 
     def use_client(self, client: Http1Client) -> None:
         """Fetch through ``client`` from now on; the caller closes it."""
@@ -78,8 +94,20 @@ class SubgraphFetcher:
             self._owned_client = self._client = Http1Client()
         return self._client
 
+    def _upload_sender(self) -> UploadSender:
+        if self.uploads is None:
+            self.uploads = UploadSender()
+        return self.uploads
+
+    def upload_client(self) -> httpx.AsyncClient:
+        """The httpx client of uploads, also used to proxy subgraphs' ``/files`` routes."""
+        return self._upload_sender().client
+
     async def aclose(self) -> None:
-        """Close the client the fetcher opened itself, if any."""
+        """Close the clients the fetcher opened itself, if any."""
+        if self.uploads is not None:
+            await self.uploads.aclose()
+            self.uploads = None
         if self._owned_client is not None:
             await self._owned_client.aclose()
             if self._client is self._owned_client:
@@ -95,6 +123,27 @@ class SubgraphFetcher:
         operation_name: str | None = None,
     ) -> dict[str, Any]:
         """Send one operation; returns the subgraph's GraphQL response (``data``/``errors``)."""
+        observer = self.observer
+        if observer is None:
+            return await self._fetch(service, query, variables, headers, operation_name)
+        started = time.perf_counter()
+        try:
+            payload = await self._fetch(service, query, variables, headers, operation_name)
+        except SubgraphFetchError:
+            observer(service, time.perf_counter() - started, "http_error")
+            raise
+        outcome = "graphql_error" if payload.get("errors") else "ok"
+        observer(service, time.perf_counter() - started, outcome)
+        return payload
+
+    async def _fetch(
+        self,
+        service: str,
+        query: str,
+        variables: Mapping[str, Any] | None,
+        headers: Mapping[str, str],
+        operation_name: str | None,
+    ) -> dict[str, Any]:
         target = self._targets.get(service)
         if target is None:
             raise SubgraphFetchError(service, "no URL configured for this subgraph")
@@ -107,15 +156,20 @@ class SubgraphFetcher:
             body["operationName"] = operation_name
         request_headers = {**_JSON_HEADERS, **headers} if headers else _JSON_HEADERS
         seconds = self.timeouts.get(service, self.default_timeout)
+        uploads: list[ForwardedUpload] = []
+        encoded = json_codec.dumps(body, default=upload_placeholder(uploads))
         try:
             async with asyncio.timeout(seconds):
-                response = await self._client_for_fetch().post(
-                    target, json_codec.dumps(body), request_headers
-                )
+                if uploads:
+                    response: Response | UploadResponse = await self._upload_sender().post(
+                        self.urls[service], body, headers, seconds
+                    )
+                else:
+                    response = await self._client_for_fetch().post(target, encoded, request_headers)
         except TimeoutError:
             raise SubgraphFetchError(service, f"timed out after {seconds:g}s") from None
-        except HttpFetchError as error:
-            raise SubgraphFetchError(service, str(error)) from None
+        except (HttpFetchError, httpx.HTTPError) as error:
+            raise SubgraphFetchError(service, str(error) or type(error).__name__) from None
         try:
             payload = orjson.loads(response.body)
         except orjson.JSONDecodeError:

@@ -23,8 +23,10 @@ from router.gateway import Gateway
 from router.limits import OperationLimits
 from router.server.auth import build_verifier
 from router.server.errors import internal_error
+from router.server.files import serve_file
 from router.server.health import health, ready
 from router.server.http import PREFLIGHT_HEADERS, QUERY_PLAN_HEADER, graphql_http
+from router.server.metrics import RouterMetrics, metrics_endpoint
 from router.server.operation import REQUEST_ID_HEADER, ConnectHook, RouterState, request_id_of
 from router.server.websocket import graphql_websocket
 from router.transport.websocket import WebSocketSubscriptionTransport
@@ -163,6 +165,7 @@ def create_app(
         apq=apq,
         on_connect=on_connect,
         verifier=token_verifier or build_verifier(settings),
+        metrics=RouterMetrics(gateway, max_operations=settings.metrics_max_operations),
     )
 
     @contextlib.asynccontextmanager
@@ -184,11 +187,13 @@ def create_app(
             await probe_client.close()
 
     middleware = [Middleware(InternalErrorMiddleware)]
-    if settings.cors_origins:
+    cors = bool(settings.cors_origins or settings.cors_origin_regex)
+    if cors:
         middleware.append(
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
+                allow_origin_regex=settings.cors_origin_regex,
                 allow_methods=["GET", "POST", "OPTIONS"],
                 allow_headers=[
                     "content-type",
@@ -209,11 +214,13 @@ def create_app(
             WebSocketRoute("/graphql", graphql_websocket),
             Route("/health", health, methods=["GET"]),
             Route("/ready", ready, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+            Route("/files/{subgraph}/{key:path}", serve_file, methods=["GET"]),
         ],
         middleware=middleware,
         lifespan=lifespan,
     )
     app.state.router = state
     # CORS answers preflights and decorates responses: with it on, keep the full stack.
-    app.graphql_fast_path = not settings.cors_origins
+    app.graphql_fast_path = not cors
     return app

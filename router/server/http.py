@@ -7,6 +7,7 @@ unexpected exception becomes ``INTERNAL_SERVER_ERROR`` with the request id, neve
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from graphql import OperationType
@@ -16,6 +17,7 @@ from starlette.responses import HTMLResponse, Response
 from router import json_codec
 from router.server.errors import RequestError, error, internal_error, malformed
 from router.server.graphiql import GRAPHIQL_HTML
+from router.server.metrics import INTERNAL_ERROR, OK, REQUEST_ERROR, operation_name_of, outcome_of
 from router.server.operation import (
     REQUEST_ID_HEADER,
     RouterState,
@@ -24,10 +26,12 @@ from router.server.operation import (
     request_id_of,
 )
 from router.server.sse import event_stream_response
+from router.server.uploads import close_uploads, multipart_params
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 EVENT_STREAM = "text/event-stream"
+MULTIPART = "multipart/form-data"
 SIMPLE_CONTENT_TYPES = frozenset(
     {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data"}
 )
@@ -122,8 +126,14 @@ async def _params(request: Request, state: RouterState) -> dict[str, Any]:
             "extensions": _json_parameter(request, "extensions"),
         }
     content_type = _content_type(request)
+    if content_type == MULTIPART:
+        return await multipart_params(request, state.settings.max_upload_bytes)
     if content_type != JSON and not (content_type or "").endswith("+json"):
-        raise malformed("POST requests must have content-type application/json.", status=415)
+        raise malformed(
+            "POST requests must have content-type application/json"
+            " (or multipart/form-data for file uploads).",
+            status=415,
+        )
     body = await _read_body(request, state.settings.max_request_bytes)
     try:
         params = json_codec.loads(body)
@@ -150,12 +160,52 @@ async def graphql_http(request: Request) -> Response:
     media_type = response_media_type(accept)
     wants_events = accept is not None and EVENT_STREAM in accept
     response_headers = {REQUEST_ID_HEADER: request_id}
+    started = time.perf_counter()
+    observed = _Observed()
+    response = await _respond(
+        request, state, request_id, media_type, wants_events, response_headers, observed
+    )
+    metrics = state.metrics
+    if metrics is not None:
+        transport = "sse" if wants_events else "http"
+        seconds = None if observed.kind == "subscription" else time.perf_counter() - started
+        metrics.observe_request(transport, observed.name, observed.kind, observed.outcome, seconds)
+    return response
+
+
+class _Observed:
+    """What the metrics learn of one request while it is answered."""
+
+    __slots__ = ("kind", "name", "outcome")
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.kind = "unknown"
+        self.outcome = REQUEST_ERROR
+
+
+async def _respond(
+    request: Request,
+    state: RouterState,
+    request_id: str,
+    media_type: str,
+    wants_events: bool,
+    response_headers: dict[str, str],
+    observed: _Observed,
+) -> Response:
+    headers = request.headers
+    multipart = _content_type(request) == MULTIPART
+    params: dict[str, Any] | None = None
     try:
         if state.settings.csrf_prevention and not _passes_csrf(request, _content_type(request)):
             raise RequestError([error(CSRF_MESSAGE, "CSRF_ERROR")], status=400, legacy_status=400)
         params = await _params(request, state)
+        name = params.get("operationName")
+        observed.name = name if isinstance(name, str) else None
         forwarded = forwarded_headers(request, request_id)
         gateway_request, prepared = await prepare_operation(state, params, forwarded)
+        observed.name = gateway_request.operation_name or operation_name_of(prepared)
+        observed.kind = prepared.operation_type.value
         if request.method == "GET" and prepared.operation_type is OperationType.MUTATION:
             raise RequestError(
                 [error("Mutations cannot be sent with GET; use POST.", "METHOD_NOT_ALLOWED")],
@@ -164,6 +214,9 @@ async def graphql_http(request: Request) -> Response:
                 headers={"allow": "POST"},
             )
         if wants_events:
+            if multipart:
+                raise malformed("File uploads need a plain POST, not an event stream.")
+            observed.outcome = OK
             return event_stream_response(state, prepared, gateway_request, response_headers)
         if prepared.operation_type is OperationType.SUBSCRIPTION:
             raise RequestError(
@@ -178,10 +231,12 @@ async def graphql_http(request: Request) -> Response:
             state.settings.query_plan_header_enabled and headers.get(QUERY_PLAN_HEADER) == "true"
         )
         result = await state.gateway.execute(prepared, gateway_request, include_plan=show_plan)
+        observed.outcome = outcome_of(result)
         # graphql-response+json: a response without data is a request error (spec: 4xx).
         status = 200 if media_type == JSON or "data" in result else 400
         return Response(json_codec.dumps(result), status, response_headers, media_type)
     except RequestError as exc:
+        observed.outcome = REQUEST_ERROR
         response_headers.update(exc.headers)
         # graphql-sse answers request errors with a 4xx JSON body, like graphql-response+json.
         strict = media_type == GRAPHQL_RESPONSE or wants_events
@@ -189,5 +244,9 @@ async def graphql_http(request: Request) -> Response:
         body = json_codec.dumps({"errors": exc.errors})
         return Response(body, status, response_headers, media_type)
     except Exception as exc:
+        observed.outcome = INTERNAL_ERROR
         body = json_codec.dumps({"data": None, "errors": [internal_error(request_id, exc)]})
         return Response(body, 200, response_headers, media_type)
+    finally:
+        if multipart and params is not None:
+            close_uploads(params)

@@ -20,6 +20,7 @@ from router.forwarding import FORWARDED_FOR_HEADER, REQUEST_ID_HEADER, subgraph_
 from router.gateway import Gateway, GatewayRequest, GatewayRequestError, PreparedOperation
 from router.limits import OperationLimits
 from router.server.errors import RequestError, error, malformed
+from router.server.metrics import RouterMetrics
 
 __all__ = ["REQUEST_ID_HEADER", "RouterState", "forwarded_headers", "prepare_operation"]
 
@@ -39,6 +40,7 @@ class RouterState:
     limits: OperationLimits
     apq: PersistedQueryStore | None
     on_connect: ConnectHook | None = None
+    metrics: RouterMetrics | None = None
     # Verifies WebSocket tokens (router.server.auth); None passes them on unchecked.
     verifier: TokenVerifier | None = None
 

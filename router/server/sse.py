@@ -17,6 +17,7 @@ from starlette.types import Receive, Scope, Send
 from router import json_codec
 from router.gateway import GatewayRequest, PreparedOperation
 from router.server.errors import internal_error
+from router.server.metrics import open_subscription
 from router.server.operation import REQUEST_ID_HEADER, RouterState
 
 COMPLETE_EVENT = b"event: complete\ndata: \n\n"
@@ -75,11 +76,12 @@ class EventStreamResponse:
         try:
             if self.prepared.operation_type is OperationType.SUBSCRIPTION:
                 stream = gateway.subscribe(self.prepared, self.request)
-                try:
-                    async for result in stream:
-                        yield next_event(result)
-                finally:
-                    await stream.aclose()  # type: ignore[attr-defined]
+                with open_subscription(self.state.metrics, "sse"):
+                    try:
+                        async for result in stream:
+                            yield next_event(result)
+                    finally:
+                        await stream.aclose()  # type: ignore[attr-defined]
             else:
                 yield next_event(await gateway.execute(self.prepared, self.request))
         except Exception as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +23,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from router import json_codec
 from router.server.auth import ConnectionRefused, authenticate_connection
 from router.server.errors import RequestError, internal_error
+from router.server.metrics import (
+    INTERNAL_ERROR,
+    OK,
+    REQUEST_ERROR,
+    open_subscription,
+    operation_name_of,
+    outcome_of,
+)
 from router.server.operation import (
     RouterState,
     forwarded_headers,
@@ -154,6 +163,10 @@ class Session:
 
     async def _operation(self, operation_id: str, payload: dict[str, Any]) -> None:
         gateway = self.state.gateway
+        metrics = self.state.metrics
+        name = payload.get("operationName")
+        kind = "unknown"
+        started = time.perf_counter()
         try:
             try:
                 request, prepared = await prepare_operation(
@@ -161,22 +174,32 @@ class Session:
                 )
             except RequestError as exc:
                 self.operations.pop(operation_id, None)
+                self._observe(name, kind, REQUEST_ERROR, None)
                 await self._send({"id": operation_id, "type": "error", "payload": exc.errors})
                 return
+            name = request.operation_name or operation_name_of(prepared)
+            kind = prepared.operation_type.value
             if prepared.operation_type is OperationType.SUBSCRIPTION:
+                self._observe(name, kind, OK, None)
                 stream = gateway.subscribe(prepared, request)
-                try:
-                    async for result in stream:
-                        await self._send({"id": operation_id, "type": "next", "payload": result})
-                finally:
-                    await stream.aclose()  # type: ignore[attr-defined]
+                with open_subscription(metrics, "ws"):
+                    try:
+                        async for result in stream:
+                            await self._send(
+                                {"id": operation_id, "type": "next", "payload": result}
+                            )
+                    finally:
+                        await stream.aclose()  # type: ignore[attr-defined]
             else:
                 result = await gateway.execute(prepared, request)
+                self._observe(name, kind, outcome_of(result), time.perf_counter() - started)
                 await self._send({"id": operation_id, "type": "next", "payload": result})
         except asyncio.CancelledError:
             raise  # the client completed the operation or went away: say nothing more
         except Exception as exc:
             self.operations.pop(operation_id, None)
+            if kind != "subscription":
+                self._observe(name, kind, INTERNAL_ERROR, time.perf_counter() - started)
             error = internal_error(self.request_id, exc)
             with contextlib.suppress(Exception):
                 await self._send({"id": operation_id, "type": "error", "payload": [error]})
@@ -184,6 +207,11 @@ class Session:
         if self.operations.pop(operation_id, None) is not None:
             with contextlib.suppress(Exception):
                 await self._send({"id": operation_id, "type": "complete"})
+
+    def _observe(self, name: Any, kind: str, outcome: str, seconds: float | None) -> None:
+        if self.state.metrics is not None:
+            label = name if isinstance(name, str) else None
+            self.state.metrics.observe_request("ws", label, kind, outcome, seconds)
 
     async def _send(self, message: Mapping[str, Any]) -> None:
         await self.websocket.send_text(json_codec.dumps(message).decode())

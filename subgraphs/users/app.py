@@ -19,7 +19,7 @@ from common.auth.passwords import PasswordHashing
 from common.auth.tokens import TokenSigner, TokenVerifier, load_or_create_private_key
 from common.config import Settings, get_settings
 from common.db import create_engine, is_reachable, session_factory
-from common.file_routes import file_routes
+from common.file_routes import file_routes, subgraph_files_url
 from common.graphql_app import SubgraphApp, create_subgraph_app, schema_extensions
 from common.infrastructure import build_rate_limiter, build_redis, build_storage
 from common.mail import build_mailer
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # users holds the private key, so it verifies its own tokens without fetching its JWKS.
     verifier = TokenVerifier(settings, jwks=signer.jwks)
     redis = build_redis(settings)
-    storage = build_storage(settings)
+    storage = build_storage(settings, subgraph_files_url(settings, SUBGRAPH))
     deps = UsersDeps(
         settings=settings,
         db=session_factory(engine),

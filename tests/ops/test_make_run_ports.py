@@ -18,11 +18,15 @@ from tests.ops.websocket import me_over_websocket
 from tests.support.servers import free_port
 
 
-def test_moving_the_users_port_moves_the_jwks_and_file_urls() -> None:
+def test_moving_the_users_port_moves_the_jwks_url() -> None:
     moved = Settings(subgraph_ports={"users": 5101})
     assert moved.subgraph_ports == {**DEFAULT_SUBGRAPH_PORTS, "users": 5101}
     assert moved.jwks_url == "http://localhost:5101/.well-known/jwks.json"
-    assert moved.public_files_url == "http://localhost:5101/files"
+
+
+def test_moving_the_router_port_moves_the_file_urls() -> None:
+    # Files are served to clients through the router's /files (decision 0009).
+    assert Settings(router_port=5100).public_files_url == "http://localhost:5100/files"
 
 
 def test_urls_set_explicitly_do_not_follow_the_ports() -> None:
@@ -102,4 +106,4 @@ async def test_make_run_on_other_ports_serves_the_readme_operations(
             assert me == {"data": {"me": {"email": "buyer@realio.demo"}}}
             photo = body["data"]["search"]["edges"][0]["node"]["coverPhoto"]
             if photo is not None:
-                assert f":{ports['properties']}/" in photo["url"]
+                assert photo["url"].startswith(f"http://localhost:{router_port}/files/")

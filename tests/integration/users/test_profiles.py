@@ -93,7 +93,9 @@ async def test_upload_avatar_stores_the_image_and_serves_it(client: UsersClient)
     assert "errors" not in body, body
     url = body["data"]["uploadAvatar"]["user"]["avatarUrl"]
     assert url.endswith(".png") and f"/avatars/{user.id}/" in url
-    served = await client.http.get(f"{client.base_url}{urlsplit(url).path}")
+    # Public URLs are the router's /files/users/{key}; the subgraph itself serves /files/{key}.
+    own_path = urlsplit(url).path.replace("/files/users/", "/files/", 1)
+    served = await client.http.get(f"{client.base_url}{own_path}")
     assert served.status_code == 200
     assert served.headers["content-type"] == "image/png"
     assert served.content == image
@@ -101,7 +103,7 @@ async def test_upload_avatar_stores_the_image_and_serves_it(client: UsersClient)
     # A second upload replaces the first, whose file is removed.
     body = await upload(client, user.access_token, png((4, 4)), "b.png", "image/png")
     assert "errors" not in body, body
-    gone = await client.http.get(f"{client.base_url}{urlsplit(url).path}")
+    gone = await client.http.get(f"{client.base_url}{own_path}")
     assert gone.status_code == 404
 
 
