@@ -122,7 +122,6 @@ class Settings(BaseSettings):
     # Geocoding: Google Maps when a key is set, else the offline gazetteer (common/geocoding.py).
     google_maps_api_key: str | None = None
     google_maps_geocode_url: str = "https://maps.googleapis.com/maps/api/geocode/json"
-    google_maps_static_url: str = "https://maps.googleapis.com/maps/api/staticmap"
     # Backups: ``python -m common.backup`` (pg_dump per subgraph database).
     backup_dir: Path | None = None
     backup_keep: int = 7

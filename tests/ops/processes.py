@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from common.config import REPO_ROOT
+from common.config import REPO_ROOT, Settings
+from common.db import drop_database
+from common.migrate import served_subgraphs
 
 
 @dataclass
@@ -124,3 +126,10 @@ async def eventually(
         if loop.time() > deadline:
             raise AssertionError(f"not within {timeout} s: {what}")
         await asyncio.sleep(every)  # re-checking a condition that has no event to wait on
+
+
+async def drop_stack_databases(settings: Settings, prefix: str) -> None:
+    """Drop the databases a stack made under ``prefix`` (so the session's cleanup is short)."""
+    own = settings.model_copy(update={"database_prefix": prefix})
+    for name in served_subgraphs():
+        await drop_database(own, name)

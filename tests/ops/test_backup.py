@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import shlex
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -12,6 +15,7 @@ from common.config import Settings
 from common.db import asyncpg_dsn, drop_database, subgraph_database_url
 from common.demo import DEMO_USERS
 from common.migrate import migrate_all, seed_all
+from tests.support.readme import readme_block
 
 
 async def _emails(settings: Settings) -> set[str]:
@@ -23,7 +27,7 @@ async def _emails(settings: Settings) -> set[str]:
 
 
 @pytest.fixture
-async def backed_settings(settings: Settings, tmp_path: Path) -> Settings:
+async def backed_settings(settings: Settings, tmp_path: Path) -> AsyncIterator[Settings]:
     own = settings.model_copy(
         update={
             "database_prefix": f"{settings.database_prefix}bk_",
@@ -33,7 +37,8 @@ async def backed_settings(settings: Settings, tmp_path: Path) -> Settings:
     )
     await migrate_all(own, ["users"])
     await seed_all(own, ["users"])
-    return own
+    yield own
+    await drop_database(own, "users")
 
 
 @pytest.mark.timeout(120)
@@ -76,8 +81,21 @@ def test_the_command_line_lists_what_it_created(
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.setattr("common.backup.get_settings", lambda: Settings())
-    assert main(["create", "--subgraph", "users"]) == 0
-    assert main(["list"]) == 0
+    monkeypatch.setattr("common.backup.served_subgraphs", lambda: ["users"])
+    lines = [
+        shlex.split(line)[3:]
+        for line in readme_block("sh", "python -m common.backup restore").splitlines()
+        if line.startswith("python -m common.backup")
+    ]
+    assert [args[0] for args in lines] == ["create", "list", "restore"]
+    before = asyncio.run(_emails(backed_settings))
+    for args in lines:
+        if args[0] == "restore":
+            asyncio.run(drop_database(backed_settings, "users"))
+        assert main(args) == 0, args
     out = capsys.readouterr().out
-    assert f"backed up to {backup_sets(backed_settings)[0]}" in out
-    assert f"{backup_sets(backed_settings)[0].name}  users" in out
+    newest = backup_sets(backed_settings)[0]
+    assert f"backed up to {newest}" in out
+    assert f"{newest.name}  users" in out
+    assert f"restored {backed_settings.database_prefix}users from {newest.name}" in out
+    assert asyncio.run(_emails(backed_settings)) == before

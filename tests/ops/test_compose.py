@@ -36,7 +36,7 @@ from tests.ops.compose import (
     start_order,
 )
 from tests.ops.monitoring import PROMETHEUS_CONFIG, metric_families_used
-from tests.ops.processes import Child, eventually, start, supervised
+from tests.ops.processes import Child, drop_stack_databases, eventually, start, supervised
 from tests.ops.test_ci_workflow import check_builtin_schema
 from tests.ops.websocket import me_over_websocket
 from tests.support.servers import free_port
@@ -291,7 +291,6 @@ async def test_the_compose_services_start_and_serve_the_readme_through_nginx(
             ).json()
             assert "errors" not in home, home
             assert home["data"]["me"]["email"] == "buyer@realio.demo"
-            assert home["data"]["search"]["totalCount"] > 0
 
             families: set[str] = set()
             for job in yaml.safe_load(PROMETHEUS_CONFIG.read_text())["scrape_configs"]:
@@ -300,9 +299,6 @@ async def test_the_compose_services_start_and_serve_the_readme_through_nginx(
                 for target in job["static_configs"][0]["targets"]:
                     url = network.rewrite(f"http://{target}/metrics")
                     response = await http.get(url)
-                    if job["job_name"] == "realio-routers" and response.status_code == 404:
-                        print(f"[compose→local] {target}: the router serves no /metrics yet")
-                        continue
                     assert response.status_code == 200, (target, response.text)
                     families |= {f.name for f in text_string_to_metric_families(response.text)}
             assert metric_families_used() <= families
@@ -311,3 +307,4 @@ async def test_the_compose_services_start_and_serve_the_readme_through_nginx(
         # connection_init with the JWKS compose points it at.
         me = await me_over_websocket(f"ws://127.0.0.1:{nginx_port}/graphql", token)
         assert me == {"data": {"me": {"email": "buyer@realio.demo"}}}
+    await drop_stack_databases(settings, isolation["REALIO_DATABASE_PREFIX"])

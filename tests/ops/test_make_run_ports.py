@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -13,8 +14,9 @@ import pytest
 
 from common.config import DEFAULT_SUBGRAPH_PORTS, Settings
 from tests.e2e.test_readme import readme_operations
-from tests.ops.processes import eventually, start, supervised
+from tests.ops.processes import drop_stack_databases, eventually, start, supervised
 from tests.ops.websocket import me_over_websocket
+from tests.support.readme import readme_blocks
 from tests.support.servers import free_port
 
 
@@ -55,18 +57,44 @@ def test_search_reconciles_with_properties_on_its_moved_port() -> None:
     assert properties_graphql_url(settings, SearchOptions()) == "http://127.0.0.1:5102/graphql"
 
 
+def readme_second_stack() -> dict[str, str]:
+    """The variables of the README's second-stack ``make run`` line."""
+    [block] = readme_blocks("sh", "REALIO_SUBGRAPH_PORTS")
+    line = next(ln for ln in block.splitlines() if ln.rstrip().endswith("make run"))
+    return dict(part.split("=", 1) for part in shlex.split(line)[:-2])
+
+
+def test_the_readme_second_stack_moves_every_port_and_keeps_its_own_data() -> None:
+    readme = readme_second_stack()
+    ports = json.loads(readme["REALIO_SUBGRAPH_PORTS"])
+    assert set(ports) == set(DEFAULT_SUBGRAPH_PORTS)
+    moved = [int(readme["REALIO_ROUTER_PORT"]), *ports.values()]
+    assert not set(moved) & {4000, *DEFAULT_SUBGRAPH_PORTS.values()}
+    defaults = Settings.model_fields
+    assert readme["REALIO_DATABASE_PREFIX"] != defaults["database_prefix"].default
+    assert readme["REALIO_DATA_DIR"] not in (".data", str(defaults["data_dir"].default))
+
+
 @pytest.mark.timeout(300)
 async def test_make_run_on_other_ports_serves_the_readme_operations(
     settings: Settings, tmp_path: Path
 ) -> None:
     ports = {name: free_port() for name in DEFAULT_SUBGRAPH_PORTS}
     router_port = free_port()
+    prefix = f"{settings.database_prefix}makerun_"
+    # The README's second stack, on free ports and this run's own databases.
+    assert set(readme_second_stack()) == {
+        "REALIO_ROUTER_PORT",
+        "REALIO_SUBGRAPH_PORTS",
+        "REALIO_DATABASE_PREFIX",
+        "REALIO_DATA_DIR",
+    }
     env = {
         **os.environ,
         "REALIO_ROUTER_PORT": str(router_port),
         "REALIO_SUBGRAPH_PORTS": json.dumps(ports),
         # A second stack keeps its own databases and files.
-        "REALIO_DATABASE_PREFIX": f"{settings.database_prefix}makerun_",
+        "REALIO_DATABASE_PREFIX": prefix,
         "REALIO_DATA_DIR": str(tmp_path),
     }
     async with supervised() as children:
@@ -100,10 +128,15 @@ async def test_make_run_on_other_ports_serves_the_readme_operations(
             body = home.json()
             assert "errors" not in body, body
             assert body["data"]["me"]["email"] == "buyer@realio.demo"
-            assert body["data"]["search"]["totalCount"] > 0
             # The router verifies WebSocket tokens with the JWKS at the users port too.
             me = await me_over_websocket(f"ws://127.0.0.1:{router_port}/graphql", token)
             assert me == {"data": {"me": {"email": "buyer@realio.demo"}}}
-            photo = body["data"]["search"]["edges"][0]["node"]["coverPhoto"]
-            if photo is not None:
-                assert photo["url"].startswith(f"http://localhost:{router_port}/files/")
+            photos = await http.post(
+                url,
+                json={"query": "{ search(first: 20) { edges { node { coverPhoto { url } } } } }"},
+            )
+            for edge in photos.json()["data"]["search"]["edges"]:
+                if edge["node"]["coverPhoto"] is not None:
+                    url_ = edge["node"]["coverPhoto"]["url"]
+                    assert url_.startswith(f"http://localhost:{router_port}/files/")
+    await drop_stack_databases(settings, prefix)
