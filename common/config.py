@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     # How often a reconciliation run is full rather than incremental (decision 0005).
     search_reconcile_full_interval_seconds: float = 24 * 3600.0
 
+    # bookings: the zone of a listing whose coordinates give none (decision 0010), where its
+    # calendar files are served, and how often the reminder/completion schedule is checked.
+    bookings_default_time_zone: str = "America/New_York"
+    bookings_public_url: str = "http://localhost:4004"
+    bookings_schedule_interval_seconds: float = 30.0
+
     @field_validator("subgraph_ports", mode="after")
     @classmethod
     def _over_default_ports(cls, ports: dict[str, int]) -> dict[str, int]:
@@ -108,6 +114,8 @@ class Settings(BaseSettings):
             self.jwks_url = f"{users}/.well-known/jwks.json"
         if "public_files_url" not in self.model_fields_set:
             self.public_files_url = f"http://localhost:{self.router_port}/files"
+        if "bookings_public_url" not in self.model_fields_set:
+            self.bookings_public_url = f"http://localhost:{self.subgraph_ports['bookings']}"
         return self
 
     # --- operations (all off unless set) ---------------------------------------------------
