@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,14 @@ from common.config import REPO_ROOT, Settings
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 _INTERPOLATION = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}")
+_REQUIRED = re.compile(r"\$\{(\w+):?\?[^}]*\}")
+_GENERATED: dict[str, str] = {}
+
+
+def _generated(name: str) -> str:
+    return _GENERATED.setdefault(name, secrets.token_hex(32))
+
+
 # Settings whose servers cannot run here, and why they are dropped in the local run.
 UNAVAILABLE = {
     "REALIO_KAFKA_URL": "no Kafka here: events use the Postgres outbox (the default adapter)",
@@ -36,8 +45,10 @@ LOCAL_SERVERS = {"postgres", "redis"}
 
 
 def interpolate(value: Any) -> Any:
-    """``${NAME:-default}`` as compose substitutes it when ``NAME`` is unset (the default)."""
+    """``${NAME:-default}`` as compose substitutes it when ``NAME`` is unset (the default);
+    ``${NAME:?message}`` (required) gets a value generated for this run, as an operator sets."""
     if isinstance(value, str):
+        value = _REQUIRED.sub(lambda m: _generated(m.group(1)), value)
         return _INTERPOLATION.sub(lambda m: m.group(2) or "", value)
     if isinstance(value, list):
         return [interpolate(v) for v in value]
