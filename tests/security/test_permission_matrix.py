@@ -88,18 +88,6 @@ async def _profile(world: World, caller: SignedIn | None) -> Cell:
     return Cell("query($id: ID!) { profile(userId: $id) { id name } }", {"id": owner.account.id})
 
 
-async def _register(world: World, caller: SignedIn | None) -> Cell:
-    email = f"sec-reg-{uuid.uuid4().hex[:12]}@example.com"
-    # Sign-ups are rate limited per client address; each cell comes from its own (behind the
-    # router, which appends its peer), so other tests' sign-ups never use up this one's quota.
-    client = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
-    return Cell(
-        "mutation($input: RegisterInput!) { register(input: $input) { user { id } } }",
-        {"input": {"name": "New Person", "email": email, "password": PASSWORD, "role": "BUYER"}},
-        headers={"x-forwarded-for": client},
-    )
-
-
 async def _login(world: World, caller: SignedIn | None) -> Cell:
     account: Account = await new_account(world.graph)
     return Cell(
@@ -172,8 +160,9 @@ async def _delete_saved_search(world: World, caller: SignedIn | None) -> Cell:
 UNKNOWN = str(uuid.UUID(int=7))
 
 # Public operations whose answers are shaped against account enumeration and limited per
-# client address; tests/security/test_enumeration.py covers them.
-ELSEWHERE = ("verifyUser", "resendOtp")
+# client address (the shared graph's quota is spent by other tests); the users tests and
+# tests/security/test_enumeration.py cover them.
+ELSEWHERE = ("register", "verifyUser", "resendOtp")
 
 # operation → (setup, expected outcome for anonymous, buyer, seller, agent, admin)
 MATRIX: dict[str, tuple[Setup, tuple[str, str, str, str, str]]] = {
@@ -186,7 +175,6 @@ MATRIX: dict[str, tuple[Setup, tuple[str, str, str, str, str]]] = {
     ),
     "sessions": (fixed("query { sessions { id } }"), (UNAUTH, OK, OK, OK, OK)),
     "users": (fixed("query { users { totalCount } }"), (UNAUTH, FORBID, FORBID, FORBID, OK)),
-    "register": (_register, (OK, OK, OK, OK, OK)),
     "login": (_login, (OK, OK, OK, OK, OK)),
     "logout": (fixed("mutation { logout { revoked } }"), (UNAUTH, OK, OK, OK, OK)),
     "refreshToken": (_refresh, (OK, OK, OK, OK, OK)),
