@@ -1,7 +1,8 @@
 """The subgraph application factory: Starlette + Strawberry Federation v2.
 
 Every subgraph serves POST/GET ``/graphql``, WebSocket ``/graphql`` (graphql-transport-ws),
-``/health``, ``/ready`` (its database answers) and ``/metrics`` (Prometheus text format).
+``/health``, ``/ready`` (its database answers), ``/metrics`` (Prometheus text format) and
+GraphiQL at GET ``/graphql`` with its assets under ``/graphiql/`` (common.graphiql).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import strawberry
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -28,6 +29,7 @@ from common.auth.viewer import ANONYMOUS
 from common.config import Settings
 from common.context import RequestContext
 from common.errors import DomainErrorExtension, Unauthenticated
+from common.graphiql import graphiql_asset_routes, graphiql_html
 from common.input_guard import InputGuard
 from common.logging import configure_logging, current_request_id, set_request_id
 from common.metrics import GraphQLMetrics
@@ -88,6 +90,10 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any], None]):
             except Unauthenticated as error:
                 context.set_viewer(ANONYMOUS, error)
         return context
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Strawberry's page loads GraphiQL from a CDN; ours is served by this process.
+        return HTMLResponse(graphiql_html(f"Realio {self.config.name} GraphiQL"))
 
     async def on_ws_connect(
         self, context: RequestContext[Any]
@@ -163,6 +169,7 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
         Route("/health", health),
         Route("/ready", ready),
         Route("/metrics", metrics_endpoint),
+        *graphiql_asset_routes(),
         *config.extra_routes,
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -24,6 +24,7 @@ from router.limits import OperationLimits
 from router.server.auth import build_verifier
 from router.server.errors import internal_error
 from router.server.files import serve_file
+from router.server.graphiql import graphiql_asset_routes
 from router.server.health import health, ready
 from router.server.http import PREFLIGHT_HEADERS, QUERY_PLAN_HEADER, graphql_http
 from router.server.metrics import RouterMetrics, metrics_endpoint
@@ -216,6 +217,7 @@ def create_app(
             Route("/ready", ready, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/files/{subgraph}/{key:path}", serve_file, methods=["GET"]),
+            *graphiql_asset_routes(),
         ],
         middleware=middleware,
         lifespan=lifespan,
