@@ -25,6 +25,8 @@ from broadcaster import Broadcast, BroadcastBackend, Event
 from broadcaster._base import Subscriber
 from redis.asyncio import Redis
 from redis.asyncio.client import PubSub as RedisPubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 log = logging.getLogger("realio.pubsub")
@@ -55,6 +57,11 @@ class ReconnectingRedisBackend(BroadcastBackend):
     ) -> None:
         self._url = url
         self._publisher = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        # No silent retries on the listening connection: redis-py would reconnect and
+        # resubscribe by itself, and subscribers would never learn that they missed messages.
+        self._subscriber = Redis.from_url(
+            url, socket_connect_timeout=2, retry=Retry(NoBackoff(), retries=0)
+        )
         self._keepalive = keepalive_channel
         self._channels: set[str] = set()
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
@@ -62,7 +69,9 @@ class ReconnectingRedisBackend(BroadcastBackend):
         self._task: asyncio.Task[None] | None = None
         self._initial_delay = initial_delay
         self._max_delay = max_delay
+        # Set while the listener holds a live connection / while it has lost it.
         self.connected = asyncio.Event()
+        self.disconnected = asyncio.Event()
         self.reconnects = 0
 
     async def connect(self) -> None:
@@ -74,6 +83,7 @@ class ReconnectingRedisBackend(BroadcastBackend):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._publisher.aclose()
+        await self._subscriber.aclose()
 
     async def subscribe(self, channel: str) -> None:
         self._channels.add(channel)
@@ -104,10 +114,11 @@ class ReconnectingRedisBackend(BroadcastBackend):
         delay = self._initial_delay
         first = True
         while True:
-            pubsub = self._publisher.pubsub()
+            pubsub = self._subscriber.pubsub()
             try:
                 await pubsub.subscribe(self._keepalive, *self._channels)
                 self._pubsub = pubsub
+                self.disconnected.clear()
                 self.connected.set()
                 if not first:
                     self.reconnects += 1
@@ -130,6 +141,7 @@ class ReconnectingRedisBackend(BroadcastBackend):
                 raise
             except (RedisError, OSError) as exc:
                 self.connected.clear()
+                self.disconnected.set()
                 log.warning("pubsub lost Redis (%s); reconnecting in %.2fs", exc, delay)
             finally:
                 self._pubsub = None

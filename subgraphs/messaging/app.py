@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from common.auth.tokens import TokenVerifier
 from common.config import Settings, get_settings
@@ -25,6 +26,7 @@ from common.migrations import upgrade
 from common.pubsub import PubSub
 from subgraphs.messaging.schema import build_schema
 from subgraphs.messaging.service import Dependencies, MessagingServices
+from subgraphs.messaging.socket_server import ChatSocketServer
 from subgraphs.messaging.store.postgres import PostgresChatStore
 
 SUBGRAPH = "messaging"
@@ -59,6 +61,7 @@ def create_app(
     metrics = GraphQLMetrics(SUBGRAPH)
     events = EventRuntime(settings, subgraph=SUBGRAPH, engine=engine, registry=metrics.registry)
     verifier = verifier or TokenVerifier(settings)
+    chat = ChatSocketServer(services, verifier)
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
@@ -81,6 +84,7 @@ def create_app(
             verifier=verifier,
             readiness_checks={"database": partial(is_reachable, engine)},
             lifespan=lifespan,
+            extra_routes=[Mount("/socket.io", app=chat.asgi_app())],
             metrics=metrics,
             settings=settings,
         )

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import datetime
 
-import jwt
 import strawberry
 import strawberry.federation as federation
 
-from common.auth.tokens import bearer_token
 from common.graphql_app import schema_extensions
 from common.metrics import GraphQLMetrics
 from common.pagination import Connection, build_connection, check_first
 from subgraphs.messaging.service.validation import parse_id, parse_message_cursor
+from subgraphs.messaging.tokens import expiry_of, token_of
 from subgraphs.messaging.types import (
     Context,
     Conversation,
@@ -143,20 +142,8 @@ class Mutation:
 
 def token_expiry(context: Context) -> datetime | None:
     """When the viewer's token expires (it was verified when the connection opened)."""
-    params = context.connection_params or {}
-    raw = params.get("Authorization") or params.get("authorization")
-    if raw is None and params.get("token"):
-        raw = f"Bearer {params['token']}"
-    token = bearer_token(str(raw)) if raw else None
-    if token is None:
-        token = bearer_token(context.request.headers.get("authorization"))
-    if token is None:
-        return None
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-        return datetime.fromtimestamp(int(claims["exp"]), UTC)
-    except (jwt.PyJWTError, KeyError, ValueError, TypeError):
-        return None
+    token = token_of(context.connection_params, context.request.headers.get("authorization"))
+    return expiry_of(token)
 
 
 @strawberry.type

@@ -15,10 +15,12 @@ from common.db import create_engine, is_reachable, session_factory
 from common.events import EventRuntime
 from common.file_routes import file_routes, subgraph_files_url
 from common.graphql_app import SubgraphApp, create_subgraph_app
+from common.idempotency import IdempotencyKeys
 from common.infrastructure import build_cache, build_redis, build_storage
 from common.metrics import GraphQLMetrics
 from common.migrations import upgrade
 from common.storage import Storage
+from subgraphs.properties import models
 from subgraphs.properties.repository import PropertyRepository
 from subgraphs.properties.repository_favorites import FavoriteRepository
 from subgraphs.properties.schema import build_schema
@@ -61,6 +63,7 @@ def create_app(
         cache=ListingCache(build_cache(settings, redis)),
         storage=storage,
         max_photo_bytes=settings.max_photo_bytes,
+        idempotency=IdempotencyKeys(models.idempotency),
     )
     services = PropertiesServices.build(deps)
     metrics = GraphQLMetrics(SUBGRAPH)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 import strawberry.federation as federation
 from strawberry.file_uploads import Upload
 
 from common.graphql_app import schema_extensions
+from common.idempotency import ARGUMENT_DESCRIPTION as IDEMPOTENCY_KEY_DESCRIPTION
 from common.metrics import GraphQLMetrics
 from common.pagination import Connection, build_connection, check_first, decode_cursor
 from subgraphs.properties import records
@@ -78,9 +80,16 @@ class Query:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Sellers, agents and admins; the viewer becomes the owner.")
-    async def create_property(self, info: PropertiesInfo, input: CreatePropertyInput) -> Property:
+    async def create_property(
+        self,
+        info: PropertiesInfo,
+        input: CreatePropertyInput,
+        idempotency_key: Annotated[
+            str | None, strawberry.argument(description=IDEMPOTENCY_KEY_DESCRIPTION)
+        ] = None,
+    ) -> Property:
         listing = await info.context.services.listings.create(
-            info.context.viewer, input.to_fields()
+            info.context.viewer, input.to_fields(), idempotency_key=idempotency_key
         )
         return Property.of(listing)
 

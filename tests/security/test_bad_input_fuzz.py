@@ -30,6 +30,7 @@ from common.config import Settings
 from router.api_schema import build_api_schema
 from tests.support.graph import Graph, running_graph
 from tests.support.graphql import GraphQLClient
+from tests.support.listings import listing_input
 
 SUPERGRAPH = Path(__file__).resolve().parents[2] / "schema" / "supergraph.graphql"
 BIG_LIST = 1_001
@@ -182,22 +183,8 @@ async def test_an_image_header_claiming_huge_dimensions_is_bad_user_input(
 
 async def _own_listing(graph: Graph, token: str) -> str:
     data = await graph.data(
-        """mutation($input: CreatePropertyInput!) { createProperty(input: $input) { id } }""",
-        {
-            "input": {
-                "title": "Bomb target",
-                "description": "A listing to upload a decompression bomb to.",
-                "price": "100000",
-                "type": "HOUSE",
-                "address": "1 Test Street, Springfield, IL",
-                "zipCode": "62701",
-                "bedrooms": 1,
-                "bathrooms": 1,
-                "toilets": 1,
-                "latitude": 39.78,
-                "longitude": -89.65,
-            }
-        },
+        "mutation($input: CreatePropertyInput!) { createProperty(input: $input) { id } }",
+        {"input": listing_input(title="Bomb target")},
         token,
     )
     listing_id: str = data["createProperty"]["id"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +44,7 @@ class LiveService:
         *,
         after: int | None = None,
         expires_at: datetime | None = None,
+        on_listening: Callable[[], object] | None = None,
     ) -> AsyncIterator[ConversationEvent]:
         """Events of a conversation the viewer takes part in (NOT_FOUND otherwise).
 
@@ -55,6 +56,8 @@ class LiveService:
             conversation = (await self.store.conversations([conversation_id]))[conversation_id]
             hidden = conversation.visible_from(user_id)
             last = conversation.last_seq if after is None else max(after, hidden)
+            if on_listening is not None:
+                on_listening()
             async for event in self._replay(conversation_id, last):
                 last = event.message.message.seq if event.message else last
                 yield event

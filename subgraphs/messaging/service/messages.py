@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 
+from redis.exceptions import RedisError
+
 from common.auth import Viewer, require_authenticated
-from common.errors import BadUserInput, Forbidden, NotFound
+from common.errors import BadUserInput, Forbidden, NotFound, RateLimited
 from common.ratelimit import enforce
 from subgraphs.messaging.records import (
     Conversation,
@@ -21,6 +23,7 @@ from subgraphs.messaging.service.dependencies import (
     conversation_channel,
     fan_out,
     inbox_channel,
+    log,
     participant_conversation,
 )
 from subgraphs.messaging.service.validation import clean_content
@@ -64,12 +67,7 @@ class MessageService:
         assert receiver_id is not None
         if await self.store.is_blocked(receiver_id, sender_id):
             raise Forbidden("This user does not accept your messages.", reason="BLOCKED")
-        await enforce(
-            self.deps.rate_limiter,
-            f"messaging:send:{sender_id}",
-            self.deps.send_rate_limit,
-            self.deps.send_rate_window_seconds,
-        )
+        await self._within_rate_limit(sender_id)
         now = self.deps.clock()
         started = False
         async with self.store.transaction() as tx:
@@ -100,6 +98,21 @@ class MessageService:
                 {"kind": EventKind.MESSAGE_SENT, "conversation_id": str(conversation_id)},
             )
         return conversation, view
+
+    async def _within_rate_limit(self, sender_id: uuid.UUID) -> None:
+        """RATE_LIMITED past the limit. When the limiter's Redis is unreachable, chat stays up
+        (the limit is not enforced until it is back) rather than refusing every message."""
+        try:
+            await enforce(
+                self.deps.rate_limiter,
+                f"messaging:send:{sender_id}",
+                self.deps.send_rate_limit,
+                self.deps.send_rate_window_seconds,
+            )
+        except RateLimited:
+            raise
+        except (RedisError, OSError):
+            log.warning("send rate limit not enforced: its store is unreachable", exc_info=True)
 
     async def page(
         self, viewer: Viewer, conversation_id: uuid.UUID, *, first: int, before: int | None

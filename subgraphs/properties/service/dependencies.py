@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.db import transaction
 from common.events import Event, record_event
+from common.idempotency import IdempotencyKeys
 from common.storage import Storage
 from subgraphs.properties.repository import PropertyRepository
 from subgraphs.properties.repository_favorites import FavoriteRepository
@@ -24,6 +25,7 @@ class Dependencies:
     cache: ListingCache
     storage: Storage
     max_photo_bytes: int
+    idempotency: IdempotencyKeys
 
 
 class UnitOfWork:

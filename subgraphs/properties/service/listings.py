@@ -96,16 +96,38 @@ class ListingService:
 
     # --- writes ------------------------------------------------------------------------------
 
-    async def create(self, viewer: Viewer, fields: Mapping[str, Any]) -> Listing:
-        """Sellers, agents and admins list properties; the viewer becomes the owner."""
+    async def create(
+        self, viewer: Viewer, fields: Mapping[str, Any], *, idempotency_key: str | None = None
+    ) -> Listing:
+        """Sellers, agents and admins list properties; the viewer becomes the owner.
+
+        With ``idempotency_key``, a retry (same key, same fields) returns the listing the first
+        request created instead of creating another; the same key with other fields: CONFLICT.
+        """
         owner_id = require_role(viewer, *LISTING_ROLES)
         values = check_listing_fields(fields, creating=True)
+        created: list[Listing] = []
         async with unit_of_work(self.deps) as work:
-            listing = await self.repository.insert(
-                work.session, {**values, "id": uuid.uuid4(), "owner_id": owner_id}
+
+            async def insert() -> str:
+                listing = await self.repository.insert(
+                    work.session, {**values, "id": uuid.uuid4(), "owner_id": owner_id}
+                )
+                work.publish(events.created(listing))
+                created.append(listing)
+                return str(listing.id)
+
+            outcome = await self.deps.idempotency.run(
+                work.session,
+                idempotency_key,
+                user_id=owner_id,
+                operation="createProperty",
+                payload=values,
+                create=insert,
             )
-            work.publish(events.created(listing))
-        return listing
+        if created:
+            return created[0]
+        return await self.get(viewer, uuid.UUID(outcome.result_id))
 
     async def update(
         self,
