@@ -58,7 +58,7 @@ async def test_router_graphiql_runs_a_query_offline(graph: Graph, browser: Brows
     result = await run_in_editor(page, "query Count { search(first: 1) { totalCount } }")
 
     assert isinstance(result["data"], dict)
-    assert isinstance(result["data"]["search"]["totalCount"], int)  # type: ignore[index]
+    assert isinstance(result["data"]["search"]["totalCount"], int)
     assert await page.evaluate("document.title") == "Realio GraphiQL"
     # Everything the page needed came from the router; nothing tried to leave the machine.
     assert page.blocked == []
