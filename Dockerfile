@@ -1,6 +1,6 @@
 # One image for every Realio process; the command picks the subgraph or the router.
 
-# GraphiQL's browser assets, from the locked npm packages (decision 0012).
+# GraphiQL's browser assets, from the locked npm packages (decision 0013).
 FROM node:20-slim AS graphiql
 WORKDIR /web/graphiql
 COPY web/graphiql/package.json web/graphiql/package-lock.json ./
