@@ -1,4 +1,5 @@
-# One image for every Realio process; the command picks the subgraph or the router.
+# One image for every Realio process; the command picks the subgraph, the router or a one-shot
+# (python -m common.migrate, python -m common.backup). It runs as the unprivileged user realio.
 
 # GraphiQL's browser assets, from the locked npm packages (decision 0013).
 FROM node:20-slim AS graphiql
@@ -9,7 +10,12 @@ RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_PROJECT_ENVIRONMENT=/app/.venv PYTHONPATH=/app
 WORKDIR /app
-RUN pip install --no-cache-dir uv==0.13.9
+# pg_dump / pg_restore for python -m common.backup.
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/* \
+    && pip install --no-cache-dir uv==0.13.9 \
+    && useradd --system --uid 10001 --home-dir /app realio \
+    && mkdir -p /keys /backups /app/.data && chown realio /keys /backups /app/.data
 COPY pyproject.toml uv.lock ./
 RUN uv sync --frozen --no-dev --no-install-project
 COPY common ./common
@@ -22,3 +28,7 @@ COPY --from=graphiql /web/graphiql/node_modules/react/umd ./web/graphiql/node_mo
 COPY --from=graphiql /web/graphiql/node_modules/react-dom/umd ./web/graphiql/node_modules/react-dom/umd
 COPY --from=graphiql /web/graphiql/node_modules/graphql-ws/umd ./web/graphiql/node_modules/graphql-ws/umd
 ENV PATH=/app/.venv/bin:$PATH
+USER realio
+# Finds out which process the container runs (its command line) and probes its /health.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-m", "common.healthcheck"]
