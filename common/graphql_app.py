@@ -32,6 +32,7 @@ from common.input_guard import InputGuard
 from common.logging import configure_logging, current_request_id, set_request_id
 from common.metrics import GraphQLMetrics
 from common.network import DEFAULT_TRUSTED_PROXIES, parse_networks
+from common.shape_guard import OperationShapeGuard
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
@@ -58,9 +59,10 @@ def schema_extensions(metrics: GraphQLMetrics) -> list[Any]:
     Hooks unwind innermost first: errors get their codes (and unexpected ones are masked),
     then metrics (outermost) count the final codes. ``InputGuard`` refuses argument values no
     store can take (NUL bytes, huge decimals, over-long lists) as BAD_USER_INPUT before any
-    resolver sees them.
+    resolver sees them. ``OperationShapeGuard`` refuses fragment blow-ups before validation
+    would expand them.
     """
-    return [metrics.extension(), DomainErrorExtension, InputGuard]
+    return [metrics.extension(), DomainErrorExtension, InputGuard, OperationShapeGuard]
 
 
 class SubgraphGraphQL(GraphQL[RequestContext[Any], None]):
