@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     # How often a reconciliation run is full rather than incremental (decision 0005).
     search_reconcile_full_interval_seconds: float = 24 * 3600.0
 
+    # bookings: the zone of a listing whose coordinates give none (decision 0010), where its
+    # calendar files are served, and how often the reminder/completion schedule is checked.
+    bookings_default_time_zone: str = "America/New_York"
+    bookings_public_url: str = "http://localhost:4004"
+    bookings_schedule_interval_seconds: float = 30.0
+
     # messaging: the chat store (MongoDB through Beanie when set, else Postgres) and how many
     # messages one user may send per window.
     mongodb_url: str | None = None

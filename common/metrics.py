@@ -1,4 +1,11 @@
-"""Prometheus metrics of a subgraph: requests and latencies by operation, errors by code."""
+"""Prometheus metrics of a subgraph: requests and latencies by operation, errors by code.
+
+Operation names are chosen by clients, and every distinct label value is a time series kept
+for the life of the process and rendered on every scrape. So only operations that parsed and
+validated are labelled by name, and only the first ``max_operation_names`` distinct names;
+the rest share :data:`OTHER` (and invalid operations :data:`INVALID`). :class:`BoundedLabel`
+is the helper; the router's metrics use it the same way.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +15,44 @@ from collections.abc import Iterator
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from strawberry.extensions import SchemaExtension
 
+OTHER = "other"
+INVALID = "invalid"
+ANONYMOUS = "anonymous"
+
+
+class BoundedLabel:
+    """Label values from outside, bounded: the first ``limit`` distinct values, then ``other``.
+
+    Values longer than ``max_length`` characters are never kept (a long name costs memory on
+    every scrape as much as many short ones).
+    """
+
+    def __init__(self, limit: int, *, max_length: int = 100, other: str = OTHER) -> None:
+        self.limit = limit
+        self.max_length = max_length
+        self.other = other
+        self._known: set[str] = set()
+
+    def __call__(self, value: str) -> str:
+        """``value`` when it is (or can still become) one of the kept values, else ``other``."""
+        if value in self._known:
+            return value
+        if len(value) > self.max_length or len(self._known) >= self.limit:
+            return self.other
+        self._known.add(value)
+        return value
+
 
 class GraphQLMetrics:
     """One registry per application, so several apps in one process never collide."""
 
-    def __init__(self, subgraph: str) -> None:
+    def __init__(
+        self, subgraph: str, *, max_operation_names: int = 100, max_error_codes: int = 50
+    ) -> None:
         self.registry = CollectorRegistry()
         self.subgraph = subgraph
+        self.operation_label = BoundedLabel(max_operation_names)
+        self.code_label = BoundedLabel(max_error_codes)
         self.requests = Counter(
             "realio_graphql_requests",
             "GraphQL operations served",
@@ -35,6 +73,12 @@ class GraphQLMetrics:
             registry=self.registry,
         )
 
+    def operation(self, name: str | None, valid: bool) -> str:
+        """The label of an operation: its name when valid and among the kept names."""
+        if not valid:
+            return INVALID
+        return self.operation_label(name) if name else ANONYMOUS
+
     def extension(self) -> type[SchemaExtension]:
         """A Strawberry extension class bound to this registry."""
         metrics = self
@@ -44,11 +88,12 @@ class GraphQLMetrics:
                 started = time.perf_counter()
                 yield
                 context = self.execution_context
-                operation = context.operation_name or "anonymous"
+                valid = context.graphql_document is not None and not context.pre_execution_errors
+                operation = metrics.operation(context.operation_name, valid)
                 try:
                     kind = context.operation_type.value
                 except Exception:
-                    kind = "invalid"
+                    kind = INVALID
                 metrics.requests.labels(metrics.subgraph, operation, kind).inc()
                 metrics.latency.labels(metrics.subgraph, operation).observe(
                     time.perf_counter() - started
@@ -56,6 +101,6 @@ class GraphQLMetrics:
                 result = context.result
                 for error in (result.errors if result is not None else None) or ():
                     code = (error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR")
-                    metrics.errors.labels(metrics.subgraph, str(code)).inc()
+                    metrics.errors.labels(metrics.subgraph, metrics.code_label(str(code))).inc()
 
         return MetricsExtension

@@ -1,9 +1,13 @@
 """Automatic persisted queries (Apollo's APQ protocol, version 1).
 
 A client first sends only ``extensions.persistedQuery.sha256Hash``; an unknown hash answers
-``PersistedQueryNotFound`` and the client retries with the query text, which registers it after
-the hash is checked. Queries live in an in-process LRU; when a Redis URL is configured they are
-also written to Redis so that every router instance behind a load balancer knows them.
+``PersistedQueryNotFound`` and the client retries with the query text. The text is registered
+only once its hash is checked and the operation has parsed, validated, passed the limits and
+been planned (the caller calls :meth:`PersistedQueryStore.register` then), so nobody can fill
+the store with documents the router would refuse; a text over ``max_query_bytes`` is served
+but never registered. Queries live in an in-process LRU; when a Redis URL is configured they
+are also written to Redis, with a TTL, so that every router instance behind a load balancer
+knows them and Redis does not keep them for ever.
 """
 
 from __future__ import annotations
@@ -59,39 +63,39 @@ def persisted_query_hash(extensions: Mapping[str, Any] | None) -> str | None:
 
 
 class PersistedQueryStore:
-    """In-process LRU of query texts by sha256, optionally backed by Redis."""
+    """In-process LRU of query texts by sha256, optionally backed by Redis (entries expire)."""
 
     def __init__(
-        self, capacity: int = 1000, redis: Any | None = None, key_prefix: str = "realio:"
+        self,
+        capacity: int = 1000,
+        redis: Any | None = None,
+        key_prefix: str = "realio:",
+        *,
+        max_query_bytes: int = 50_000,
+        ttl_seconds: int = 86_400,
     ) -> None:
         self._capacity = capacity
         self._entries: OrderedDict[str, str] = OrderedDict()
         self._redis = redis
         self._key_prefix = key_prefix + APQ_KEY_SPACE
+        self.max_query_bytes = max_query_bytes
+        self.ttl_seconds = ttl_seconds
         self.redis_down = False
 
     def redis_key(self, sha256_hash: str) -> str:
         """Where the query with ``sha256_hash`` is kept in Redis."""
         return self._key_prefix + sha256_hash
 
-    async def resolve(self, sha256_hash: str, query: str | None) -> str:
-        """The query text for ``sha256_hash``; registers ``query`` when given.
+    @staticmethod
+    def check(sha256_hash: str, query: str) -> None:
+        """Raise ``PERSISTED_QUERY_HASH_MISMATCH`` unless ``query`` hashes to ``sha256_hash``."""
+        if hashlib.sha256(query.encode()).hexdigest() != sha256_hash:
+            raise PersistedQueryError(
+                request_error("provided sha does not match query", "PERSISTED_QUERY_HASH_MISMATCH")
+            )
 
-        Raises :class:`PersistedQueryError` with ``PERSISTED_QUERY_NOT_FOUND`` for an unknown
-        hash and ``PERSISTED_QUERY_HASH_MISMATCH`` when ``query`` does not hash to it.
-        """
-        if query is not None:
-            actual = hashlib.sha256(query.encode()).hexdigest()
-            if actual != sha256_hash:
-                raise PersistedQueryError(
-                    request_error(
-                        "provided sha does not match query", "PERSISTED_QUERY_HASH_MISMATCH"
-                    )
-                )
-            if sha256_hash not in self._entries and self._redis is not None:
-                await self._shared(self._redis.set(self.redis_key(sha256_hash), query))
-            self._remember(sha256_hash, query)
-            return query
+    async def lookup(self, sha256_hash: str) -> str:
+        """The registered query text; ``PERSISTED_QUERY_NOT_FOUND`` for an unknown hash."""
         known = self._entries.get(sha256_hash)
         if known is not None:
             self._entries.move_to_end(sha256_hash)
@@ -105,6 +109,17 @@ class PersistedQueryStore:
         raise PersistedQueryError(
             request_error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
         )
+
+    async def register(self, sha256_hash: str, query: str) -> bool:
+        """Keep ``query`` (already checked and prepared) under its hash; ``False`` if too large."""
+        if len(query.encode()) > self.max_query_bytes:
+            return False
+        if sha256_hash not in self._entries and self._redis is not None:
+            await self._shared(
+                self._redis.set(self.redis_key(sha256_hash), query, ex=self.ttl_seconds)
+            )
+        self._remember(sha256_hash, query)
+        return True
 
     async def _shared(self, call: Awaitable[Any]) -> Any:
         """A Redis call; None when Redis fails (this router's own entries still serve)."""
@@ -140,7 +155,12 @@ class PersistedQueryStore:
 
 
 def create_store(
-    capacity: int, redis_url: str | None, key_prefix: str = "realio:"
+    capacity: int,
+    redis_url: str | None,
+    key_prefix: str = "realio:",
+    *,
+    max_query_bytes: int = 50_000,
+    ttl_seconds: int = 86_400,
 ) -> PersistedQueryStore:
     """The store for the configured backends (Redis only when ``redis_url`` is set)."""
     redis = None
@@ -148,4 +168,10 @@ def create_store(
         from redis.asyncio import Redis
 
         redis = Redis.from_url(redis_url, socket_connect_timeout=1.0, socket_timeout=1.0)
-    return PersistedQueryStore(capacity=capacity, redis=redis, key_prefix=key_prefix)
+    return PersistedQueryStore(
+        capacity=capacity,
+        redis=redis,
+        key_prefix=key_prefix,
+        max_query_bytes=max_query_bytes,
+        ttl_seconds=ttl_seconds,
+    )

@@ -39,6 +39,12 @@ class LimitsSettings(BaseModel):
     max_root_fields: int | None = 20
     max_tokens: int | None = 15_000
     max_cost: int | None = 50_000
+    # Fragments expanded (each spread counted as often as it is used): they bound what
+    # validation and planning walk, whatever a short document of nested spreads stands for.
+    max_fragment_spreads: int | None = 200
+    max_fields: int | None = 2_000
+    # Validation compares every pair of fields sharing a response name in a selection set.
+    max_field_repeats: int | None = 50
     introspection: bool = True
     # Cost model (in the spirit of saleor's query_cost_map): every field returning an object
     # costs ``default_object_cost``, every leaf ``default_leaf_cost``, unless the cost map says
@@ -47,6 +53,9 @@ class LimitsSettings(BaseModel):
     default_object_cost: int = 1
     default_leaf_cost: int = 0
     list_size_arguments: list[str] = Field(default_factory=lambda: ["first", "last", "limit"])
+    # The page size counted when a query leaves its page-size argument out and the schema
+    # gives the argument no default (a subgraph then picks its own, at most its maximum).
+    default_page_size: int = 100
 
 
 class RouterSettings(BaseSettings):
@@ -84,6 +93,10 @@ class RouterSettings(BaseSettings):
     csrf_prevention: bool = True
     apq_enabled: bool = True
     apq_cache_size: int = 1000
+    # Longer query texts are served but never registered as persisted queries.
+    apq_max_query_bytes: int = Field(default=50_000, ge=0)
+    # How long Redis keeps a registered persisted query (the in-process LRU just evicts).
+    apq_ttl_seconds: int = Field(default=86_400, ge=1)
     # Shared with the rest of Realio: when set, persisted queries are kept in Redis too.
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("REALIO_ROUTER_REDIS_URL", "REALIO_REDIS_URL")

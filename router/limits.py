@@ -1,11 +1,13 @@
-"""Operation limits: tokens, depth, aliases, root fields, cost and introspection.
+"""Operation limits: tokens, depth, aliases, root fields, fields, spreads, cost, introspection.
 
-Every check runs before the operation is planned, so a refused operation never reaches a
-subgraph. Tokens are counted with graphql-core's lexer before anything is parsed; the other
-measures walk the parsed operation, following fragment spreads (each spread counts as often
-as it is used) and stopping at fragment cycles, which validation rejects afterwards anyway.
-The structural measures depend only on the document, so they are cached by query text; the
-cost is recomputed per request only when a page-size argument comes from a variable.
+Every check runs before the operation is validated and planned, so a refused operation costs
+the router little and never reaches a subgraph. Tokens are counted with graphql-core's lexer
+before anything is parsed; the other measures come from :mod:`router.shape`, which measures
+each fragment once however often it is spread, so that every document within the body limit
+is accepted or refused in milliseconds. The field and spread counts (fragments expanded)
+bound what validation and planning, which do expand fragments, will have to walk. The
+structural measures depend only on the document, so they are cached by query text; the cost
+is recomputed per request only when a page-size argument comes from a variable.
 """
 
 from __future__ import annotations
@@ -15,31 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    FragmentDefinitionNode,
-    FragmentSpreadNode,
-    GraphQLError,
-    GraphQLNamedType,
-    GraphQLSchema,
-    InlineFragmentNode,
-    IntValueNode,
-    OperationDefinitionNode,
-    SelectionSetNode,
-    VariableNode,
-    get_named_type,
-    is_composite_type,
-    is_interface_type,
-    is_object_type,
-    parse,
-)
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode, parse
 from graphql.error import GraphQLSyntaxError
 from graphql.language import Lexer, Source, TokenKind
 
 from router.config import LimitsSettings
-
-INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+from router.shape import CostModel, Measure, measure, most_repeated_field
 
 
 def request_error(message: str, code: str, **extensions: Any) -> GraphQLError:
@@ -68,170 +51,14 @@ def count_tokens(query: str, stop_after: int | None = None) -> int:
 class OperationShape:
     """The variable-independent measures of one operation."""
 
-    depth: int
-    aliases: int
-    root_fields: int
-    introspection: bool
+    measure: Measure
+    # The response name repeated most in one selection set; measured only when the expanded
+    # size is within its limits (else ("", 0): the operation is refused before it matters).
+    repeated: tuple[str, int]
     # None when a page-size argument is a variable: the cost is then computed per request.
     static_cost: int | None
     document: DocumentNode
     operation: OperationDefinitionNode
-
-
-class _Walker:
-    """Walks one operation's selections, expanding fragments with cycle protection."""
-
-    def __init__(
-        self, document: DocumentNode, schema: GraphQLSchema | None, settings: LimitsSettings
-    ) -> None:
-        self.fragments: dict[str, FragmentDefinitionNode] = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        self.schema = schema
-        self.settings = settings
-        self.uses_variable_sizes = False
-
-    def _fragment(self, spread: FragmentSpreadNode, path: frozenset[str]) -> Any:
-        name = spread.name.value
-        if name in path:
-            return None
-        return self.fragments.get(name)
-
-    def depth(
-        self, selection_set: SelectionSetNode | None, path: frozenset[str] = frozenset()
-    ) -> int:
-        if selection_set is None:
-            return 0
-        deepest = 0
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                if selection.name.value in INTROSPECTION_FIELDS:
-                    continue  # introspection has its own switch; its nesting is fixed
-                deepest = max(deepest, 1 + self.depth(selection.selection_set, path))
-            elif isinstance(selection, InlineFragmentNode):
-                deepest = max(deepest, self.depth(selection.selection_set, path))
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment = self._fragment(selection, path)
-                if fragment is not None:
-                    inner = path | {fragment.name.value}
-                    deepest = max(deepest, self.depth(fragment.selection_set, inner))
-        return deepest
-
-    def aliases(
-        self, selection_set: SelectionSetNode | None, path: frozenset[str] = frozenset()
-    ) -> int:
-        if selection_set is None:
-            return 0
-        total = 0
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                total += (selection.alias is not None) + self.aliases(selection.selection_set, path)
-            elif isinstance(selection, InlineFragmentNode):
-                total += self.aliases(selection.selection_set, path)
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment = self._fragment(selection, path)
-                if fragment is not None:
-                    inner = path | {fragment.name.value}
-                    total += self.aliases(fragment.selection_set, inner)
-        return total
-
-    def root_fields(
-        self, selection_set: SelectionSetNode, path: frozenset[str] = frozenset()
-    ) -> tuple[int, bool]:
-        """Number of root fields and whether any of them is introspection."""
-        count, introspection = 0, False
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                count += 1
-                introspection = introspection or selection.name.value in INTROSPECTION_FIELDS
-            else:
-                inner_set: SelectionSetNode | None = None
-                inner_path = path
-                if isinstance(selection, InlineFragmentNode):
-                    inner_set = selection.selection_set
-                elif isinstance(selection, FragmentSpreadNode):
-                    fragment = self._fragment(selection, path)
-                    if fragment is not None:
-                        inner_set, inner_path = fragment.selection_set, path | {fragment.name.value}
-                if inner_set is not None:
-                    more, more_introspection = self.root_fields(inner_set, inner_path)
-                    count += more
-                    introspection = introspection or more_introspection
-        return count, introspection
-
-    def cost(
-        self,
-        selection_set: SelectionSetNode | None,
-        parent: GraphQLNamedType | None,
-        variables: Mapping[str, Any] | None,
-        path: frozenset[str] = frozenset(),
-    ) -> int:
-        if selection_set is None or self.schema is None:
-            return 0
-        total = 0
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                total += self._field_cost(selection, parent, variables, path)
-            elif isinstance(selection, InlineFragmentNode):
-                condition = selection.type_condition
-                inner = self.schema.get_type(condition.name.value) if condition else parent
-                # Sum over type conditions: an upper bound, whichever member is returned.
-                total += self.cost(selection.selection_set, inner, variables, path)
-            elif isinstance(selection, FragmentSpreadNode):
-                fragment = self._fragment(selection, path)
-                if fragment is not None:
-                    inner = self.schema.get_type(fragment.type_condition.name.value)
-                    inner_path = path | {fragment.name.value}
-                    total += self.cost(fragment.selection_set, inner, variables, inner_path)
-        return total
-
-    def _field_cost(
-        self,
-        node: FieldNode,
-        parent: GraphQLNamedType | None,
-        variables: Mapping[str, Any] | None,
-        path: frozenset[str],
-    ) -> int:
-        name = node.name.value
-        if name.startswith("__") or not (is_object_type(parent) or is_interface_type(parent)):
-            return 0
-        field = parent.fields.get(name)
-        if field is None:
-            return 0  # unknown field: validation reports it
-        named = get_named_type(field.type)
-        entry = self.settings.cost_map.get(f"{parent.name}.{name}")
-        composite = is_composite_type(named)
-        if entry is not None:
-            complexity = entry.complexity
-        else:
-            complexity = (
-                self.settings.default_object_cost if composite else self.settings.default_leaf_cost
-            )
-        size_arguments = (
-            entry.multipliers
-            if entry is not None and entry.multipliers is not None
-            else self.settings.list_size_arguments
-        )
-        multiplier = self._multiplier(node, size_arguments, variables)
-        children = self.cost(node.selection_set, named, variables, path) if composite else 0
-        return multiplier * (complexity + children)
-
-    def _multiplier(
-        self, node: FieldNode, size_arguments: list[str], variables: Mapping[str, Any] | None
-    ) -> int:
-        multiplier = 1
-        for argument in node.arguments or ():
-            if argument.name.value not in size_arguments:
-                continue
-            value: Any = None
-            if isinstance(argument.value, IntValueNode):
-                value = int(argument.value.value)
-            elif isinstance(argument.value, VariableNode):
-                self.uses_variable_sizes = True
-                value = (variables or {}).get(argument.value.name.value)
-            if isinstance(value, int) and not isinstance(value, bool) and value > multiplier:
-                multiplier = value
-        return multiplier
 
 
 def _select_operation(
@@ -254,6 +81,7 @@ class OperationLimits:
     ) -> None:
         self.settings = settings
         self.schema = schema
+        self._costs = CostModel(schema, settings) if schema is not None else None
         self._cache_size = cache_size
         self._shapes: OrderedDict[tuple[str, str | None], OperationShape | None] = OrderedDict()
 
@@ -293,64 +121,85 @@ class OperationLimits:
 
     def _measure(self, query: str, operation_name: str | None) -> OperationShape | None:
         try:
-            document = parse(query, no_location=True)
+            document = parse(query, no_location=True, max_tokens=self.settings.max_tokens)
         except GraphQLError:
             return None
         operation = _select_operation(document, operation_name)
         if operation is None:
             return None
-        walker = _Walker(document, self.schema, self.settings)
-        root_fields, introspection = walker.root_fields(operation.selection_set)
         static_cost: int | None = None
-        if self.settings.max_cost is not None:
-            cost = walker.cost(operation.selection_set, self._root_type(operation), None)
-            static_cost = None if walker.uses_variable_sizes else cost
-        return OperationShape(
-            depth=walker.depth(operation.selection_set),
-            aliases=walker.aliases(operation.selection_set),
-            root_fields=root_fields,
-            introspection=introspection,
-            static_cost=static_cost,
-            document=document,
-            operation=operation,
-        )
+        if self.settings.max_cost is not None and self._costs is not None:
+            cost, varies = self._costs.cost(document, operation, None)
+            static_cost = None if varies else cost
+        found = measure(document, operation)
+        repeated = ("", 0)
+        if self._within_expanded_limits(found):
+            repeated = most_repeated_field(document, operation)
+        return OperationShape(found, repeated, static_cost, document, operation)
 
-    def _root_type(self, operation: OperationDefinitionNode) -> GraphQLNamedType | None:
-        if self.schema is None:
-            return None
-        return self.schema.get_root_type(operation.operation)
+    def _within_expanded_limits(self, found: Measure) -> bool:
+        settings = self.settings
+        if settings.max_fragment_spreads is None or settings.max_fields is None:
+            return False  # unbounded expansion: the repeats are not measured
+        return (
+            found.spreads <= settings.max_fragment_spreads and found.fields <= settings.max_fields
+        )
 
     def _check_shape(
         self, shape: OperationShape, variables: Mapping[str, Any] | None
     ) -> GraphQLError | None:
         settings = self.settings
-        if shape.introspection and not settings.introspection:
+        found = shape.measure
+        if found.introspection and not settings.introspection:
             return request_error("GraphQL introspection is not allowed.", "INTROSPECTION_DISABLED")
-        if settings.max_depth is not None and shape.depth > settings.max_depth:
+        if (
+            settings.max_fragment_spreads is not None
+            and found.spreads > settings.max_fragment_spreads
+        ):
             return request_error(
-                f"Operation depth {shape.depth} exceeds the maximum of {settings.max_depth}.",
+                f"Operation spreads fragments {found.spreads} times (each use counted);"
+                f" the maximum is {settings.max_fragment_spreads}.",
+                "MAX_FRAGMENT_SPREADS_EXCEEDED",
+                limit=settings.max_fragment_spreads,
+            )
+        if settings.max_fields is not None and found.fields > settings.max_fields:
+            return request_error(
+                f"Operation selects {found.fields} fields (fragments expanded);"
+                f" the maximum is {settings.max_fields}.",
+                "MAX_FIELDS_EXCEEDED",
+                limit=settings.max_fields,
+            )
+        name, repeats = shape.repeated
+        if settings.max_field_repeats is not None and repeats > settings.max_field_repeats:
+            return request_error(
+                f"Operation selects '{name}' {repeats} times in one selection set;"
+                f" the maximum is {settings.max_field_repeats}.",
+                "MAX_FIELD_REPEATS_EXCEEDED",
+                limit=settings.max_field_repeats,
+            )
+        if settings.max_depth is not None and found.depth > settings.max_depth:
+            return request_error(
+                f"Operation depth {found.depth} exceeds the maximum of {settings.max_depth}.",
                 "MAX_DEPTH_EXCEEDED",
                 limit=settings.max_depth,
             )
-        if settings.max_aliases is not None and shape.aliases > settings.max_aliases:
+        if settings.max_aliases is not None and found.aliases > settings.max_aliases:
             return request_error(
-                f"Operation uses {shape.aliases} aliases; the maximum is {settings.max_aliases}.",
+                f"Operation uses {found.aliases} aliases; the maximum is {settings.max_aliases}.",
                 "MAX_ALIASES_EXCEEDED",
                 limit=settings.max_aliases,
             )
-        if settings.max_root_fields is not None and shape.root_fields > settings.max_root_fields:
+        if settings.max_root_fields is not None and found.top_fields > settings.max_root_fields:
             return request_error(
-                f"Operation selects {shape.root_fields} root fields;"
+                f"Operation selects {found.top_fields} root fields;"
                 f" the maximum is {settings.max_root_fields}.",
                 "MAX_ROOT_FIELDS_EXCEEDED",
                 limit=settings.max_root_fields,
             )
-        if settings.max_cost is not None:
+        if settings.max_cost is not None and self._costs is not None:
             cost = shape.static_cost
             if cost is None:
-                walker = _Walker(shape.document, self.schema, settings)
-                root = self._root_type(shape.operation)
-                cost = walker.cost(shape.operation.selection_set, root, variables)
+                cost, _ = self._costs.cost(shape.document, shape.operation, variables)
             if cost > settings.max_cost:
                 return request_error(
                     f"Operation cost {cost} exceeds the maximum of {settings.max_cost}.",

@@ -1,10 +1,17 @@
-"""HTTP requests to subgraphs over pooled keep-alive connections (``Http1Client``)."""
+"""HTTP requests to subgraphs over pooled keep-alive connections (``Http1Client``).
+
+A failed fetch tells the client which subgraph failed and how, in words of our own (could not
+connect, timed out, an HTTP status): never a host, a port or an exception's text, which go to
+the log with the request id.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Mapping
+from http import HTTPStatus
 from typing import Any
 
 import httpx
@@ -12,6 +19,7 @@ import orjson
 
 from router import json_codec
 from router.execution.http1 import Http1Client, HttpFetchError, Response, Target
+from router.forwarding import REQUEST_ID_HEADER
 from router.transport.uploads import (
     ForwardedUpload,
     UploadResponse,
@@ -25,18 +33,24 @@ _JSON_HEADERS = {
 }
 
 
+logger = logging.getLogger("router.execution")
+
 # Told (subgraph, seconds, outcome) after each fetch: outcome is "ok", "graphql_error" (the
 # subgraph answered with errors) or "http_error" (no GraphQL answer).
 FetchObserver = Callable[[str, float, str], None]
 
 
 class SubgraphFetchError(Exception):
-    """A subgraph could not be reached or answered with something that is not GraphQL."""
+    """A subgraph could not be reached or answered with something that is not GraphQL.
 
-    def __init__(self, service: str, reason: str) -> None:
+    ``reason`` is shown to the client; ``detail`` (addresses, exception text) is only logged.
+    """
+
+    def __init__(self, service: str, reason: str, detail: str | None = None) -> None:
         super().__init__(f"HTTP fetch failed from '{service}': {reason}")
         self.service = service
         self.reason = reason
+        self.detail = detail
 
     def to_graphql_error(self) -> dict[str, Any]:
         """The error as it appears in the client's response."""
@@ -124,16 +138,22 @@ class SubgraphFetcher:
     ) -> dict[str, Any]:
         """Send one operation; returns the subgraph's GraphQL response (``data``/``errors``)."""
         observer = self.observer
-        if observer is None:
-            return await self._fetch(service, query, variables, headers, operation_name)
-        started = time.perf_counter()
+        started = time.perf_counter() if observer is not None else 0.0
         try:
             payload = await self._fetch(service, query, variables, headers, operation_name)
-        except SubgraphFetchError:
-            observer(service, time.perf_counter() - started, "http_error")
+        except SubgraphFetchError as error:
+            logger.warning(
+                "fetch from subgraph %s failed (request %s): %s",
+                service,
+                headers.get(REQUEST_ID_HEADER, "-"),
+                error.detail or error.reason,
+            )
+            if observer is not None:
+                observer(service, time.perf_counter() - started, "http_error")
             raise
-        outcome = "graphql_error" if payload.get("errors") else "ok"
-        observer(service, time.perf_counter() - started, outcome)
+        if observer is not None:
+            outcome = "graphql_error" if payload.get("errors") else "ok"
+            observer(service, time.perf_counter() - started, outcome)
         return payload
 
     async def _fetch(
@@ -148,7 +168,7 @@ class SubgraphFetcher:
         if target is None:
             raise SubgraphFetchError(service, "no URL configured for this subgraph")
         if isinstance(target, str):
-            raise SubgraphFetchError(service, target)
+            raise SubgraphFetchError(service, "its URL is invalid", target)
         body: dict[str, Any] = {"query": query}
         if variables:
             body["variables"] = variables
@@ -169,14 +189,23 @@ class SubgraphFetcher:
         except TimeoutError:
             raise SubgraphFetchError(service, f"timed out after {seconds:g}s") from None
         except (HttpFetchError, httpx.HTTPError) as error:
-            raise SubgraphFetchError(service, str(error) or type(error).__name__) from None
+            detail = f"{type(error).__name__}: {error}"
+            connect = isinstance(error, httpx.ConnectError) or str(error).startswith(
+                "cannot connect"
+            )
+            reason = "could not connect" if connect else "bad response"
+            raise SubgraphFetchError(service, reason, detail) from None
         try:
             payload = orjson.loads(response.body)
         except orjson.JSONDecodeError:
             payload = None
         if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
-            reason = f"{response.status} {response.reason}".strip()
+            # The standard phrase, not the subgraph's own reason text.
+            try:
+                reason = f"{response.status} {HTTPStatus(response.status).phrase}"
+            except ValueError:
+                reason = f"HTTP {response.status}"
             if response.status == 200:
                 reason = "the response is not a GraphQL response"
-            raise SubgraphFetchError(service, reason)
+            raise SubgraphFetchError(service, reason, f"{response.status} {response.reason}")
         return payload

@@ -156,7 +156,13 @@ def create_app(
         owned.append(gateway)
     apq = None
     if settings.apq_enabled:
-        apq = create_store(settings.apq_cache_size, settings.redis_url, settings.redis_key_prefix)
+        apq = create_store(
+            settings.apq_cache_size,
+            settings.redis_url,
+            settings.redis_key_prefix,
+            max_query_bytes=settings.apq_max_query_bytes,
+            ttl_seconds=settings.apq_ttl_seconds,
+        )
         owned.append(apq)
     state = RouterState(
         settings=settings,

@@ -1,15 +1,24 @@
-"""``/health`` (the process answers) and ``/ready`` (every subgraph answers ``{ __typename }``)."""
+"""``/health`` (the process answers) and ``/ready`` (every subgraph answers ``{ __typename }``).
+
+``/ready`` is public: it names the subgraphs that fail and says how in our own words (could
+not connect, timed out, an HTTP status), never with a host, a port or an exception's text;
+those go to the log with the request id.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import aiohttp
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from router.forwarding import REQUEST_ID_HEADER
+
 PROBE = orjson.dumps({"query": "{ __typename }"})
+logger = logging.getLogger("router.server")
 
 
 async def health(request: Request) -> Response:
@@ -17,8 +26,10 @@ async def health(request: Request) -> Response:
     return Response(orjson.dumps({"status": "ok"}), media_type="application/json")
 
 
-async def _probe(client: aiohttp.ClientSession, url: str, timeout: float) -> str | None:
-    """``None`` when the subgraph answers the probe, else why not."""
+async def _probe(
+    client: aiohttp.ClientSession, name: str, url: str, timeout: float, request_id: str
+) -> str | None:
+    """``None`` when the subgraph answers the probe, else why not (fit for the public)."""
     try:
         async with client.post(
             url,
@@ -31,7 +42,10 @@ async def _probe(client: aiohttp.ClientSession, url: str, timeout: float) -> str
     except TimeoutError:
         return f"timed out after {timeout:g}s"
     except aiohttp.ClientError as exc:
-        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        logger.warning("readiness probe of %s failed (request %s): %r", name, request_id, exc)
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            return "could not connect"
+        return "bad response"
     if status != 200:
         return f"HTTP {status}"
     try:
@@ -50,8 +64,9 @@ async def ready(request: Request) -> Response:
     urls = dict(state.router.gateway.subgraph_urls)
     timeout = state.router.settings.ready_timeout
     names = sorted(urls)
+    request_id = request.headers.get(REQUEST_ID_HEADER) or "-"
     problems = await asyncio.gather(
-        *(_probe(state.probe_client, urls[name], timeout) for name in names)
+        *(_probe(state.probe_client, name, urls[name], timeout, request_id) for name in names)
     )
     subgraphs = {name: problem or "ok" for name, problem in zip(names, problems, strict=True)}
     unavailable = [name for name, problem in zip(names, problems, strict=True) if problem]

@@ -1,7 +1,8 @@
 """From a transport's request parameters to a prepared operation, the same for HTTP, SSE and WS.
 
 The steps run in order of cost: parameter shapes, persisted-query lookup, limits (tokens before
-parsing), then ``Gateway.prepare`` (parse, validate, plan; cached by the gateway).
+parsing), then ``Gateway.prepare`` (parse, validate, plan; cached by the gateway). A persisted
+query sent with its text is registered last, once all of those have accepted it.
 """
 
 from __future__ import annotations
@@ -86,11 +87,15 @@ async def prepare_operation(
     if extensions is not None and not isinstance(extensions, Mapping):
         raise malformed("The 'extensions' parameter must be an object.")
 
+    to_register: str | None = None  # the hash to register the query under once prepared
     if state.apq is not None:
         try:
             sha256_hash = persisted_query_hash(extensions)
-            if sha256_hash is not None:
-                query = await state.apq.resolve(sha256_hash, query)
+            if sha256_hash is not None and query is None:
+                query = await state.apq.lookup(sha256_hash)
+            elif sha256_hash is not None and query is not None:
+                state.apq.check(sha256_hash, query)
+                to_register = sha256_hash
         except PersistedQueryError as exc:
             # Apollo clients read this error from a 200 response and retry with the query.
             raise RequestError([exc.error], status=200) from None
@@ -112,4 +117,6 @@ async def prepare_operation(
         prepared = state.gateway.prepare(request)
     except GatewayRequestError as exc:
         raise RequestError(exc.errors) from None
+    if to_register is not None and state.apq is not None:
+        await state.apq.register(to_register, query)
     return request, prepared

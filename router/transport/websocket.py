@@ -162,12 +162,12 @@ def _closed_error(url: str, socket: ClientConnection) -> dict[str, Any]:
     code = socket.close_code
     reason = socket.close_reason or ""
     logger.info("subgraph subscription on %s closed: %s %s", url, code, reason)
-    message = f"The subgraph closed the subscription connection ({code} {reason})".strip()
+    # The close code only: the subgraph's reason text stays in the log.
     return {
         "data": None,
         "errors": [
             {
-                "message": message + ".",
+                "message": f"The subgraph closed the subscription connection ({code}).",
                 "extensions": {
                     "code": _CLOSE_CODES.get(code or 0, "SUBSCRIPTION_CONNECTION_CLOSED"),
                     "closeCode": code,

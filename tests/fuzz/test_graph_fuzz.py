@@ -24,6 +24,7 @@ SCALARS = {
         lambda value: graphql.StringValueNode(value=str(value))
     ),
     "DateTime": st.datetimes().map(lambda value: graphql.StringValueNode(value=value.isoformat())),
+    "Date": st.dates().map(lambda value: graphql.StringValueNode(value=value.isoformat())),
     "Upload": st.just(graphql.NullValueNode()),
 }
 FUZZ = settings(

@@ -21,6 +21,9 @@ from common.sdl_export import subgraph_sdl
 from router.composition import SubgraphDefinition, compose
 from router.config import RouterSettings
 from router.server.app import create_app as create_router_app
+from subgraphs.bookings.app import BookingsOptions
+from subgraphs.bookings.app import create_app as create_bookings_app
+from subgraphs.bookings.app import migrate as migrate_bookings
 from subgraphs.messaging.app import create_app as create_messaging_app
 from subgraphs.messaging.app import migrate as migrate_messaging
 from subgraphs.properties.app import create_app as create_properties_app
@@ -54,10 +57,16 @@ def _search_app(settings: Settings, urls: dict[str, str]) -> Starlette:
     )
 
 
+def _bookings_app(settings: Settings, urls: dict[str, str]) -> Starlette:
+    # The schedule loop is driven by tests (services.schedule.run_due), not by a timer.
+    return create_bookings_app(settings, BookingsOptions(schedule_interval_seconds=0))
+
+
 MEMBERS: list[GraphMember] = [
     GraphMember("users", migrate_users, lambda s, _: create_users_app(s)),
     GraphMember("properties", migrate_properties, lambda s, _: create_properties_app(s)),
     GraphMember("search", migrate_search, _search_app),
+    GraphMember("bookings", migrate_bookings, _bookings_app),
     GraphMember("messaging", migrate_messaging, lambda s, _: create_messaging_app(s)),
 ]
 

@@ -127,8 +127,8 @@ def test_introspection_can_be_switched_off_and_typename_stays_allowed() -> None:
 def test_fragment_cycles_do_not_hang_and_are_left_to_validation() -> None:
     query = """
     { me { ...A } }
-    fragment A on User { friends { ...B } }
-    fragment B on User { friends { ...A } }
+    fragment A on User { friends(first: 1) { ...B } }
+    fragment B on User { friends(first: 1) { ...A } }
     """
     assert _check(query, max_depth=10, max_aliases=1, max_cost=100, max_root_fields=1)[0] is None
 
@@ -186,3 +186,32 @@ async def test_graphiql_introspection_query_passes_the_default_limits(
     assert {"User", "Message", "Query", "Subscription"} <= types
     assert "join__Graph" not in types
     assert graph.cluster.counts() == {"users": 0, "messages": 0}
+
+
+def test_an_omitted_page_size_costs_its_schema_default_else_the_default_page_size() -> None:
+    schema = build_schema(
+        "type Query { items(first: Int = 20): [Item!]!, others(first: Int): [Item!]! }"
+        " type Item { id: ID! }"
+    )
+
+    def cost(query: str) -> int:
+        limits = LimitsSettings(max_cost=0, default_page_size=7)
+        error = OperationLimits(limits, schema).check(query, None, None)
+        assert error is not None
+        return int((error.extensions or {})["cost"])
+
+    assert cost("{ items { id } }") == cost("{ items(first: 20) { id } }") == 20
+    assert cost("{ items(first: null) { id } }") == 20
+    assert cost("query($n: Int = 3) { items(first: $n) { id } }") == 3
+    assert cost("{ others { id } }") == 7
+
+
+def test_limits_measure_each_fragment_once_so_exponential_spreads_are_counted_exactly() -> None:
+    from bench.limits_bench import nested_spreads
+
+    # One spread of F0, then each of 29 fragments spreads the next twice: 2^30 - 1 spreads.
+    code, error = _check(nested_spreads(29), max_fragment_spreads=10**10, max_fields=100)
+    assert code == "MAX_FIELDS_EXCEEDED"
+    assert error.message.startswith(f"Operation selects {2**29 + 1} fields")
+    code, error = _check(nested_spreads(29), max_fragment_spreads=1000)
+    assert error.message.startswith(f"Operation spreads fragments {2**30 - 1} times")

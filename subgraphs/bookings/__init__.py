@@ -1,0 +1,1 @@
+"""The bookings subgraph: viewings of listings, their availability and workflow."""
