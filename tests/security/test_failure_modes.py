@@ -26,10 +26,15 @@ from tests.support.listings import listing_input
 CREATE = "mutation($input: CreatePropertyInput!) { createProperty(input: $input) { id } }"
 
 
+async def _own_graph(settings: Settings, label: str) -> AsyncIterator[Graph]:
+    async with running_graph(settings, f"{label}{uuid.uuid4().hex[:6]}") as running:
+        yield running
+
+
 @pytest.fixture
-async def graph(settings: Settings) -> AsyncIterator[Graph]:
-    # Each test stops parts of its graph, so each gets its own.
-    async with running_graph(settings, f"fail{uuid.uuid4().hex[:6]}") as running:
+async def stoppable(settings: Settings) -> AsyncIterator[Graph]:
+    """A graph of this test's own: it stops parts of it."""
+    async for running in _own_graph(settings, "fail"):
         yield running
 
 
@@ -37,21 +42,11 @@ def errors_at(body: dict[str, Any], path: list[Any]) -> list[dict[str, Any]]:
     return [e for e in body.get("errors", []) if e.get("path", [])[: len(path)] == path]
 
 
-async def test_a_stopped_subgraph_nulls_only_its_root_field(graph: Graph) -> None:
-    token = await graph.login("buyer@realio.demo")
-    await graph.stop_subgraph("search")
-    body = await graph.call("{ me { name } search { totalCount } }", token=token)
-    assert body["data"] == {"me": {"name": "Bea Buyer"}, "search": None}, body
-    [error] = errors_at(body, ["search"])
-    assert error["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR"
-    assert error["extensions"]["service"] == "search"
-    ready = await graph.http.get(f"{graph.base_url}/ready")
-    assert ready.status_code == 503 and ready.json()["unavailable"] == ["search"]
-
-
-async def test_listings_arrive_without_their_owner_while_users_is_down(graph: Graph) -> None:
+async def test_a_stopped_subgraph_nulls_only_the_fields_it_serves(stoppable: Graph) -> None:
+    graph = stoppable
     seller = await graph.login("seller@realio.demo")
     await graph.data(CREATE, {"input": listing_input(title="Owner unknown for now")}, seller)
+
     await graph.stop_subgraph("users")
     body = await graph.call("{ properties(first: 5) { edges { node { title owner { name } } } } }")
     edges = body["data"]["properties"]["edges"]
@@ -59,13 +54,22 @@ async def test_listings_arrive_without_their_owner_while_users_is_down(graph: Gr
     assert "Owner unknown for now" in [edge["node"]["title"] for edge in edges]
     assert errors_at(body, ["properties", "edges", 0, "node", "owner"]), body
 
+    await graph.stop_subgraph("search")
+    body = await graph.call("{ properties { totalCount } search { totalCount } }")
+    assert body["data"] == {"properties": {"totalCount": 1}, "search": None}, body
+    [error] = errors_at(body, ["search"])
+    assert error["extensions"]["code"] == "SUBREQUEST_HTTP_ERROR"
+    assert error["extensions"]["service"] == "search"
+    ready = await graph.http.get(f"{graph.base_url}/ready")
+    assert ready.status_code == 503 and ready.json()["unavailable"] == ["search", "users"]
+
 
 async def test_the_viewer_arrives_without_favorites_while_properties_is_down(
-    graph: Graph,
+    stoppable: Graph,
 ) -> None:
-    token = await graph.login("buyer@realio.demo")
-    await graph.stop_subgraph("properties")
-    body = await graph.call("{ me { name favorites { totalCount } } }", token=token)
+    token = await stoppable.login("buyer@realio.demo")
+    await stoppable.stop_subgraph("properties")
+    body = await stoppable.call("{ me { name favorites { totalCount } } }", token=token)
     assert body["data"] == {"me": {"name": "Bea Buyer", "favorites": None}}, body
     # The entity fetch failed for the whole viewer object: its error is reported there.
     assert errors_at(body, ["me"]), body
@@ -80,20 +84,22 @@ async def test_a_listing_deleted_under_a_search_is_nulled_alone(graph: Graph) ->
     # milliseconds between a delete and its event being applied.
     events = graph.apps["properties"].state.events
     await events.stop()
-    await graph.data(
-        "mutation($id: ID!) { deleteProperty(id: $id) }",
-        {"id": created["createProperty"]["id"]},
-        seller,
-    )
-    query = """query($text: String) {
-      me { name }
-      search(filter: {text: $text}) { totalCount edges { node { id title } } }
-    }"""
-    body = await graph.call(query, {"text": title}, seller)
-    assert body["data"]["me"] == {"name": "Sam Seller"}, body
-    assert body["data"]["search"]["totalCount"] == 1
-    assert body["data"]["search"]["edges"] == [{"node": None}], body
-    await events.start_relay()
+    try:
+        await graph.data(
+            "mutation($id: ID!) { deleteProperty(id: $id) }",
+            {"id": created["createProperty"]["id"]},
+            seller,
+        )
+        query = """query($text: String) {
+          me { name }
+          search(filter: {text: $text}) { totalCount edges { node { id title } } }
+        }"""
+        body = await graph.call(query, {"text": title}, seller)
+        assert body["data"]["me"] == {"name": "Sam Seller"}, body
+        assert body["data"]["search"]["totalCount"] == 1
+        assert body["data"]["search"]["edges"] == [{"node": None}], body
+    finally:
+        await events.start_relay()
     await graph.settle()
     after = await graph.data(query, {"text": title}, seller)
     assert after["search"] == {"totalCount": 0, "edges": []}
@@ -106,7 +112,7 @@ def _port_nothing_listens_on() -> int:
     return port
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 async def graph_without_redis(settings: Settings) -> AsyncIterator[Graph]:
     dead = f"redis://127.0.0.1:{_port_nothing_listens_on()}/0"
     without = settings.model_copy(update={"redis_url": dead})
