@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import date, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -20,7 +20,9 @@ from subgraphs.bookings.records import (
     Weekday,
     WeeklyHours,
 )
-from subgraphs.bookings.service.validation import CheckedSettings
+
+if TYPE_CHECKING:  # the service package imports this module; a runtime import would cycle
+    from subgraphs.bookings.service.validation import CheckedSettings
 
 
 def _time(value: str) -> time:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from sqlalchemy import func, select
 
-from common.config import Settings
+from common.config import REPO_ROOT, Settings
 from common.db import create_engine
 from subgraphs.bookings.app import migrate
 from subgraphs.bookings.models import bookings, property_cells, viewing_settings
@@ -32,3 +36,16 @@ async def test_the_demo_seed_gives_hours_and_bookings_in_every_status_once(
     assert statuses == {"pending", "confirmed", "declined", "cancelled", "completed"}
     assert opened == OPEN_LISTINGS
     assert held == 4  # the pending and confirmed bookings of two listings hold their slots
+
+
+def test_the_seed_module_imports_first_in_a_fresh_interpreter_as_make_run_does() -> None:
+    # ``make run`` imports each subgraph's seed module before anything else of the subgraph.
+    result = subprocess.run(
+        [sys.executable, "-c", "import subgraphs.bookings.seed"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
