@@ -64,6 +64,15 @@ class FallbackRateLimiter:
         self._outage.succeeded()
         return decision
 
+    async def peek(self, key: str, limit: int) -> Decision:
+        try:
+            decision = await self._primary.peek(key, limit)
+        except REDIS_FAILURES as error:
+            self._outage.failed(error)
+            return await self._fallback.peek(key, limit)
+        self._outage.succeeded()
+        return decision
+
     async def reset(self, key: str) -> None:
         await self._fallback.reset(key)
         try:
