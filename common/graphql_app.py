@@ -32,6 +32,7 @@ from common.input_guard import InputGuard
 from common.logging import configure_logging, current_request_id, set_request_id
 from common.metrics import GraphQLMetrics
 from common.network import DEFAULT_TRUSTED_PROXIES, parse_networks
+from common.sentry import init_sentry
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
@@ -138,6 +139,7 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
     """The ASGI application of one subgraph."""
     if config.settings is not None:
         configure_logging(config.settings.log_level, config.settings.log_json)
+        init_sentry(config.settings, config.name)
     graphql_app = SubgraphGraphQL(config)
     metrics = config.metrics
 
