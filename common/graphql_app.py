@@ -47,6 +47,8 @@ class SubgraphApp:
     services: Any
     verifier: TokenVerifier
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
+    # Reported by /ready but not failing it: what the subgraph degrades without (Redis).
+    degradable_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
     lifespan: Callable[[], AbstractAsyncContextManager[None]] | None = None
     extra_routes: Sequence[BaseRoute] = ()
     metrics: GraphQLMetrics | None = None
@@ -149,7 +151,12 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
     async def ready(_: Request) -> Response:
         results = {name: await check() for name, check in config.readiness_checks.items()}
         status = 200 if all(results.values()) else 503
-        return JSONResponse({"ready": status == 200, "checks": results}, status_code=status)
+        optional = {name: await check() for name, check in config.degradable_checks.items()}
+        body: dict[str, Any] = {"ready": status == 200, "checks": {**results, **optional}}
+        degraded = [name for name, ok in optional.items() if not ok]
+        if degraded:
+            body["degraded"] = degraded
+        return JSONResponse(body, status_code=status)
 
     async def metrics_endpoint(_: Request) -> Response:
         body = generate_latest(metrics.registry) if metrics else b""
