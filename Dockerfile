@@ -1,7 +1,7 @@
 # One image for every Realio process; the command picks the subgraph, the router or a one-shot
 # (python -m common.migrate, python -m common.backup). It runs as the unprivileged user realio.
 
-# GraphiQL's browser assets, from the locked npm packages (decision 0013).
+# GraphiQL's browser assets, from the locked npm packages (decision 0016).
 FROM node:20-slim AS graphiql
 WORKDIR /web/graphiql
 COPY web/graphiql/package.json web/graphiql/package-lock.json ./

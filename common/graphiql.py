@@ -3,7 +3,7 @@
 The page loads GraphiQL, React and graphql-ws from ``/graphiql/…`` on the same server, never
 from a CDN, so it works on a machine without internet. The files come from pinned npm packages
 in ``web/graphiql`` (package.json and package-lock.json checked in), installed by
-``make install`` with ``npm ci`` (decision 0013). Queries and mutations go to the page's own
+``make install`` with ``npm ci`` (decision 0016). Queries and mutations go to the page's own
 URL with ``content-type: application/json`` (so they pass CSRF prevention); subscriptions go
 over graphql-transport-ws on the same path, with the headers typed in GraphiQL's header editor
 sent as the ``connection_init`` payload (so ``{"Authorization": "Bearer …"}`` signs the
