@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     jwks_url: str = "http://localhost:4001/.well-known/jwks.json"
-    # Revocation feed every verifier follows (decision 0013); empty turns following off.
+    # Revocation feed every verifier follows (decision 0017); empty turns following off.
     revocations_url: str = "http://localhost:4001/auth/revocations"
     revocation_poll_seconds: float = 1.0
     # Tokens are refused while the feed has gone unread this long (users unreachable).

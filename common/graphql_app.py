@@ -1,7 +1,8 @@
 """The subgraph application factory: Starlette + Strawberry Federation v2.
 
 Every subgraph serves POST/GET ``/graphql``, WebSocket ``/graphql`` (graphql-transport-ws),
-``/health``, ``/ready`` (its database answers) and ``/metrics`` (Prometheus text format).
+``/health``, ``/ready`` (its database answers), ``/metrics`` (Prometheus text format) and
+GraphiQL at GET ``/graphql`` with its assets under ``/graphiql/`` (common.graphiql).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import strawberry
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -28,11 +29,13 @@ from common.auth.viewer import ANONYMOUS
 from common.config import Settings
 from common.context import RequestContext
 from common.errors import DomainErrorExtension, Unauthenticated
+from common.graphiql import graphiql_asset_routes, graphiql_html
 from common.input_guard import InputGuard
 from common.logging import configure_logging, current_request_id, set_request_id
 from common.metrics import GraphQLMetrics
 from common.network import DEFAULT_TRUSTED_PROXIES, parse_networks
 from common.sentry import init_sentry
+from common.shape_guard import OperationShapeGuard
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
@@ -46,6 +49,8 @@ class SubgraphApp:
     services: Any
     verifier: TokenVerifier
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
+    # Reported by /ready but not failing it: what the subgraph degrades without (Redis).
+    degradable_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
     lifespan: Callable[[], AbstractAsyncContextManager[None]] | None = None
     extra_routes: Sequence[BaseRoute] = ()
     metrics: GraphQLMetrics | None = None
@@ -59,9 +64,10 @@ def schema_extensions(metrics: GraphQLMetrics) -> list[Any]:
     Hooks unwind innermost first: errors get their codes (and unexpected ones are masked),
     then metrics (outermost) count the final codes. ``InputGuard`` refuses argument values no
     store can take (NUL bytes, huge decimals, over-long lists) as BAD_USER_INPUT before any
-    resolver sees them.
+    resolver sees them. ``OperationShapeGuard`` refuses fragment blow-ups before validation
+    would expand them.
     """
-    return [metrics.extension(), DomainErrorExtension, InputGuard]
+    return [metrics.extension(), DomainErrorExtension, InputGuard, OperationShapeGuard]
 
 
 class SubgraphGraphQL(GraphQL[RequestContext[Any], None]):
@@ -91,6 +97,10 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any], None]):
             except Unauthenticated as error:
                 context.set_viewer(ANONYMOUS, error)
         return context
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Strawberry's page loads GraphiQL from a CDN; ours is served by this process.
+        return HTMLResponse(graphiql_html(f"Realio {self.config.name} GraphiQL"))
 
     async def on_ws_connect(
         self, context: RequestContext[Any]
@@ -147,7 +157,12 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
     async def ready(_: Request) -> Response:
         results = {name: await check() for name, check in config.readiness_checks.items()}
         status = 200 if all(results.values()) else 503
-        return JSONResponse({"ready": status == 200, "checks": results}, status_code=status)
+        optional = {name: await check() for name, check in config.degradable_checks.items()}
+        body: dict[str, Any] = {"ready": status == 200, "checks": {**results, **optional}}
+        degraded = [name for name, ok in optional.items() if not ok]
+        if degraded:
+            body["degraded"] = degraded
+        return JSONResponse(body, status_code=status)
 
     async def metrics_endpoint(_: Request) -> Response:
         body = generate_latest(metrics.registry) if metrics else b""
@@ -158,7 +173,7 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
         async with AsyncExitStack() as stack:
             if config.lifespan is not None:
                 await stack.enter_async_context(config.lifespan())
-            # The verifier follows the revocation feed while the app serves (decision 0013).
+            # The verifier follows the revocation feed while the app serves (decision 0017).
             await config.verifier.start()
             stack.push_async_callback(config.verifier.stop)
             yield
@@ -169,6 +184,7 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
         Route("/health", health),
         Route("/ready", ready),
         Route("/metrics", metrics_endpoint),
+        *graphiql_asset_routes(),
         *config.extra_routes,
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

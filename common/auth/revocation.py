@@ -2,7 +2,7 @@
 
 users records every revocation (logout, revokeSession, changePassword, refresh-token reuse, a
 role change) in an ordered feed; each verifier keeps a ``RevocationSet`` that a
-``RevocationFeed`` brings up to date every second or so (decision 0013). A token is refused
+``RevocationFeed`` brings up to date every second or so (decision 0017). A token is refused
 when its ``sid`` names an ended session or its ``ep`` (token epoch) is below its user's epoch.
 Entries are kept only as long as an access token can live, since older tokens expire anyway.
 """

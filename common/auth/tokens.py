@@ -86,7 +86,7 @@ class TokenSigner:
         epoch: int = 0,
         token_id: str | None = None,
     ) -> str:
-        """A signed access token; ``epoch`` is the user's token epoch (decision 0013).
+        """A signed access token; ``epoch`` is the user's token epoch (decision 0017).
 
         Ed25519 signatures are deterministic, so the same claims (``token_id`` and ``now``
         included) give the same token: a refresh inside the reuse grace returns the same pair.

@@ -45,7 +45,7 @@ class Query:
     @strawberry.field(description="The viewer's inbox, most recent first.")
     async def conversations(
         self, info: MessagingInfo, first: int | None = 20, after: str | None = None
-    ) -> Connection[Conversation]:
+    ) -> Connection[Conversation] | None:
         return await inbox_connection(info, first, after)
 
     @strawberry.field(description="One of the viewer's conversations; NOT_FOUND otherwise.")
@@ -65,7 +65,7 @@ class Query:
         conversation_id: strawberry.ID,
         first: int | None = 20,
         after: str | None = None,
-    ) -> Connection[Message]:
+    ) -> Connection[Message] | None:
         page, count_all = await info.context.services.messages.page(
             info.context.viewer,
             parse_id(conversation_id, "conversationId"),

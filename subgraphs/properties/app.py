@@ -21,6 +21,7 @@ from common.idempotency import IdempotencyKeys
 from common.infrastructure import build_cache, build_redis, build_storage
 from common.metrics import GraphQLMetrics
 from common.migrations import upgrade
+from common.redis_fallback import redis_checks
 from common.storage import Storage
 from subgraphs.properties import models
 from subgraphs.properties.repository import PropertyRepository
@@ -96,6 +97,7 @@ def create_app(
             services=services,
             verifier=verifier or TokenVerifier(settings),
             readiness_checks={"database": partial(is_reachable, engine)},
+            degradable_checks=redis_checks(redis),
             lifespan=lifespan,
             extra_routes=file_routes(storage),
             metrics=metrics,

@@ -115,7 +115,7 @@ class Property:
     listing: strawberry.Private[records.Listing]
 
     @strawberry.field(description="The user who listed it (resolved by the users subgraph).")
-    def owner(self) -> User:
+    def owner(self) -> User | None:  # nullable: users resolves it, and may be down
         return User(id=strawberry.ID(str(self.listing.owner_id)))
 
     @strawberry.field(description="A Google Maps link with directions to the property.")
@@ -221,7 +221,7 @@ class User:
     )
     async def listings(
         self, info: PropertiesInfo, first: int | None = 20, after: str | None = None
-    ) -> Connection[Property]:
+    ) -> Connection[Property] | None:
         owner_filter = records.ListingFilter(owner_id=parse_id(self.id, "id"))
         return await listings_connection(info, owner_filter, first, after)
 

@@ -3,7 +3,7 @@ token reuse or a role change, the old access token is refused by users, properti
 messaging and bookings (directly and through the router, HTTP and WebSocket) within the
 stated bound, writes included.
 
-The bound (decision 0013): each verifier polls users' revocation feed every
+The bound (decision 0017): each verifier polls users' revocation feed every
 ``revocation_poll_seconds`` (1 s by default); users itself applies a revocation as it commits.
 REVOCATION_BOUND_SECONDS leaves room for a loaded two-core machine.
 """
