@@ -97,7 +97,7 @@ session_refresh_tokens = Table(
     Column("rotated_at", DateTime(timezone=True), nullable=False),
 )
 
-# The revocation feed every token verifier follows (decision 0013). Ids are taken under a
+# The revocation feed every token verifier follows (decision 0017). Ids are taken under a
 # transaction-level advisory lock held until commit, so they become visible in id order and a
 # reader of ``id > cursor`` never skips one. Rows older than an access token's life are pruned.
 token_revocations = Table(

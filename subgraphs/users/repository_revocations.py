@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth.revocation import Revocation
 from subgraphs.users.models import session_refresh_tokens, token_revocations
 
-# Serialises feed writers until they commit, so ids become visible in id order (decision 0013).
+# Serialises feed writers until they commit, so ids become visible in id order (decision 0017).
 FEED_LOCK_KEY = 0x7265766F6B65  # "revoke"
 _LOCK = text(f"SELECT pg_advisory_xact_lock({FEED_LOCK_KEY})")
 

@@ -1,4 +1,4 @@
-"""``GET /auth/revocations``: the revocation feed that every token verifier polls (decision 0013).
+"""``GET /auth/revocations``: the revocation feed that every token verifier polls (decision 0017).
 
 Entries name ended sessions and raised user epochs, never tokens or secrets; the endpoint is
 for the services inside the deployment (the router does not route to it).

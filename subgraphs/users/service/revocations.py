@@ -1,5 +1,5 @@
 """Ending tokens: every revocation is written to the feed verifiers follow and published as an
-event, in the transaction that makes it (decision 0013)."""
+event, in the transaction that makes it (decision 0017)."""
 
 from __future__ import annotations
 
