@@ -40,6 +40,8 @@ class _Resync:
 # What a subscriber receives after the fan-out may have dropped messages.
 RESYNC: Final = _Resync()
 _RESYNC_WIRE = "\x00resync"
+# How long ``subscribe`` waits for Redis to confirm a subscription.
+SUBSCRIBE_CONFIRM_WAIT: Final = 5.0
 # Always subscribed, so the Redis listener has a channel to listen on from the start.
 _KEEPALIVE_CHANNEL = "pubsub:keepalive"
 
@@ -67,6 +69,9 @@ class ReconnectingRedisBackend(BroadcastBackend):
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._pubsub: RedisPubSub | None = None
         self._task: asyncio.Task[None] | None = None
+        # SUBSCRIBE returns before Redis has processed it; a publish in between would be lost.
+        # ``subscribe`` waits for Redis's confirmation, which the listener hands over here.
+        self._confirmations: dict[str, list[asyncio.Future[None]]] = {}
         self._initial_delay = initial_delay
         self._max_delay = max_delay
         # Set while the listener holds a live connection / while it has lost it.
@@ -89,13 +94,23 @@ class ReconnectingRedisBackend(BroadcastBackend):
         self._channels.add(channel)
         pubsub = self._pubsub
         if pubsub is not None and self.connected.is_set():
+            confirmed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._confirmations.setdefault(channel, []).append(confirmed)
             try:
                 await pubsub.subscribe(channel)
-            except (RedisError, OSError):
+                # Bounded: a connection lost meanwhile is resubscribed and resynced anyway.
+                await asyncio.wait_for(asyncio.shield(confirmed), timeout=SUBSCRIBE_CONFIRM_WAIT)
+            except (RedisError, OSError, TimeoutError):
                 # The listener is reconnecting; it subscribes every channel in the set again.
                 log.info(
                     "pubsub subscribe deferred until Redis is back", extra={"channel": channel}
                 )
+            finally:
+                waiting = self._confirmations.get(channel, [])
+                if confirmed in waiting:
+                    waiting.remove(confirmed)
+                if not waiting:
+                    self._confirmations.pop(channel, None)
 
     async def unsubscribe(self, channel: str) -> None:
         self._channels.discard(channel)
@@ -109,6 +124,12 @@ class ReconnectingRedisBackend(BroadcastBackend):
 
     async def next_published(self) -> Event:
         return await self._queue.get()
+
+    def _confirm(self, channel: str) -> None:
+        for waiting in self._confirmations.get(channel, []):
+            if not waiting.done():
+                waiting.set_result(None)
+                return
 
     async def _listen(self) -> None:
         delay = self._initial_delay
@@ -128,10 +149,13 @@ class ReconnectingRedisBackend(BroadcastBackend):
                 first = False
                 delay = self._initial_delay
                 while True:
-                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    message = await pubsub.get_message(timeout=1.0)
                     if message is None:
                         # Idle: a PING proves the connection is still there (and raises if not).
                         await pubsub.ping()
+                        continue
+                    if message.get("type") == "subscribe":
+                        self._confirm(message["channel"].decode())
                         continue
                     if message.get("type") == "message":
                         channel = message["channel"].decode()
