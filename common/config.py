@@ -63,8 +63,16 @@ class Settings(BaseSettings):
 
     login_rate_limit: int = 10
     login_rate_window_seconds: int = 60
+    # Wrong passwords from one address, whatever the emails (password spraying).
+    login_ip_failure_limit: int = 20
+    login_ip_failure_window_seconds: int = 300
     check_email_rate_limit: int = 20
     check_email_rate_window_seconds: int = 60
+    # verifyUser and resendOtp, per client address like checkUserEmail.
+    verify_rate_limit: int = 20
+    verify_rate_window_seconds: int = 60
+    resend_otp_rate_limit: int = 10
+    resend_otp_rate_window_seconds: int = 60
     register_rate_limit: int = 10
     register_rate_window_seconds: int = 3600
 
@@ -83,8 +91,11 @@ class Settings(BaseSettings):
         }
     )
     router_port: int = 4000
-    # Peers whose X-Forwarded-For is believed (the router and load balancers in front of us).
+    # Peers whose X-Forwarded-For is believed (load balancers in front of a subgraph served
+    # without the router); none by default. Behind the router the client address comes signed.
     trusted_proxies: list[str] = Field(default_factory=lambda: list(DEFAULT_TRUSTED_PROXIES))
+    # Shared with the router (REALIO_ROUTER_FORWARDING_SECRET): it signs the client address.
+    forwarding_secret: str | None = None
 
     # Events: topic → producing subgraph, beyond the defaults (``realio.<subgraph>``).
     event_topic_producers: dict[str, str] = Field(default_factory=dict)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -12,7 +13,12 @@ from strawberry.dataloader import DataLoader
 
 from common.auth.viewer import ANONYMOUS, Viewer
 from common.errors import Unauthenticated
-from common.network import Network, client_address
+from common.network import (
+    CLIENT_ADDRESS_HEADER,
+    Network,
+    client_address,
+    verified_client_address,
+)
 
 ServicesT = TypeVar("ServicesT")
 LoaderT = TypeVar("LoaderT", bound=DataLoader[Any, Any])
@@ -35,6 +41,7 @@ class RequestContext(Generic[ServicesT]):
         viewer: Viewer = ANONYMOUS,
         auth_error: Unauthenticated | None = None,
         trusted_proxies: tuple[Network, ...] = (),
+        forwarding_secret: str | None = None,
     ) -> None:
         self.services = services
         self.request = request
@@ -43,6 +50,7 @@ class RequestContext(Generic[ServicesT]):
         self._viewer = viewer
         self.auth_error = auth_error
         self._trusted_proxies = trusted_proxies
+        self._forwarding_secret = forwarding_secret
         self.connection_params: dict[str, Any] | None = None
         self._loaders: dict[str, DataLoader[Any, Any]] = {}
 
@@ -58,11 +66,18 @@ class RequestContext(Generic[ServicesT]):
 
     @property
     def client_ip(self) -> str:
-        """The client's address, through trusted proxies such as the router."""
+        """The client's address: as the router signed it, else through trusted proxies."""
+        headers = self.request.headers
+        if self._forwarding_secret:
+            signed = verified_client_address(
+                self._forwarding_secret, headers.get(CLIENT_ADDRESS_HEADER), int(time.time())
+            )
+            if signed is not None:
+                return signed
         client = self.request.client
         return client_address(
             client.host if client else None,
-            self.request.headers.get("x-forwarded-for"),
+            headers.get("x-forwarded-for"),
             self._trusted_proxies,
         )
 

@@ -68,10 +68,30 @@ class RateLimited(DomainError):
         self.retry_after = retry_after
 
 
+def _log_expected(code: str, error: GraphQLError, extensions: dict[str, Any]) -> None:
+    """One line, no traceback: the client's input or rights caused it, not our code."""
+    level = logging.WARNING if code == "RATE_LIMITED" else logging.INFO
+    log.log(
+        level,
+        "request refused",
+        extra={
+            "error_code": code,
+            "reason": extensions.get("reason"),
+            "field": extensions.get("field"),
+            "path": error.path,
+        },
+    )
+
+
 def to_graphql_error(error: GraphQLError) -> GraphQLError:
-    """Map one execution error: domain errors keep their message and code, others are masked."""
+    """Map one execution error: domain errors keep their message and code, others are masked.
+
+    Expected failures are logged at INFO (RATE_LIMITED at WARNING) without a traceback;
+    unexpected ones at ERROR with theirs.
+    """
     original = error.original_error
     if isinstance(original, DomainError):
+        _log_expected(original.code, error, original.extensions)
         return GraphQLError(
             original.message,
             nodes=error.nodes,
@@ -83,7 +103,9 @@ def to_graphql_error(error: GraphQLError) -> GraphQLError:
     if original is None:
         # Parse and validation errors come from graphql-core itself and are safe to show.
         if error.extensions and "code" in error.extensions:
+            _log_expected(str(error.extensions["code"]), error, error.extensions)
             return error
+        _log_expected("GRAPHQL_VALIDATION_FAILED", error, {})
         return GraphQLError(
             error.message,
             nodes=error.nodes,

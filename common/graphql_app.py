@@ -70,6 +70,7 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any], None]):
         self.trusted_proxies = parse_networks(
             config.settings.trusted_proxies if config.settings else DEFAULT_TRUSTED_PROXIES
         )
+        self.forwarding_secret = config.settings.forwarding_secret if config.settings else None
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -80,6 +81,7 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any], None]):
             response,
             request_id=current_request_id(),
             trusted_proxies=self.trusted_proxies,
+            forwarding_secret=self.forwarding_secret,
         )
         token = bearer_token(request.headers.get("authorization"))
         if token is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -169,7 +170,13 @@ def main() -> int:
     # first reconciliation does not depend on users having started first.
     load_or_create_private_key(settings.resolved_private_key_file())
 
-    env = {**os.environ, "REALIO_DATABASE_URL": database_url, "PYTHONPATH": str(REPO_ROOT)}
+    env = {
+        **os.environ,
+        "REALIO_DATABASE_URL": database_url,
+        "PYTHONPATH": str(REPO_ROOT),
+        # The router signs client addresses for the subgraphs with it (decision 0012).
+        "REALIO_FORWARDING_SECRET": settings.forwarding_secret or secrets.token_hex(32),
+    }
     processes: list[subprocess.Popen[bytes]] = []
     urls: list[str] = []
     try:
@@ -187,6 +194,8 @@ def main() -> int:
                 str(port),
                 "--log-level",
                 "warning",
+                # The peer stays the connection's address; see decision 0012.
+                "--no-proxy-headers",
             ]
             processes.append(start(command, env))
             urls.append(f"  {name:<16} http://localhost:{port}/graphql")

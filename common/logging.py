@@ -1,4 +1,10 @@
-"""Structured JSON logs that carry the current request id."""
+"""Structured JSON logs on stdout that carry the current request id.
+
+Every line a process writes to stdout is one JSON object, uvicorn's own lines included:
+:func:`configure_logging` routes uvicorn's loggers through the same handler, whichever way
+uvicorn was started (``uvicorn.run``, or the ``uvicorn`` command with ``--factory``, which
+builds the app, and so configures logging, before uvicorn logs anything).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,12 @@ from datetime import UTC, datetime
 
 _request_id: ContextVar[str | None] = ContextVar("realio_request_id", default=None)
 
-_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# uvicorn adds ``color_message`` (the message with terminal colours) to its records.
+_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
+# Strawberry logs every GraphQL error at ERROR with its traceback; common.errors logs them
+# instead, at INFO for expected failures and at ERROR only for unexpected ones.
+_SILENCED = ("strawberry.execution",)
 
 
 def current_request_id() -> str:
@@ -50,13 +61,22 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
-    """Install one stderr handler on the root logger (idempotent)."""
+    """Install one stdout handler on the root logger and route uvicorn's loggers to it.
+
+    Idempotent. Pass ``log_config=None`` to ``uvicorn.run`` afterwards, so uvicorn keeps it.
+    """
     root = logging.getLogger()
     root.setLevel(level.upper())
     for handler in list(root.handlers):
         if getattr(handler, "_realio", False):
             root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
+    for name in UVICORN_LOGGERS:
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers.clear()
+        uvicorn_logger.propagate = True
+    for name in _SILENCED:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    handler = logging.StreamHandler(sys.stdout)
     handler._realio = True  # type: ignore[attr-defined]
     handler.setFormatter(
         JsonFormatter() if json_output else logging.Formatter("%(levelname)s %(name)s %(message)s")

@@ -1,19 +1,31 @@
-"""Who is on the other end of a connection, seen through trusted proxies (the router, NGINX).
+"""Who is on the other end of a connection, seen through trusted proxies (NGINX, the router).
 
-Behind the router every request arrives from the router's address, so per-address rate limits
-would count all clients as one. ``X-Forwarded-For`` is believed only when the peer itself is a
-trusted proxy, and only up to the first address that is not one: a client cannot forge its
-way past the limit by sending the header itself.
+``X-Forwarded-For`` is believed only when the peer itself is a configured proxy, and then only
+up to the right-most address that is not a proxy: that hop was appended by a proxy we trust,
+everything to its left was sent by the client and may be forged. Nobody is trusted by default,
+so on a shared host a local process cannot spoof its way past a per-address limit.
+
+Behind the router, subgraphs do not trust addresses at all: the router asserts the client's
+address in :data:`CLIENT_ADDRESS_HEADER`, signed with a secret only the router and the
+subgraphs hold (decision 0012).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 from collections.abc import Sequence
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-# The router runs beside the subgraphs by default.
-DEFAULT_TRUSTED_PROXIES = ("127.0.0.1", "::1")
+# No proxy is trusted unless configured (REALIO_TRUSTED_PROXIES, REALIO_ROUTER_TRUSTED_PROXIES).
+DEFAULT_TRUSTED_PROXIES: tuple[str, ...] = ()
+
+# "<address>;<unix time>;<hex HMAC-SHA256 of "<address>;<unix time>">", set only by the router.
+CLIENT_ADDRESS_HEADER = "x-realio-client-address"
+# A signed address older than this (or this far in the future) is not believed: a header
+# copied from one request cannot be replayed for long.
+SIGNATURE_MAX_AGE_SECONDS = 300
 
 
 def parse_networks(entries: Sequence[str]) -> tuple[Network, ...]:
@@ -32,7 +44,7 @@ def _is_trusted(address: str, trusted: tuple[Network, ...]) -> bool:
 def client_address(
     peer: str | None, forwarded_for: str | None, trusted: tuple[Network, ...]
 ) -> str:
-    """The client's address: the peer, or the nearest untrusted hop it forwarded for us."""
+    """The client's address: the peer, or the right-most untrusted hop its proxies forwarded."""
     if peer is None:
         return "unknown"
     if not forwarded_for or not _is_trusted(peer, trusted):
@@ -49,3 +61,28 @@ def forwarded_for(existing: str | None, peer: str | None) -> str | None:
     if peer is None:
         return existing
     return f"{existing}, {peer}" if existing else peer
+
+
+def _signature(secret: str, payload: str) -> str:
+    return hmac.new(secret.encode(), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def sign_client_address(secret: str, address: str, now: int) -> str:
+    """The :data:`CLIENT_ADDRESS_HEADER` value asserting ``address`` at ``now`` (unix time)."""
+    payload = f"{address[:64]};{now}"
+    return f"{payload};{_signature(secret, payload)}"
+
+
+def verified_client_address(secret: str, value: str | None, now: int) -> str | None:
+    """The address a :data:`CLIENT_ADDRESS_HEADER` value asserts, or ``None`` when forged or old."""
+    if not value:
+        return None
+    address, _, rest = value.partition(";")
+    issued, _, signature = rest.partition(";")
+    if not address or not issued.isdigit() or not signature:
+        return None
+    if not hmac.compare_digest(_signature(secret, f"{address};{issued}"), signature):
+        return None
+    if abs(now - int(issued)) > SIGNATURE_MAX_AGE_SECONDS:
+        return None
+    return address

@@ -27,4 +27,8 @@ def serve_subgraph(
         host="0.0.0.0",  # containers reach it from outside; the router from localhost
         port=settings.subgraph_ports[name],
         log_level=settings.log_level.lower(),
+        log_config=None,  # keep configure_logging's JSON lines on stdout for uvicorn's loggers
+        # uvicorn would otherwise replace the peer with X-Forwarded-For from 127.0.0.1; who to
+        # believe is decided by RequestContext.client_ip (decision 0012).
+        proxy_headers=False,
     )

@@ -106,6 +106,16 @@ class RouterSettings(BaseSettings):
         default="realio:",
         validation_alias=AliasChoices("REALIO_ROUTER_REDIS_KEY_PREFIX", "REALIO_REDIS_KEY_PREFIX"),
     )
+    # Proxies in front of the router (NGINX) whose X-Forwarded-For is believed; none by default.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Shared with the subgraphs: the client address sent to them is signed with it
+    # (decision 0012). Without it subgraphs see every client as the router's address.
+    forwarding_secret: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "REALIO_ROUTER_FORWARDING_SECRET", "REALIO_FORWARDING_SECRET"
+        ),
+    )
     query_plan_header_enabled: bool = False
     # Progressive override: @override labels enabled for every request, as a JSON list
     # (``REALIO_ROUTER_OVERRIDE_LABELS='["my-flag"]'``). Other labels are disabled, except

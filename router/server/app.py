@@ -19,6 +19,7 @@ from router import json_codec
 from router.apq import create_store
 from router.config import RouterSettings
 from router.execution.http1 import Http1Client
+from router.forwarding import ClientAddressing
 from router.gateway import Gateway
 from router.limits import OperationLimits
 from router.server.auth import build_verifier
@@ -172,6 +173,9 @@ def create_app(
         on_connect=on_connect,
         verifier=token_verifier or build_verifier(settings),
         metrics=RouterMetrics(gateway, max_operations=settings.metrics_max_operations),
+        addressing=ClientAddressing.from_settings(
+            settings.trusted_proxies, settings.forwarding_secret
+        ),
     )
 
     @contextlib.asynccontextmanager

@@ -8,6 +8,7 @@ from typing import Any
 
 import uvicorn
 
+from common.logging import configure_logging
 from router.config import load_settings
 
 
@@ -44,6 +45,8 @@ def main(argv: list[str]) -> int:
 
     from router.server.app import create_app
 
+    # JSON lines on stdout, uvicorn's own included (log_config=None below keeps them).
+    configure_logging(args.log_level)
     try:
         app = create_app(settings)
     except Exception as exc:  # a supergraph that does not load: say why, no traceback
@@ -54,6 +57,7 @@ def main(argv: list[str]) -> int:
         host=settings.host,
         port=settings.port,
         log_level=args.log_level,
+        log_config=None,
         # Named, not "auto": without uvloop or httptools uvicorn would silently fall back to
         # the pure-Python loop and parser, which cost several times more CPU per request.
         loop="uvloop",

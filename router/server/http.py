@@ -202,7 +202,7 @@ async def _respond(
         params = await _params(request, state)
         name = params.get("operationName")
         observed.name = name if isinstance(name, str) else None
-        forwarded = forwarded_headers(request, request_id)
+        forwarded = forwarded_headers(request, request_id, state.addressing)
         gateway_request, prepared = await prepare_operation(state, params, forwarded)
         observed.name = gateway_request.operation_name or operation_name_of(prepared)
         observed.kind = prepared.operation_type.value

@@ -17,7 +17,12 @@ from starlette.requests import HTTPConnection
 from common.auth.tokens import TokenVerifier
 from router.apq import PersistedQueryError, PersistedQueryStore, persisted_query_hash
 from router.config import RouterSettings
-from router.forwarding import FORWARDED_FOR_HEADER, REQUEST_ID_HEADER, subgraph_headers
+from router.forwarding import (
+    FORWARDED_FOR_HEADER,
+    REQUEST_ID_HEADER,
+    ClientAddressing,
+    subgraph_headers,
+)
 from router.gateway import Gateway, GatewayRequest, GatewayRequestError, PreparedOperation
 from router.limits import OperationLimits
 from router.server.errors import RequestError, error, malformed
@@ -44,6 +49,7 @@ class RouterState:
     metrics: RouterMetrics | None = None
     # Verifies WebSocket tokens (router.server.auth); None passes them on unchecked.
     verifier: TokenVerifier | None = None
+    addressing: ClientAddressing = ClientAddressing()
 
 
 def request_id_of(headers: Mapping[str, str]) -> str:
@@ -54,13 +60,16 @@ def request_id_of(headers: Mapping[str, str]) -> str:
     return uuid.uuid4().hex
 
 
-def forwarded_headers(connection: HTTPConnection, request_id: str) -> dict[str, str]:
+def forwarded_headers(
+    connection: HTTPConnection, request_id: str, addressing: ClientAddressing
+) -> dict[str, str]:
     """The headers passed on to subgraphs for a client's HTTP request or WebSocket."""
     return subgraph_headers(
         connection.headers,
         request_id=request_id,
         peer=connection.client.host if connection.client else None,
         forwarded_for_chain=connection.headers.getlist(FORWARDED_FOR_HEADER),
+        addressing=addressing,
     )
 
 

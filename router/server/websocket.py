@@ -66,7 +66,8 @@ class Session:
         self.state = state
         self.websocket = websocket
         self.request_id = request_id_of(websocket.headers)
-        self.headers = forwarded_headers(websocket, self.request_id)
+        # The token connection_init carried, sent to subgraphs instead of the handshake's.
+        self.authorization: str | None = None
         self.init_received = False
         self.acknowledged = False
         self.connection_params: Mapping[str, Any] | None = None
@@ -144,7 +145,7 @@ class Session:
         if hook is not None and not await hook(payload):
             raise _Close(4403, "Forbidden")
         if auth.authorization is not None:
-            self.headers = {**self.headers, "authorization": auth.authorization}
+            self.authorization = auth.authorization
         self.connection_params = auth.connection_params
         self.acknowledged = True
         await self._send({"type": "connection_ack"})
@@ -169,8 +170,12 @@ class Session:
         started = time.perf_counter()
         try:
             try:
+                # Built per operation: the signed client address must not age with the socket.
+                headers = forwarded_headers(self.websocket, self.request_id, self.state.addressing)
+                if self.authorization is not None:
+                    headers["authorization"] = self.authorization
                 request, prepared = await prepare_operation(
-                    self.state, payload, self.headers, self.connection_params
+                    self.state, payload, headers, self.connection_params
                 )
             except RequestError as exc:
                 self.operations.pop(operation_id, None)

@@ -103,12 +103,16 @@ class Mutation:
 
     @strawberry.mutation(description="Verify the email address with the emailed code.")
     async def verify_user(self, info: Info, email: str, code: str) -> VerifyUserPayload:
-        view = await info.context.services.accounts.verify(email=email, code=code)
+        context = info.context
+        view = await context.services.accounts.verify(
+            email=email, code=code, client_ip=context.client_ip
+        )
         return VerifyUserPayload(user=User.from_view(view))
 
     @strawberry.mutation(description="Email a new verification code (throttled).")
     async def resend_otp(self, info: Info, email: str) -> ResendOtpPayload:
-        sent = await info.context.services.accounts.resend(email=email)
+        context = info.context
+        sent = await context.services.accounts.resend(email=email, client_ip=context.client_ip)
         return ResendOtpPayload(
             email=sent.email,
             otp_expires_at=sent.otp_expires_at,

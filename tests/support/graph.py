@@ -8,6 +8,7 @@ before it).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -107,8 +108,19 @@ class Graph(GraphQLClient):
 async def running_graph(
     settings: Settings, label: str, router_settings: RouterSettings | None = None
 ) -> AsyncIterator[Graph]:
-    """The whole graph on its own databases (``<run prefix><label>_<subgraph>``)."""
-    e2e = settings.model_copy(update={"database_prefix": f"{settings.database_prefix}{label}_"})
+    """The whole graph on its own databases (``<run prefix><label>_<subgraph>``).
+
+    The router and the subgraphs share a forwarding secret, as deployed (decision 0012).
+    """
+    router_settings = router_settings or RouterSettings()
+    secret = router_settings.forwarding_secret or secrets.token_hex(16)
+    router_settings = router_settings.model_copy(update={"forwarding_secret": secret})
+    e2e = settings.model_copy(
+        update={
+            "database_prefix": f"{settings.database_prefix}{label}_",
+            "forwarding_secret": secret,
+        }
+    )
     for member in MEMBERS:
         await member.migrate(e2e)
     await seed_users(e2e)
@@ -126,7 +138,7 @@ async def running_graph(
             [SubgraphDefinition(n, f"{u}/graphql", subgraph_sdl(n)) for n, u in urls.items()]
         )
         assert result.supergraph_sdl is not None, result.errors
-        chosen = router_settings or RouterSettings()
+        chosen = router_settings
         if "jwks_url" not in chosen.model_fields_set:  # the router trusts this graph's users
             chosen = chosen.model_copy(update={"jwks_url": e2e.jwks_url})
         router = create_router_app(chosen, supergraph_sdl=result.supergraph_sdl)

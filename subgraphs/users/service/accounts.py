@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from common.auth.viewer import Role
 from common.db import transaction
-from common.errors import BadUserInput, Conflict, DomainError, NotFound, RateLimited
+from common.errors import BadUserInput, Conflict, DomainError, RateLimited
 from common.mail import Mail
 from common.ratelimit import enforce
 from subgraphs.users.records import OtpSent, Registration, UserRecord, UserView
@@ -30,16 +30,31 @@ def ip_key(ip: str) -> str:
     return hashlib.sha256(ip.encode()).hexdigest()[:24]
 
 
-async def _awaiting_verification(users: UserRepository, email: str) -> UserRecord:
+def _email_key(email: str) -> str:
+    return hashlib.sha256(email.encode()).hexdigest()[:24]
+
+
+def _no_pending_code() -> BadUserInput:
+    return BadUserInput(
+        "There is no pending code; request a new one.", field="code", reason="OTP_MISSING"
+    )
+
+
+def _sent_recently(retry_after: int) -> RateLimited:
+    return RateLimited(
+        "A code was sent recently; wait before asking again.", retry_after=max(1, retry_after)
+    )
+
+
+async def _awaiting_verification(users: UserRepository, email: str) -> UserRecord | None:
     """The account of ``email``, locked, when it still awaits verification.
 
-    NOT_FOUND when no account uses the address, CONFLICT when it is already verified.
+    ``None`` both when no account uses the address and when it is already verified: callers
+    answer those two alike, so verifyUser and resendOtp do not tell who has an account.
     """
     record = await users.get_by_email(email, for_update=True)
-    if record is None:
-        raise NotFound("No account uses this email address.", field="email")
-    if record.email_verified_at is not None:
-        raise Conflict("This email address is already verified.", field="email")
+    if record is None or record.email_verified_at is not None:
+        return None
     return record
 
 
@@ -93,9 +108,19 @@ class AccountService:
         await deps.send_mail_after_commit(self._code_mail(email, code))
         return Registration(present_own(record, deps.storage), expires_at)
 
-    async def verify(self, *, email: str, code: str) -> UserView:
-        """Mark the email verified when ``code`` is the pending one, counting wrong attempts."""
+    async def verify(self, *, email: str, code: str, client_ip: str) -> UserView:
+        """Mark the email verified when ``code`` is the pending one, counting wrong attempts.
+
+        An unknown or already verified address gets the answer of an account with no pending
+        code (OTP_MISSING).
+        """
         deps, settings = self._deps, self._deps.settings
+        await enforce(
+            deps.limiter,
+            f"verify:{ip_key(client_ip)}",
+            settings.verify_rate_limit,
+            settings.verify_rate_window_seconds,
+        )
         email = normalize_email(email)
         code = check_otp_format(code)
         now = deps.now()
@@ -104,13 +129,9 @@ class AccountService:
             users = UserRepository(session)
             record = await _awaiting_verification(users, email)
             otps = OtpRepository(session)
-            otp = await otps.get_for_update(record.id)
-            if otp is None:
-                raise BadUserInput(
-                    "There is no pending code; request a new one.",
-                    field="code",
-                    reason="OTP_MISSING",
-                )
+            otp = await otps.get_for_update(record.id) if record is not None else None
+            if record is None or otp is None:
+                raise _no_pending_code()
             if otp.attempts >= settings.otp_max_attempts:
                 raise BadUserInput(
                     "Too many wrong attempts; this code no longer works. Request a new one.",
@@ -142,24 +163,38 @@ class AccountService:
                 )
         raise failure
 
-    async def resend(self, *, email: str) -> OtpSent:
-        """Send a fresh code, at most once per ``otp_resend_interval_seconds``."""
+    async def resend(self, *, email: str, client_ip: str) -> OtpSent:
+        """Send a fresh code, at most once per ``otp_resend_interval_seconds``.
+
+        An unknown or already verified address gets the same answer, throttled the same way,
+        but no mail: the answer does not tell who has an account.
+        """
         deps, settings = self._deps, self._deps.settings
+        await enforce(
+            deps.limiter,
+            f"resend-otp:{ip_key(client_ip)}",
+            settings.resend_otp_rate_limit,
+            settings.resend_otp_rate_window_seconds,
+        )
         email = normalize_email(email)
         now = deps.now()
         code = new_otp()
+        interval = timedelta(seconds=settings.otp_resend_interval_seconds)
+        expires_at = now + timedelta(seconds=settings.otp_ttl_seconds)
         async with transaction(deps.db) as session:
             record = await _awaiting_verification(UserRepository(session), email)
+            if record is None:
+                throttle = await deps.limiter.hit(
+                    f"resend-otp-email:{_email_key(email)}", 1, int(interval.total_seconds())
+                )
+                if not throttle.allowed:
+                    raise _sent_recently(throttle.retry_after)
+                return OtpSent(email, expires_at, now + interval)
             otps = OtpRepository(session)
             previous = await otps.get_for_update(record.id)
-            interval = timedelta(seconds=settings.otp_resend_interval_seconds)
             if previous is not None and previous.sent_at + interval > now:
                 wait = previous.sent_at + interval - now
-                raise RateLimited(
-                    "A code was sent recently; wait before asking again.",
-                    retry_after=max(1, int(wait.total_seconds() + 0.999)),
-                )
-            expires_at = now + timedelta(seconds=settings.otp_ttl_seconds)
+                raise _sent_recently(int(wait.total_seconds() + 0.999))
             await otps.replace(record.id, otp_hash(deps.otp_key, record.id, code), expires_at, now)
         await deps.send_mail_after_commit(self._code_mail(record.email, code))
         return OtpSent(record.email, expires_at, now + interval)

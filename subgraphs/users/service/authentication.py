@@ -10,7 +10,7 @@ from common.auth.permissions import require_authenticated
 from common.auth.viewer import Viewer
 from common.db import transaction
 from common.errors import DomainError, Forbidden, Unauthenticated
-from common.ratelimit import enforce
+from common.ratelimit import enforce, refuse_when_exhausted
 from subgraphs.users.records import Tokens, UserRecord
 from subgraphs.users.repository import SessionRepository, UserRepository
 from subgraphs.users.service.accounts import ip_key
@@ -49,6 +49,10 @@ class AuthService:
         lookup = email.strip()[:320]
         email_key = hashlib.sha256(lookup.lower().encode()).hexdigest()[:24]
         rate_key = f"login:{email_key}:{ip_key(client_ip)}"
+        # Wrong passwords per address, whatever the email: spraying many accounts from one
+        # address is refused before any password is checked. Successes do not count.
+        failures_key = f"login-failures:{ip_key(client_ip)}"
+        await refuse_when_exhausted(deps.limiter, failures_key, settings.login_ip_failure_limit)
         await enforce(
             deps.limiter, rate_key, settings.login_rate_limit, settings.login_rate_window_seconds
         )
@@ -56,6 +60,11 @@ class AuthService:
             record = await UserRepository(session).get_by_email(lookup)
         # Always one argon2 verification, so timing does not tell whether the email exists.
         if not await deps.hashing.verify(record.password_hash if record else None, password):
+            await deps.limiter.hit(
+                failures_key,
+                settings.login_ip_failure_limit,
+                settings.login_ip_failure_window_seconds,
+            )
             raise Unauthenticated(BAD_CREDENTIALS, reason="INVALID_CREDENTIALS")
         assert record is not None
         if record.email_verified_at is None:

@@ -6,7 +6,13 @@ from redis.asyncio import Redis
 
 from common.config import Settings
 from common.errors import RateLimited
-from common.ratelimit import InProcessRateLimiter, RateLimiter, RedisRateLimiter, enforce
+from common.ratelimit import (
+    InProcessRateLimiter,
+    RateLimiter,
+    RedisRateLimiter,
+    enforce,
+    refuse_when_exhausted,
+)
 
 
 @pytest.fixture(params=["redis", "in-process"])
@@ -40,3 +46,21 @@ async def test_limits_are_counted_per_key_and_reset_clears_them(limiter: RateLim
     assert (await limiter.hit(b, 1, 60)).allowed
     await limiter.reset(a)
     assert (await limiter.hit(a, 1, 60)).allowed
+
+
+async def test_peek_tells_whether_a_key_is_exhausted_without_counting(
+    limiter: RateLimiter,
+) -> None:
+    key = f"failures:{uuid.uuid4()}"
+    assert (await limiter.peek(key, 2)).allowed
+    for _ in range(5):
+        await refuse_when_exhausted(limiter, key, limit=2)  # peeking never uses the limit up
+    await limiter.hit(key, 2, 60)
+    assert (await limiter.peek(key, 2)).allowed
+    await limiter.hit(key, 2, 60)
+    exhausted = await limiter.peek(key, 2)
+    assert not exhausted.allowed and 1 <= exhausted.retry_after <= 60
+    with pytest.raises(RateLimited):
+        await refuse_when_exhausted(limiter, key, limit=2)
+    await limiter.reset(key)
+    assert (await limiter.peek(key, 2)).allowed

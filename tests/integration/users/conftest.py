@@ -29,9 +29,20 @@ async def smtp() -> AsyncIterator[tuple[str, SmtpSink]]:
 
 @pytest.fixture(scope="session")
 async def users_settings(settings: Settings, smtp: tuple[str, SmtpSink]) -> Settings:
-    """The run's settings with a real SMTP server; sign-ups are not rate limited here."""
+    """The run's settings with a real SMTP server.
+
+    Every test client has the same address, so limits per address are lifted here (tests that
+    exercise one set it low with ``serve_users``).
+    """
     users = settings.model_copy(
-        update={"smtp_url": smtp[0], "register_rate_limit": 100_000, "login_rate_limit": 5}
+        update={
+            "smtp_url": smtp[0],
+            "register_rate_limit": 100_000,
+            "login_rate_limit": 5,
+            "login_ip_failure_limit": 100_000,
+            "verify_rate_limit": 100_000,
+            "resend_otp_rate_limit": 100_000,
+        }
     )
     await migrate(users)
     return users

@@ -118,16 +118,17 @@ async def test_python_m_router_serves_the_supergraph_with_url_overrides(
         "--port",
         "0",
         env=env,
-        stderr=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
     )
     try:
-        assert process.stderr is not None
+        assert process.stdout is not None
         url = None
         async with asyncio.timeout(30):
             while url is None:
-                line = (await process.stderr.readline()).decode()
+                line = (await process.stdout.readline()).decode()
                 assert line, "router exited before it started"
-                found = re.search(r"Uvicorn running on (http://\S+)", line)
+                # Logs are JSON lines on stdout, uvicorn's included.
+                found = re.search(r"Uvicorn running on (http://\S+)", json.loads(line)["msg"])
                 url = found.group(1) if found else None
         health = await client.get(url + "/health")
         query = await client.post(url + "/graphql", json={"query": "{ me { name } }"})
