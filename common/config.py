@@ -8,12 +8,21 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.network import DEFAULT_TRUSTED_PROXIES
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SUBGRAPH_PORTS = {
+    "users": 4001,
+    "properties": 4002,
+    "search": 4003,
+    "bookings": 4004,
+    "messaging": 4005,
+    "notifications": 4006,
+    "recommendations": 4007,
+}
 
 
 class Settings(BaseSettings):
@@ -79,17 +88,8 @@ class Settings(BaseSettings):
     max_avatar_bytes: int = 5 * 1024 * 1024
     max_photo_bytes: int = 10 * 1024 * 1024
 
-    subgraph_ports: dict[str, int] = Field(
-        default_factory=lambda: {
-            "users": 4001,
-            "properties": 4002,
-            "search": 4003,
-            "bookings": 4004,
-            "messaging": 4005,
-            "notifications": 4006,
-            "recommendations": 4007,
-        }
-    )
+    # ``REALIO_SUBGRAPH_PORTS='{"users": 5001}'`` moves the named subgraphs; the rest keep theirs.
+    subgraph_ports: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_SUBGRAPH_PORTS))
     router_port: int = 4000
     # Peers whose X-Forwarded-For is believed (load balancers in front of a subgraph served
     # without the router); none by default. Behind the router the client address comes signed.
@@ -111,6 +111,42 @@ class Settings(BaseSettings):
     bookings_default_time_zone: str = "America/New_York"
     bookings_public_url: str = "http://localhost:4004"
     bookings_schedule_interval_seconds: float = 30.0
+
+    @field_validator("subgraph_ports", mode="after")
+    @classmethod
+    def _over_default_ports(cls, ports: dict[str, int]) -> dict[str, int]:
+        return {**DEFAULT_SUBGRAPH_PORTS, **ports}
+
+    @model_validator(mode="after")
+    def _follow_moved_ports(self) -> Settings:
+        # URLs that point at the users subgraph or the router follow their ports unless set.
+        if "jwks_url" not in self.model_fields_set:
+            users = f"http://localhost:{self.subgraph_ports['users']}"
+            self.jwks_url = f"{users}/.well-known/jwks.json"
+        if "public_files_url" not in self.model_fields_set:
+            self.public_files_url = f"http://localhost:{self.router_port}/files"
+        if "bookings_public_url" not in self.model_fields_set:
+            self.bookings_public_url = f"http://localhost:{self.subgraph_ports['bookings']}"
+        return self
+
+    # --- operations (all off unless set) ---------------------------------------------------
+    # Error tracking: Sentry when a DSN is set (common/sentry.py).
+    sentry_dsn: str | None = None
+    sentry_traces_sample_rate: float = 0.0
+    # Product analytics: Google Analytics 4 Measurement Protocol (common/analytics.py).
+    ga_measurement_id: str | None = None
+    ga_api_secret: str | None = None
+    ga_endpoint: str = "https://www.google-analytics.com/mp/collect"
+    ga_flush_interval_seconds: float = 2.0
+    # Geocoding: Google Maps when a key is set, else the offline gazetteer (common/geocoding.py).
+    google_maps_api_key: str | None = None
+    google_maps_geocode_url: str = "https://maps.googleapis.com/maps/api/geocode/json"
+    # Backups: ``python -m common.backup`` (pg_dump per subgraph database).
+    backup_dir: Path | None = None
+    backup_keep: int = 7
+
+    def resolved_backup_dir(self) -> Path:
+        return self.backup_dir or self.data_dir / "backups"
 
     # messaging: the chat store (MongoDB through Beanie when set, else Postgres) and how many
     # messages one user may send per window.

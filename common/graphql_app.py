@@ -32,6 +32,8 @@ from common.input_guard import InputGuard
 from common.logging import configure_logging, current_request_id, set_request_id
 from common.metrics import GraphQLMetrics
 from common.network import DEFAULT_TRUSTED_PROXIES, parse_networks
+from common.sentry import init_sentry
+from common.shape_guard import OperationShapeGuard
 
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
@@ -45,6 +47,8 @@ class SubgraphApp:
     services: Any
     verifier: TokenVerifier
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
+    # Reported by /ready but not failing it: what the subgraph degrades without (Redis).
+    degradable_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
     lifespan: Callable[[], AbstractAsyncContextManager[None]] | None = None
     extra_routes: Sequence[BaseRoute] = ()
     metrics: GraphQLMetrics | None = None
@@ -58,9 +62,10 @@ def schema_extensions(metrics: GraphQLMetrics) -> list[Any]:
     Hooks unwind innermost first: errors get their codes (and unexpected ones are masked),
     then metrics (outermost) count the final codes. ``InputGuard`` refuses argument values no
     store can take (NUL bytes, huge decimals, over-long lists) as BAD_USER_INPUT before any
-    resolver sees them.
+    resolver sees them. ``OperationShapeGuard`` refuses fragment blow-ups before validation
+    would expand them.
     """
-    return [metrics.extension(), DomainErrorExtension, InputGuard]
+    return [metrics.extension(), DomainErrorExtension, InputGuard, OperationShapeGuard]
 
 
 class SubgraphGraphQL(GraphQL[RequestContext[Any], None]):
@@ -136,6 +141,7 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
     """The ASGI application of one subgraph."""
     if config.settings is not None:
         configure_logging(config.settings.log_level, config.settings.log_json)
+        init_sentry(config.settings, config.name)
     graphql_app = SubgraphGraphQL(config)
     metrics = config.metrics
 
@@ -145,7 +151,12 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
     async def ready(_: Request) -> Response:
         results = {name: await check() for name, check in config.readiness_checks.items()}
         status = 200 if all(results.values()) else 503
-        return JSONResponse({"ready": status == 200, "checks": results}, status_code=status)
+        optional = {name: await check() for name, check in config.degradable_checks.items()}
+        body: dict[str, Any] = {"ready": status == 200, "checks": {**results, **optional}}
+        degraded = [name for name, ok in optional.items() if not ok]
+        if degraded:
+            body["degraded"] = degraded
+        return JSONResponse(body, status_code=status)
 
     async def metrics_endpoint(_: Request) -> Response:
         body = generate_latest(metrics.registry) if metrics else b""

@@ -9,7 +9,7 @@ the router started as child processes, their URLs printed. Ctrl-C stops everythi
 from __future__ import annotations
 
 import asyncio
-import importlib
+import json
 import os
 import secrets
 import signal
@@ -25,15 +25,11 @@ import httpx
 from common.auth.tokens import load_or_create_private_key
 from common.config import REPO_ROOT, Settings
 from common.db import DEFAULT_SERVER_URL, asyncpg_dsn, server_url
-from common.migrations import upgrade
-from common.sdl_export import subgraph_names
+from common.migrate import migrate_all, seed_all, served_subgraphs
 
 # `make run` is local development: browser apps served from any localhost port may call the
 # router unless CORS is configured. Production (docker-compose, deploy/) allows none by default.
 DEVELOPMENT_CORS_ORIGIN_REGEX = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
-
-# Seed order follows the data: users first, listings next, then what derives from them.
-SEED_ORDER = ["users", "properties", "search", "bookings", "messaging", "notifications"]
 
 
 def log(message: str) -> None:
@@ -80,20 +76,8 @@ def start_embedded_postgres(data: Path) -> str:
 
 async def prepare(settings: Settings, names: list[str]) -> list[str]:
     """Apply every subgraph's migrations, then seed demo data; returns lines to print."""
-    for name in names:
-        migrations = REPO_ROOT / "subgraphs" / name / "migrations"
-        if migrations.exists():
-            await upgrade(settings, name, migrations)
-            log(f"migrated {name}")
-    lines: list[str] = []
-    ordered = [n for n in SEED_ORDER if n in names] + [n for n in names if n not in SEED_ORDER]
-    for name in ordered:
-        if not (REPO_ROOT / "subgraphs" / name / "seed.py").exists():
-            continue
-        module = importlib.import_module(f"subgraphs.{name}.seed")
-        lines.extend(await module.seed(settings))
-        log(f"seeded {name}")
-    return lines
+    await migrate_all(settings, names)
+    return await seed_all(settings, names)
 
 
 def compose() -> bool:
@@ -145,6 +129,17 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def router_subgraph_urls(settings: Settings, names: list[str]) -> dict[str, str]:
+    """The router's URL for each subgraph, at the port it runs on here (``subgraph_ports``),
+    so moving the subgraphs moves what the router calls, whatever the supergraph says; and
+    the JWKS it verifies WebSocket tokens with, at the users subgraph's port."""
+    urls = {name: f"http://127.0.0.1:{settings.subgraph_ports[name]}/graphql" for name in names}
+    return {
+        "REALIO_ROUTER_SUBGRAPH_URLS": json.dumps(urls),
+        "REALIO_ROUTER_JWKS_URL": settings.jwks_url,
+    }
+
+
 def _stop_on_sigterm(signum: int, frame: object) -> None:
     # `kill` and process managers send SIGTERM: shut the children down as Ctrl-C would.
     raise KeyboardInterrupt
@@ -163,7 +158,7 @@ def main() -> int:
         return 1
     database_url = resolve_database(settings)
     settings = settings.model_copy(update={"database_url": database_url})
-    names = [n for n in subgraph_names() if (REPO_ROOT / "subgraphs" / n / "app.py").exists()]
+    names = served_subgraphs()
     demo_lines = asyncio.run(prepare(settings, names))
     # The platform signing key exists before any subgraph starts: users signs access tokens
     # with it, and search signs its reconciliation token with it (decision 0005), so search's
@@ -205,6 +200,7 @@ def main() -> int:
                 log(f"subgraph {name} did not start; see its output above")
                 return 1
         if compose() and Path(REPO_ROOT / "router" / "server").exists():
+            router_env = {**env, **router_subgraph_urls(settings, names)}
             router = start(
                 [
                     sys.executable,
@@ -215,7 +211,7 @@ def main() -> int:
                     "--port",
                     str(settings.router_port),
                 ],
-                router_environment(env),
+                router_environment(router_env),
             )
             processes.append(router)
             if not wait_healthy(f"http://127.0.0.1:{settings.router_port}/health", router):

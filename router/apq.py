@@ -13,15 +13,20 @@ knows them and Redis does not keep them for ever.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from graphql import GraphQLError
+from redis.exceptions import RedisError
 
 from router.limits import request_error
 
 APQ_KEY_SPACE = "router:apq:"
+# An unreachable Redis degrades the store to this router's own LRU instead of failing requests.
+REDIS_FAILURES: tuple[type[Exception], ...] = (RedisError, OSError)
+logger = logging.getLogger("router.apq")
 
 
 class PersistedQueryError(Exception):
@@ -75,6 +80,7 @@ class PersistedQueryStore:
         self._key_prefix = key_prefix + APQ_KEY_SPACE
         self.max_query_bytes = max_query_bytes
         self.ttl_seconds = ttl_seconds
+        self.redis_down = False
 
     def redis_key(self, sha256_hash: str) -> str:
         """Where the query with ``sha256_hash`` is kept in Redis."""
@@ -95,7 +101,7 @@ class PersistedQueryStore:
             self._entries.move_to_end(sha256_hash)
             return known
         if self._redis is not None:
-            stored = await self._redis.get(self.redis_key(sha256_hash))
+            stored = await self._shared(self._redis.get(self.redis_key(sha256_hash)))
             if stored is not None:
                 text = stored.decode() if isinstance(stored, bytes) else str(stored)
                 self._remember(sha256_hash, text)
@@ -109,8 +115,31 @@ class PersistedQueryStore:
         if len(query.encode()) > self.max_query_bytes:
             return False
         if sha256_hash not in self._entries and self._redis is not None:
-            await self._redis.set(self.redis_key(sha256_hash), query, ex=self.ttl_seconds)
+            await self._shared(
+                self._redis.set(self.redis_key(sha256_hash), query, ex=self.ttl_seconds)
+            )
         self._remember(sha256_hash, query)
+        return True
+
+    async def _shared(self, call: Awaitable[Any]) -> Any:
+        """A Redis call; None when Redis fails (this router's own entries still serve)."""
+        try:
+            return await call
+        except REDIS_FAILURES as error:
+            if not self.redis_down:
+                logger.warning("redis unreachable, persisted queries stay in-process: %s", error)
+            self.redis_down = True
+            return None
+
+    async def redis_reachable(self) -> bool | None:
+        """Whether the shared store answers (None without one), for ``/ready``."""
+        if self._redis is None:
+            return None
+        try:
+            await self._redis.ping()
+        except REDIS_FAILURES:
+            return False
+        self.redis_down = False
         return True
 
     def _remember(self, sha256_hash: str, query: str) -> None:
@@ -138,7 +167,7 @@ def create_store(
     if redis_url:
         from redis.asyncio import Redis
 
-        redis = Redis.from_url(redis_url)
+        redis = Redis.from_url(redis_url, socket_connect_timeout=1.0, socket_timeout=1.0)
     return PersistedQueryStore(
         capacity=capacity,
         redis=redis,

@@ -2,9 +2,9 @@
 
 Every check runs before the operation is validated and planned, so a refused operation costs
 the router little and never reaches a subgraph. Tokens are counted with graphql-core's lexer
-before anything is parsed; the other measures come from :mod:`router.shape`, which measures
-each fragment once however often it is spread, so that every document within the body limit
-is accepted or refused in milliseconds. The field and spread counts (fragments expanded)
+before anything is parsed; the other measures come from :mod:`common.operation_shape`, which
+measures each fragment once however often it is spread, so that every document within the
+body limit is accepted or refused in milliseconds. The field and spread counts (fragments expanded)
 bound what validation and planning, which do expand fragments, will have to walk. The
 structural measures depend only on the document, so they are cached by query text; the cost
 is recomputed per request only when a page-size argument comes from a variable.
@@ -21,8 +21,9 @@ from graphql import DocumentNode, GraphQLError, GraphQLSchema, OperationDefiniti
 from graphql.error import GraphQLSyntaxError
 from graphql.language import Lexer, Source, TokenKind
 
+from common.operation_shape import Measure, document_expansion, expansion_error, measure
 from router.config import LimitsSettings
-from router.shape import CostModel, Measure, measure, most_repeated_field
+from router.cost import CostModel
 
 
 def request_error(message: str, code: str, **extensions: Any) -> GraphQLError:
@@ -52,9 +53,6 @@ class OperationShape:
     """The variable-independent measures of one operation."""
 
     measure: Measure
-    # The response name repeated most in one selection set; measured only when the expanded
-    # size is within its limits (else ("", 0): the operation is refused before it matters).
-    repeated: tuple[str, int]
     # None when a page-size argument is a variable: the cost is then computed per request.
     static_cost: int | None
     document: DocumentNode
@@ -83,15 +81,17 @@ class OperationLimits:
         self.schema = schema
         self._costs = CostModel(schema, settings) if schema is not None else None
         self._cache_size = cache_size
-        self._shapes: OrderedDict[tuple[str, str | None], OperationShape | None] = OrderedDict()
+        # A shape to check per request, an error that refuses the document, or None (pass).
+        self._shapes: OrderedDict[tuple[str, str | None], OperationShape | GraphQLError | None]
+        self._shapes = OrderedDict()
 
     def check(
         self, query: str, operation_name: str | None, variables: Mapping[str, Any] | None
     ) -> GraphQLError | None:
         """The first limit ``query`` exceeds, or ``None``.
 
-        Documents that do not parse, or name no operation, pass: ``Gateway.prepare`` then
-        reports the syntax or validation error with its usual message.
+        Documents that do not parse, or name no operation, pass (once their expansion is within
+        limits): ``Gateway.prepare`` then reports the syntax or validation error.
         """
         key = (query, operation_name)
         shape = self._shapes.get(key, _MISSING)
@@ -103,8 +103,8 @@ class OperationLimits:
             self._remember(key, shape)
         else:
             self._shapes.move_to_end(key)
-        if shape is None:
-            return None
+        if shape is None or isinstance(shape, GraphQLError):
+            return shape
         assert isinstance(shape, OperationShape)
         return self._check_shape(shape, variables)
 
@@ -119,11 +119,28 @@ class OperationLimits:
             )
         return None
 
-    def _measure(self, query: str, operation_name: str | None) -> OperationShape | None:
+    def _measure(
+        self, query: str, operation_name: str | None
+    ) -> OperationShape | GraphQLError | None:
+        settings = self.settings
         try:
-            document = parse(query, no_location=True, max_tokens=self.settings.max_tokens)
+            document = parse(query, no_location=True, max_tokens=settings.max_tokens)
         except GraphQLError:
             return None
+        # Validation walks the whole document, whichever operation is selected.
+        expansion = document_expansion(
+            document,
+            max_fragment_spreads=settings.max_fragment_spreads,
+            max_fields=settings.max_fields,
+        )
+        refused = expansion_error(
+            expansion,
+            max_fragment_spreads=settings.max_fragment_spreads,
+            max_fields=settings.max_fields,
+            max_field_repeats=settings.max_field_repeats,
+        )
+        if refused is not None:
+            return refused
         operation = _select_operation(document, operation_name)
         if operation is None:
             return None
@@ -131,19 +148,7 @@ class OperationLimits:
         if self.settings.max_cost is not None and self._costs is not None:
             cost, varies = self._costs.cost(document, operation, None)
             static_cost = None if varies else cost
-        found = measure(document, operation)
-        repeated = ("", 0)
-        if self._within_expanded_limits(found):
-            repeated = most_repeated_field(document, operation)
-        return OperationShape(found, repeated, static_cost, document, operation)
-
-    def _within_expanded_limits(self, found: Measure) -> bool:
-        settings = self.settings
-        if settings.max_fragment_spreads is None or settings.max_fields is None:
-            return False  # unbounded expansion: the repeats are not measured
-        return (
-            found.spreads <= settings.max_fragment_spreads and found.fields <= settings.max_fields
-        )
+        return OperationShape(measure(document, operation), static_cost, document, operation)
 
     def _check_shape(
         self, shape: OperationShape, variables: Mapping[str, Any] | None
@@ -152,31 +157,6 @@ class OperationLimits:
         found = shape.measure
         if found.introspection and not settings.introspection:
             return request_error("GraphQL introspection is not allowed.", "INTROSPECTION_DISABLED")
-        if (
-            settings.max_fragment_spreads is not None
-            and found.spreads > settings.max_fragment_spreads
-        ):
-            return request_error(
-                f"Operation spreads fragments {found.spreads} times (each use counted);"
-                f" the maximum is {settings.max_fragment_spreads}.",
-                "MAX_FRAGMENT_SPREADS_EXCEEDED",
-                limit=settings.max_fragment_spreads,
-            )
-        if settings.max_fields is not None and found.fields > settings.max_fields:
-            return request_error(
-                f"Operation selects {found.fields} fields (fragments expanded);"
-                f" the maximum is {settings.max_fields}.",
-                "MAX_FIELDS_EXCEEDED",
-                limit=settings.max_fields,
-            )
-        name, repeats = shape.repeated
-        if settings.max_field_repeats is not None and repeats > settings.max_field_repeats:
-            return request_error(
-                f"Operation selects '{name}' {repeats} times in one selection set;"
-                f" the maximum is {settings.max_field_repeats}.",
-                "MAX_FIELD_REPEATS_EXCEEDED",
-                limit=settings.max_field_repeats,
-            )
         if settings.max_depth is not None and found.depth > settings.max_depth:
             return request_error(
                 f"Operation depth {found.depth} exceeds the maximum of {settings.max_depth}.",
@@ -209,7 +189,9 @@ class OperationLimits:
                 )
         return None
 
-    def _remember(self, key: tuple[str, str | None], shape: OperationShape | None) -> None:
+    def _remember(
+        self, key: tuple[str, str | None], shape: OperationShape | GraphQLError | None
+    ) -> None:
         self._shapes[key] = shape
         if len(self._shapes) > self._cache_size:
             self._shapes.popitem(last=False)

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite drives as real components (a browser for pages,
-# a reverse proxy in front of the router). Run by `make test-deps` (and so by `make test`);
-# does nothing when every package is already there. Needs root (CI and the dev machines are).
+# a reverse proxy in front of the router, promtool to check the Prometheus config). Run by
+# `make test-deps` (and so by `make test`); does nothing when every package is already there.
+# Needs root (CI and the dev machines are).
 set -euo pipefail
 # One line per package: <debian package> <command it provides>
 PACKAGES=(
   "nginx /usr/sbin/nginx"
   "chromium /usr/bin/chromium"
+  "prometheus /usr/bin/promtool"
   "curl /usr/bin/curl"
 )
 missing=()

@@ -115,7 +115,13 @@ async def _root_fetch(node: FetchNode, ctx: ExecutionContext) -> None:
             node.service, node.operation, _variables_for(node, ctx), ctx.headers
         )
     except SubgraphFetchError as error:
-        ctx.errors.append(error.to_graphql_error())
+        # One error at each root field the fetch owned: each is null and says why, while the
+        # fields of the other subgraphs still arrive (they are nullable in our schemas).
+        failure = error.to_graphql_error()
+        keys = [key for key, sub in node.selection.fields.items() if sub.name != "__typename"]
+        ctx.errors.extend({**failure, "path": [key]} for key in keys)
+        if not keys:
+            ctx.errors.append(failure)
         return
     data = response.get("data")
     if isinstance(data, dict):

@@ -74,4 +74,10 @@ async def ready(request: Request) -> Response:
     body["subgraphs"] = subgraphs
     if unavailable:
         body["unavailable"] = unavailable
+    apq = state.router.apq
+    shared = await apq.redis_reachable() if apq is not None else None
+    if shared is False:
+        # Persisted queries degrade to this router's own cache: reported, not unready.
+        body["redis"] = "unreachable"
+        body["degraded"] = ["redis"]
     return Response(orjson.dumps(body), 503 if unavailable else 200, media_type="application/json")

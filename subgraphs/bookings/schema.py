@@ -38,7 +38,7 @@ class Query:
         filter: BookingFilterInput | None = None,
         first: int | None = 20,
         after: str | None = None,
-    ) -> Connection[Booking]:
+    ) -> Connection[Booking] | None:
         viewer_id = require_authenticated(info.context.viewer)
         booking_filter = (filter or BookingFilterInput()).to_service(viewer_id)
         return await page_of(info, booking_filter, first, after)

@@ -178,11 +178,11 @@ class Booking:
     booking: strawberry.Private[records.Booking]
 
     @strawberry.field(description="The property viewed (resolved by the properties subgraph).")
-    def property(self) -> Property:
+    def property(self) -> Property | None:  # resolved by properties
         return Property(id=strawberry.ID(str(self.booking.property_id)))
 
     @strawberry.field(description="The buyer who booked it (resolved by the users subgraph).")
-    def buyer(self) -> User:
+    def buyer(self) -> User | None:  # resolved by users
         return User(id=strawberry.ID(str(self.booking.user_id)))
 
     @strawberry.field(
@@ -269,7 +269,7 @@ class Property:
         info: BookingsInfo,
         from_: Annotated[datetime, strawberry.argument(name="from")],
         to: datetime,
-    ) -> list[ViewingSlot]:
+    ) -> list[ViewingSlot] | None:
         slots = await info.context.services.availability.free_slots(
             _property_id(self.id), check_instant(from_, "from"), check_instant(to, "to")
         )
@@ -292,7 +292,7 @@ class Property:
         status: list[BookingStatus] | None = None,  # type: ignore[valid-type]
         first: int | None = 20,
         after: str | None = None,
-    ) -> Connection[Booking]:
+    ) -> Connection[Booking] | None:
         scoped = await info.context.services.reads.scope_for_property(
             info.context.viewer,
             _property_id(self.id),
@@ -323,7 +323,7 @@ class User:
         when: BookingTime = BookingTime.UPCOMING,
         first: int | None = 20,
         after: str | None = None,
-    ) -> Connection[Booking]:
+    ) -> Connection[Booking] | None:
         now = info.context.services.reads.deps.clock()
         booking_filter = records.BookingFilter(
             starts_from=now if when is BookingTime.UPCOMING else None,

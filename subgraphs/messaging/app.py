@@ -12,12 +12,13 @@ from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from common.auth.tokens import TokenVerifier
 from common.config import Settings, get_settings
-from common.db import create_engine, is_reachable, session_factory
+from common.db import create_engine, database_name, is_reachable, session_factory
 from common.events import EventRuntime
 from common.graphql_app import SubgraphApp, create_subgraph_app
 from common.infrastructure import build_rate_limiter, build_redis
@@ -27,6 +28,7 @@ from common.pubsub import PubSub
 from subgraphs.messaging.schema import build_schema
 from subgraphs.messaging.service import Dependencies, MessagingServices
 from subgraphs.messaging.socket_server import ChatSocketServer
+from subgraphs.messaging.store.port import ChatStore
 from subgraphs.messaging.store.postgres import PostgresChatStore
 
 SUBGRAPH = "messaging"
@@ -36,6 +38,22 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 async def migrate(settings: Settings) -> None:
     """Create the messaging database when missing and apply every migration."""
     await upgrade(settings, SUBGRAPH, MIGRATIONS_DIR)
+
+
+def build_store(settings: Settings, engine: AsyncEngine) -> ChatStore:
+    """MongoDB (Beanie) when ``REALIO_MONGODB_URL`` is set, else the Postgres tables.
+
+    Either way the outbox is in the subgraph's Postgres database, where the relay reads it.
+    """
+    if settings.mongodb_url:
+        from subgraphs.messaging.store.mongo import MongoChatStore
+
+        return MongoChatStore(
+            settings.mongodb_url,
+            session_factory(engine),
+            database=database_name(settings, SUBGRAPH),
+        )
+    return PostgresChatStore(engine, session_factory(engine))
 
 
 def create_app(
@@ -49,7 +67,7 @@ def create_app(
     engine = create_engine(settings, SUBGRAPH)
     redis = build_redis(settings)
     pubsub = PubSub(settings.redis_url, prefix=settings.redis_key_prefix)
-    store = PostgresChatStore(engine, session_factory(engine))
+    store = build_store(settings, engine)
     deps = Dependencies(
         store=store,
         pubsub=pubsub,
@@ -65,6 +83,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
+        await store.start()
         await pubsub.start()
         await events.start_relay()
         try:

@@ -28,6 +28,7 @@ from sqlalchemy import (
 
 from common.db import new_metadata
 from common.events.tables import outbox_table
+from common.idempotency import idempotency_table
 
 metadata = new_metadata()
 
@@ -117,3 +118,4 @@ blocks = Table(
 )
 
 outbox = outbox_table(metadata)
+idempotency = idempotency_table(metadata)

@@ -76,7 +76,7 @@ class Property:
     )
     async def conversations(
         self, info: MessagingInfo, first: int | None = 20, after: str | None = None
-    ) -> Connection[Conversation]:
+    ) -> Connection[Conversation] | None:
         return await inbox_connection(info, first, after, property_id=parse_id(self.id, "id"))
 
     @classmethod

@@ -9,16 +9,19 @@ from pathlib import Path
 
 from starlette.applications import Starlette
 
+from common.analytics import build_analytics
 from common.auth.tokens import TokenVerifier
 from common.config import Settings, get_settings
 from common.db import create_engine, is_reachable, session_factory
 from common.events import EventRuntime
 from common.file_routes import file_routes, subgraph_files_url
+from common.geocoding import build_geocoder
 from common.graphql_app import SubgraphApp, create_subgraph_app
 from common.idempotency import IdempotencyKeys
 from common.infrastructure import build_cache, build_redis, build_storage
 from common.metrics import GraphQLMetrics
 from common.migrations import upgrade
+from common.redis_fallback import redis_checks
 from common.storage import Storage
 from subgraphs.properties import models
 from subgraphs.properties.repository import PropertyRepository
@@ -64,6 +67,8 @@ def create_app(
         storage=storage,
         max_photo_bytes=settings.max_photo_bytes,
         idempotency=IdempotencyKeys(models.idempotency),
+        geocoder=build_geocoder(settings),
+        analytics=build_analytics(settings),
     )
     services = PropertiesServices.build(deps)
     metrics = GraphQLMetrics(SUBGRAPH)
@@ -76,6 +81,8 @@ def create_app(
             yield
         finally:
             await events.stop()
+            await deps.geocoder.aclose()
+            await deps.analytics.aclose()
             close = getattr(storage, "close", None)
             if close is not None:
                 await close()
@@ -90,6 +97,7 @@ def create_app(
             services=services,
             verifier=verifier or TokenVerifier(settings),
             readiness_checks={"database": partial(is_reachable, engine)},
+            degradable_checks=redis_checks(redis),
             lifespan=lifespan,
             extra_routes=file_routes(storage),
             metrics=metrics,

@@ -71,8 +71,12 @@ class CreatePropertyInput:
     bedrooms: int = 0
     bathrooms: int = 0
     toilets: int = 0
-    latitude: float = strawberry.field(description="-90 to 90.")
-    longitude: float = strawberry.field(description="-180 to 180.")
+    latitude: float | None = strawberry.field(
+        default=None, description="-90 to 90; located from the address when both are left out."
+    )
+    longitude: float | None = strawberry.field(
+        default=None, description="-180 to 180; located from the address when both are left out."
+    )
     status: PropertyStatus = records.PropertyStatus.AVAILABLE  # type: ignore[valid-type]
     floor_area: Decimal | None = strawberry.field(default=None, description="Square metres.")
 

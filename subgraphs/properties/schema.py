@@ -37,7 +37,7 @@ class Query:
         filter: PropertyFilter | None = None,
         first: int | None = 20,
         after: str | None = None,
-    ) -> Connection[Property]:
+    ) -> Connection[Property] | None:
         listing_filter = filter.to_service() if filter is not None else records.ListingFilter()
         return await listings_connection(info, listing_filter, first, after)
 
@@ -59,7 +59,7 @@ class Query:
         first: int | None = 100,
         after: str | None = None,
         updated_since: datetime | None = None,
-    ) -> Connection[ReconciliationEntry]:
+    ) -> Connection[ReconciliationEntry] | None:
         key = decode_cursor(after, arity=1)
         page = await info.context.services.reconciliation.page(
             info.context.viewer,

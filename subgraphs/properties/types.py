@@ -16,6 +16,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from common.context import RequestContext
+from common.geocoding import map_url as directions_url
 from common.money import Money, money
 from common.pagination import Connection, build_connection, check_first, decode_cursor
 from subgraphs.properties import records
@@ -114,8 +115,12 @@ class Property:
     listing: strawberry.Private[records.Listing]
 
     @strawberry.field(description="The user who listed it (resolved by the users subgraph).")
-    def owner(self) -> User:
+    def owner(self) -> User | None:  # nullable: users resolves it, and may be down
         return User(id=strawberry.ID(str(self.listing.owner_id)))
+
+    @strawberry.field(description="A Google Maps link with directions to the property.")
+    def map_url(self) -> str:
+        return directions_url(self.latitude, self.longitude)
 
     @strawberry.field(description="Whether the signed-in viewer marked it as a favourite.")
     async def is_favorite(self, info: PropertiesInfo) -> bool:
@@ -216,7 +221,7 @@ class User:
     )
     async def listings(
         self, info: PropertiesInfo, first: int | None = 20, after: str | None = None
-    ) -> Connection[Property]:
+    ) -> Connection[Property] | None:
         owner_filter = records.ListingFilter(owner_id=parse_id(self.id, "id"))
         return await listings_connection(info, owner_filter, first, after)
 

@@ -21,6 +21,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
+from common.analytics import build_analytics
 from common.auth.tokens import TokenSigner, TokenVerifier, load_or_create_private_key
 from common.auth.viewer import Role
 from common.config import Settings, get_settings
@@ -142,7 +143,8 @@ def create_app(
     options = options or SearchOptions.from_settings(settings)
     engine = create_engine(settings, SUBGRAPH)
     index = build_index(settings, engine)
-    services = build_services(index, session_factory(engine))
+    analytics = build_analytics(settings)
+    services = build_services(index, session_factory(engine), analytics)
     metrics = GraphQLMetrics(SUBGRAPH)
     runtime = EventRuntime(settings, subgraph=SUBGRAPH, engine=engine, registry=metrics.registry)
     http = httpx.AsyncClient(timeout=30)
@@ -170,6 +172,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await reconciling
             await runtime.stop()
+            await analytics.aclose()
             await http.aclose()
             close = getattr(index, "close", None)
             if close is not None:

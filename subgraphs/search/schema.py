@@ -43,7 +43,7 @@ class Query:
         sort: SearchSortEnum = SearchSortEnum.RELEVANCE,
         first: int = DEFAULT_PAGE_SIZE,
         after: str | None = None,
-    ) -> SearchConnection:
+    ) -> SearchConnection | None:
         context = info.context
         service = context.services.search
         query = service.prepare(
@@ -73,7 +73,7 @@ class Query:
         )
 
     @strawberry.field(description="The signed-in user's saved searches, newest first.")
-    async def saved_searches(self, info: Info) -> list[SavedSearch]:
+    async def saved_searches(self, info: Info) -> list[SavedSearch] | None:
         context = info.context
         records = await context.services.saved_searches.list_own(context.viewer)
         return [SavedSearch.from_domain(r) for r in records]

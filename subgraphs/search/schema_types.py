@@ -139,7 +139,9 @@ class Property:
 
 @strawberry.type
 class SearchEdge:
-    node: Property
+    # Nullable: a listing deleted moments ago is still in the index until its event is
+    # applied; properties then resolves it to null, and only this edge's node goes null.
+    node: Property | None
     cursor: str
     distance_km: float | None = strawberry.field(
         description="Distance from filter.near, in kilometres (null without a point)."

@@ -25,6 +25,7 @@ from common.infrastructure import build_rate_limiter, build_redis, build_storage
 from common.mail import build_mailer
 from common.metrics import GraphQLMetrics
 from common.migrations import upgrade
+from common.redis_fallback import redis_checks
 from subgraphs.users.schema import build_schema
 from subgraphs.users.service import UsersDeps, build_services
 
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             services=services,
             verifier=verifier,
             readiness_checks={"database": partial(is_reachable, engine)},
+            degradable_checks=redis_checks(redis),
             lifespan=lifespan,
             extra_routes=[Route("/.well-known/jwks.json", jwks), *file_routes(storage)],
             metrics=metrics,

@@ -35,18 +35,18 @@ from subgraphs.users.service.validation import parse_id
 @strawberry.type
 class Query:
     @strawberry.field(description="The signed-in user.")
-    async def me(self, info: Info) -> User:
+    async def me(self, info: Info) -> User | None:
         context = info.context
         return User.from_view(await context.services.profiles.me(context.viewer))
 
     @strawberry.field(description="A user's public profile (email and phone for self/admins).")
-    async def profile(self, info: Info, user_id: strawberry.ID) -> User:
+    async def profile(self, info: Info, user_id: strawberry.ID) -> User | None:
         context = info.context
         view = await context.services.profiles.profile(context.viewer, parse_id(user_id, "userId"))
         return User.from_view(view)
 
     @strawberry.field(description="Whether an account already uses this email (rate limited).")
-    async def check_user_email(self, info: Info, email: str) -> EmailCheck:
+    async def check_user_email(self, info: Info, email: str) -> EmailCheck | None:
         context = info.context
         normalized, taken = await context.services.accounts.email_taken(
             email=email, client_ip=context.client_ip
@@ -54,7 +54,7 @@ class Query:
         return EmailCheck(email=normalized, taken=taken)
 
     @strawberry.field(description="The signed-in user's active sessions.")
-    async def sessions(self, info: Info) -> list[Session]:
+    async def sessions(self, info: Info) -> list[Session] | None:
         context = info.context
         views = await context.services.sessions.active_sessions(context.viewer)
         return [Session.from_view(v) for v in views]
@@ -66,7 +66,7 @@ class Query:
         first: int = 20,
         after: str | None = None,
         role: RoleEnum | None = None,
-    ) -> UserConnection:
+    ) -> UserConnection | None:
         context = info.context
         page = await context.services.admin.list_users(
             context.viewer, first=first, after=after, role=role.to_domain() if role else None

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from common.config import Settings
-from tests.support.graph import Graph, running_graph
+from tests.support.graph import Graph
 from tests.support.listings import listing_input
 
 CREATE = """
@@ -19,12 +17,6 @@ mutation($input: CreatePropertyInput!, $key: String) {
   createProperty(input: $input, idempotencyKey: $key) { id title }
 }"""
 MINE = "query($owner: ID) { properties(filter: {ownerId: $owner}, first: 100) { totalCount } }"
-
-
-@pytest.fixture(scope="module")
-async def graph(settings: Settings) -> AsyncIterator[Graph]:
-    async with running_graph(settings, "idempotency") as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

@@ -82,6 +82,11 @@ class Graph(GraphQLClient):
     supergraph_sdl: str
     apps: dict[str, Starlette] = field(default_factory=dict)
     subgraph_urls: dict[str, str] = field(default_factory=dict)
+    servers: dict[str, AsyncExitStack] = field(default_factory=dict)
+
+    async def stop_subgraph(self, name: str) -> None:
+        """Stop one subgraph's server (its port then refuses connections), for failure tests."""
+        await self.servers.pop(name).aclose()
 
     @property
     def search_app(self) -> Starlette:
@@ -128,9 +133,11 @@ async def running_graph(
         http = await stack.enter_async_context(httpx.AsyncClient(timeout=30, trust_env=False))
         urls: dict[str, str] = {}
         apps: dict[str, Starlette] = {}
+        servers: dict[str, AsyncExitStack] = {}
         for member in MEMBERS:
             app = member.create_app(e2e, dict(urls))
-            urls[member.name] = await stack.enter_async_context(serve_asgi(app))
+            server = servers[member.name] = await stack.enter_async_context(AsyncExitStack())
+            urls[member.name] = await server.enter_async_context(serve_asgi(app))
             apps[member.name] = app
             if member.name == "users":
                 e2e = e2e.model_copy(update={"jwks_url": f"{urls['users']}/.well-known/jwks.json"})
@@ -143,4 +150,4 @@ async def running_graph(
             chosen = chosen.model_copy(update={"jwks_url": e2e.jwks_url})
         router = create_router_app(chosen, supergraph_sdl=result.supergraph_sdl)
         router_url = await stack.enter_async_context(serve_asgi(router))
-        yield Graph(router_url, http, result.supergraph_sdl, apps, urls)
+        yield Graph(router_url, http, result.supergraph_sdl, apps, urls, servers)

@@ -33,8 +33,11 @@ def compose_command(service: str, port: int) -> list[str]:
         for part in yaml.safe_load(COMPOSE_FILE.read_text())["services"][service]["command"]
     ]
     command = [*_EXECUTABLES.get(command[0], [command[0]]), *command[1:]]
+    # A subgraph run as `python -m subgraphs.<name>` has no flags: it listens on its port from
+    # REALIO_SUBGRAPH_PORTS, which process_env sets.
     for flag, value in (("--host", "127.0.0.1"), ("--port", str(port))):
-        command[command.index(flag) + 1] = value
+        if flag in command:
+            command[command.index(flag) + 1] = value
     return command
 
 
@@ -90,5 +93,6 @@ def process_env(
         "REALIO_ROUTER_SUBGRAPH_URLS": json.dumps(
             {"users": f"http://127.0.0.1:{users_port}/graphql"}
         ),
+        "REALIO_SUBGRAPH_PORTS": json.dumps({"users": users_port}),
         **variables,
     }

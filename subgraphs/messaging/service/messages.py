@@ -13,6 +13,7 @@ from common.ratelimit import enforce
 from subgraphs.messaging.records import (
     Conversation,
     EventKind,
+    Message,
     MessageView,
     Page,
     view_of,
@@ -43,6 +44,7 @@ class MessageService:
         conversation_id: uuid.UUID | None = None,
         receiver_id: uuid.UUID | None = None,
         property_id: uuid.UUID | None = None,
+        idempotency_key: str | None = None,
     ) -> tuple[Conversation, MessageView]:
         """Send to an existing conversation, or to a user (about a property), starting the
         conversation for that pair and property when none exists. Stored, then fanned out."""
@@ -69,23 +71,40 @@ class MessageService:
             raise Forbidden("This user does not accept your messages.", reason="BLOCKED")
         await self._within_rate_limit(sender_id)
         now = self.deps.clock()
-        started = False
+        sent: list[tuple[Conversation, Message]] = []
+        target = {"conversation_id": conversation_id, "receiver_id": receiver_id}
         async with self.store.transaction() as tx:
-            if conversation_id is None:
-                found = await tx.find_between(sender_id, receiver_id, property_id)
+
+            async def create() -> str:
+                started = False
+                found = None if conversation_id is None else existing
+                if found is None:
+                    found = await tx.find_between(sender_id, receiver_id, property_id)
                 if found is None:
                     found, started = await tx.create_conversation(
                         uuid.uuid4(), sender_id, receiver_id, property_id, now
                     )
-                conversation_id = found.id
-            else:
-                found = existing
-            message = await tx.append_message(conversation_id, uuid.uuid4(), sender_id, text, now)
-            if started:
-                await tx.record(events.conversation_started(found))
-            await tx.record(events.message_sent(found, message))
-        conversation = (await self.store.conversations([conversation_id]))[conversation_id]
-        view = view_of(conversation, message)
+                message = await tx.append_message(found.id, uuid.uuid4(), sender_id, text, now)
+                if started:
+                    await tx.record(events.conversation_started(found))
+                await tx.record(events.message_sent(found, message))
+                sent.append((found, message))
+                return str(message.id)
+
+            outcome = await tx.idempotent(
+                idempotency_key,
+                user_id=sender_id,
+                operation="sendMessage",
+                payload={**target, "property_id": property_id, "content": text},
+                create=create,
+            )
+        if not sent:
+            return await self._earlier(uuid.UUID(outcome.result_id))
+        found, message = sent[0]
+        conversation_id = found.id
+        # A new message is unread by its receiver (their pointer is below its seq).
+        view = MessageView(message, read=False)
+        conversation = found
         await fan_out(
             self.deps,
             conversation_channel(conversation_id),
@@ -98,6 +117,14 @@ class MessageService:
                 {"kind": EventKind.MESSAGE_SENT, "conversation_id": str(conversation_id)},
             )
         return conversation, view
+
+    async def _earlier(self, message_id: uuid.UUID) -> tuple[Conversation, MessageView]:
+        """What a retried send (same idempotency key) answers: the first one's message."""
+        message = (await self.store.messages([message_id]))[message_id]
+        conversation = (await self.store.conversations([message.conversation_id]))[
+            message.conversation_id
+        ]
+        return conversation, view_of(conversation, message)
 
     async def _within_rate_limit(self, sender_id: uuid.UUID) -> None:
         """RATE_LIMITED past the limit. When the limiter's Redis is unreachable, chat stays up

@@ -12,12 +12,13 @@ so sequence numbers grow by exactly one per message in commit order.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from common.events import Event
+from common.idempotency import Outcome
 from subgraphs.messaging.records import Conversation, InboxEntry, InboxKey, Message, Page
 
 
@@ -70,8 +71,24 @@ class ChatTransaction(Protocol):
         """Write ``event`` to the outbox in this transaction."""
         ...
 
+    async def idempotent(
+        self,
+        key: str | None,
+        *,
+        user_id: uuid.UUID,
+        operation: str,
+        payload: Mapping[str, Any],
+        create: Callable[[], Awaitable[str]],
+    ) -> Outcome:
+        """Run ``create`` once per (user, operation, key) (``common.idempotency``)."""
+        ...
+
 
 class ChatStore(Protocol):
+    async def start(self) -> None:
+        """Prepare the store (connect, create indexes); called once at startup."""
+        ...
+
     def transaction(self) -> AbstractAsyncContextManager[ChatTransaction]: ...
 
     async def conversations(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Conversation]: ...

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, tuple_, update
+from sqlalchemy import and_, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from common.db import transaction
 from common.events import Event, record_event
-from subgraphs.messaging.models import blocks, conversations, messages, participants
+from common.idempotency import IdempotencyKeys, Outcome
+from subgraphs.messaging.models import blocks, conversations, idempotency, messages, participants
 from subgraphs.messaging.records import (
     Conversation,
     InboxEntry,
@@ -23,6 +24,35 @@ from subgraphs.messaging.records import (
     MessageView,
     Page,
     ParticipantState,
+)
+
+# Built once as plain SQL: the hot path of sendMessage skips statement construction.
+_APPEND = text(
+    """
+    WITH bumped AS (
+        UPDATE conversations
+        SET last_seq = last_seq + 1, last_message_id = :mid, last_message_at = :now,
+            updated_at = :now
+        WHERE id = :cid
+        RETURNING last_seq, CASE WHEN sender_id = :sender THEN receiver_id ELSE sender_id END
+            AS receiver_id
+    ), inserted AS (
+        INSERT INTO messages (id, conversation_id, seq, sender_id, receiver_id, content,
+                              deleted, created_at, updated_at)
+        SELECT :mid, :cid, last_seq, :sender, receiver_id, :content, false, :now, :now
+        FROM bumped
+        RETURNING seq, receiver_id
+    ), touched AS (
+        UPDATE conversation_participants
+        SET last_message_at = :now,
+            last_read_seq = CASE WHEN user_id = :sender
+                THEN GREATEST(last_read_seq, (SELECT seq FROM inserted))
+                ELSE last_read_seq END
+        WHERE conversation_id = :cid
+        RETURNING 1
+    )
+    SELECT seq, receiver_id, (SELECT count(*) FROM touched) FROM inserted
+    """
 )
 
 
@@ -92,8 +122,22 @@ def _unread_condition(user_id: uuid.UUID) -> Any:
 
 
 class PostgresChatTransaction:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, keys: IdempotencyKeys) -> None:
         self.session = session
+        self.keys = keys
+
+    async def idempotent(
+        self,
+        key: str | None,
+        *,
+        user_id: uuid.UUID,
+        operation: str,
+        payload: Mapping[str, Any],
+        create: Callable[[], Awaitable[str]],
+    ) -> Outcome:
+        return await self.keys.run(
+            self.session, key, user_id=user_id, operation=operation, payload=payload, create=create
+        )
 
     async def find_between(
         self, a: uuid.UUID, b: uuid.UUID, property_id: uuid.UUID | None
@@ -160,43 +204,31 @@ class PostgresChatTransaction:
         content: str,
         now: datetime,
     ) -> Message:
-        # The row lock taken by this UPDATE orders concurrent sends: seq is gap-free.
+        # One round trip. The row lock the first UPDATE takes orders concurrent sends, so seq
+        # is gap-free; the sender has read what they sent.
         row = (
             await self.session.execute(
-                update(conversations)
-                .where(conversations.c.id == conversation_id)
-                .values(
-                    last_seq=conversations.c.last_seq + 1,
-                    last_message_id=message_id,
-                    last_message_at=now,
-                    updated_at=now,
-                )
-                .returning(
-                    conversations.c.last_seq, conversations.c.sender_id, conversations.c.receiver_id
-                )
+                _APPEND,
+                {
+                    "cid": conversation_id,
+                    "mid": message_id,
+                    "sender": sender_id,
+                    "content": content,
+                    "now": now,
+                },
             )
         ).one()
-        seq, first, second = int(row[0]), row[1], row[2]
-        receiver_id = second if sender_id == first else first
-        values = {
-            "id": message_id,
-            "conversation_id": conversation_id,
-            "seq": seq,
-            "sender_id": sender_id,
-            "receiver_id": receiver_id,
-            "content": content,
-            "deleted": False,
-            "created_at": now,
-            "updated_at": now,
-        }
-        await self.session.execute(insert(messages).values(**values))
-        await self.session.execute(
-            update(participants)
-            .where(participants.c.conversation_id == conversation_id)
-            .values(last_message_at=now)
+        return Message(
+            id=message_id,
+            conversation_id=conversation_id,
+            seq=int(row[0]),
+            sender_id=sender_id,
+            receiver_id=row[1],
+            content=content,
+            deleted=False,
+            created_at=now,
+            updated_at=now,
         )
-        await self.mark_read(conversation_id, sender_id, seq)
-        return _message(values)
 
     async def mark_read(self, conversation_id: uuid.UUID, user_id: uuid.UUID, up_to: int) -> int:
         pointer = await self.session.scalar(
@@ -257,11 +289,15 @@ class PostgresChatStore:
     def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.engine = engine
         self.sessions = sessions
+        self.keys = IdempotencyKeys(idempotency)
+
+    async def start(self) -> None:
+        """Nothing to prepare: migrations create the tables."""
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresChatTransaction]:
         async with transaction(self.sessions) as session:
-            yield PostgresChatTransaction(session)
+            yield PostgresChatTransaction(session, self.keys)
 
     async def conversations(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Conversation]:
         async with self.sessions() as session:

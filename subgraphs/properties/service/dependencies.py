@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from common.analytics import Analytics, NoAnalytics
 from common.db import transaction
 from common.events import Event, record_event
+from common.geocoding import GazetteerGeocoder, Geocoder
 from common.idempotency import IdempotencyKeys
 from common.storage import Storage
 from subgraphs.properties.repository import PropertyRepository
@@ -26,6 +28,9 @@ class Dependencies:
     storage: Storage
     max_photo_bytes: int
     idempotency: IdempotencyKeys
+    # Locates listings created without coordinates; analytics records listing views.
+    geocoder: Geocoder = field(default_factory=GazetteerGeocoder)
+    analytics: Analytics = field(default_factory=NoAnalytics)
 
 
 class UnitOfWork:

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from common.analytics import VIEW_ITEM
 from common.auth import Role, Viewer, require_authenticated, require_role
 from common.errors import BadUserInput, Conflict, Forbidden, NotFound
 from subgraphs.properties.records import Listing, ListingFilter, Page, Visibility
@@ -59,6 +60,7 @@ class ListingService:
                 await self.deps.cache.put(listing)
         if listing is None or not listing.visible_to(viewer):
             raise NotFound(f"No property has the id {property_id}.", id=str(property_id))
+        self.deps.analytics.track(viewer, VIEW_ITEM, {"item_id": str(property_id)})
         return listing
 
     async def load_many(
@@ -96,6 +98,22 @@ class ListingService:
 
     # --- writes ------------------------------------------------------------------------------
 
+    async def _located(self, fields: Mapping[str, Any]) -> Mapping[str, Any]:
+        """``fields`` with coordinates from the geocoder when both were left out."""
+        if fields.get("latitude") is not None or fields.get("longitude") is not None:
+            return fields  # given (one alone is reported missing by the field checks)
+        address = fields.get("address")
+        if not isinstance(address, str) or not address.strip():
+            return fields  # the field checks report the missing address
+        zip_code = fields.get("zip_code")
+        located = await self.deps.geocoder.locate(address, str(zip_code) if zip_code else None)
+        if located is None:
+            raise BadUserInput(
+                "input.address could not be located: give input.latitude and input.longitude.",
+                field="input.address",
+            )
+        return {**fields, "latitude": located.latitude, "longitude": located.longitude}
+
     async def create(
         self, viewer: Viewer, fields: Mapping[str, Any], *, idempotency_key: str | None = None
     ) -> Listing:
@@ -105,7 +123,7 @@ class ListingService:
         request created instead of creating another; the same key with other fields: CONFLICT.
         """
         owner_id = require_role(viewer, *LISTING_ROLES)
-        values = check_listing_fields(fields, creating=True)
+        values = check_listing_fields(await self._located(fields), creating=True)
         created: list[Listing] = []
         async with unit_of_work(self.deps) as work:
 

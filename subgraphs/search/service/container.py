@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from common.analytics import Analytics
 from subgraphs.search.index.port import SearchIndex
 from subgraphs.search.service.indexing import IndexingService
 from subgraphs.search.service.saved_searches import SavedSearchService
@@ -20,10 +21,12 @@ class SearchServices:
 
 
 def build_services(
-    index: SearchIndex, sessions: async_sessionmaker[AsyncSession]
+    index: SearchIndex,
+    sessions: async_sessionmaker[AsyncSession],
+    analytics: Analytics | None = None,
 ) -> SearchServices:
     return SearchServices(
-        search=SearchService(index),
+        search=SearchService(index, analytics),
         saved_searches=SavedSearchService(sessions),
         indexing=IndexingService(index),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
+from common.analytics import SEARCH, Analytics, NoAnalytics
 from common.auth.viewer import Viewer
 from subgraphs.search.index.cursor import decode_cursor
 from subgraphs.search.index.port import SearchIndex
@@ -42,8 +43,9 @@ def visible_filter(search_filter: SearchFilter, viewer: Viewer) -> tuple[SearchF
 
 
 class SearchService:
-    def __init__(self, index: SearchIndex) -> None:
+    def __init__(self, index: SearchIndex, analytics: Analytics | None = None) -> None:
         self.index = index
+        self.analytics = analytics or NoAnalytics()
 
     def prepare(
         self,
@@ -62,6 +64,7 @@ class SearchService:
         validate_sort(sort, search_filter)
         key = decode_cursor(after, sort) if after is not None else None
         narrowed, anything = visible_filter(search_filter, viewer)
+        self.analytics.track(viewer, SEARCH, {"search_term": (search_filter.text or "").strip()})
         return SearchQuery(
             filter=narrowed,
             sort=sort,

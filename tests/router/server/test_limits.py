@@ -212,6 +212,21 @@ def test_limits_measure_each_fragment_once_so_exponential_spreads_are_counted_ex
     # One spread of F0, then each of 29 fragments spreads the next twice: 2^30 - 1 spreads.
     code, error = _check(nested_spreads(29), max_fragment_spreads=10**10, max_fields=100)
     assert code == "MAX_FIELDS_EXCEEDED"
-    assert error.message.startswith(f"Operation selects {2**29 + 1} fields")
+    assert error.message.startswith(f"The document selects {2**29 + 1} fields")
     code, error = _check(nested_spreads(29), max_fragment_spreads=1000)
-    assert error.message.startswith(f"Operation spreads fragments {2**30 - 1} times")
+    assert error.message.startswith(f"The document spreads fragments {2**30 - 1} times")
+
+
+def test_expansion_limits_cover_operations_not_selected_and_unused_fragments() -> None:
+    from bench.limits_bench import nested_spreads, repeated_fields
+
+    second = nested_spreads(20).replace("{ me {", "query B { me {", 1)
+    unselected = "query A { me { id } }\n" + second
+    code, _ = _check(unselected, operation_name="A")
+    assert code == "MAX_FRAGMENT_SPREADS_EXCEEDED"
+    unused = "{ me { id } }\nfragment Unused on User { friends(first: 1) { id } }\n" + (
+        "fragment Big on User " + repeated_fields(60)[len("{ me ") : -2]
+    )
+    code, _ = _check(unused)
+    assert code == "MAX_FIELD_REPEATS_EXCEEDED"
+    assert _check("query A { me { id } } query B { me { name } }")[0] is None  # no name: passes

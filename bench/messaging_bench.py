@@ -1,0 +1,398 @@
+"""Messaging benchmark: live delivery through the router with 500 subscriptions held.
+
+``python -m bench.messaging_bench [--seconds 20] [--rate 100] [--pairs 250] [--redis]``
+(``make bench``). The messaging subgraph (uvicorn) and the router (``python -m router``) run
+as child processes; this process holds one graphql-transport-ws connection per user to the
+router (two participants per conversation, each subscribed to ``conversationEvents``) and sends
+``sendMessage`` through the router at a fixed total rate, round robin over the conversations.
+
+Prints: delivery latency from the moment a send is issued to its receipt by each participant
+(p50/p95/p99; budget ≤ 50 ms p95), lost and duplicated deliveries, the resident memory of the
+router and of the subgraph per open subscription, and how many upstream connections the router
+holds to the subgraph. Uses throw-away databases and drops them at the end. The load
+generator shares the 2 cores with what it measures, so figures are upper bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+
+from common.auth.tokens import TokenSigner, load_or_create_private_key
+from common.auth.viewer import Role
+from common.config import Settings
+from common.db import drop_database
+from common.sdl_export import subgraph_sdl
+from router.composition import SubgraphDefinition, compose
+
+SEND = """mutation($input: SendMessageInput!) {
+  sendMessage(input: $input) { conversationId cursor } }"""
+EVENTS = """subscription($c: ID!, $after: String) {
+  conversationEvents(conversationId: $c, after: $after) { kind message { content } } }"""
+
+
+# ---------------------------------------------------------------- child: the subgraph
+
+
+def _serve_messaging(port: int, profile: str | None = None) -> None:
+    from subgraphs.messaging.app import create_app, migrate
+
+    settings = Settings()
+    asyncio.run(migrate(settings))
+    if profile:
+        import cProfile
+        import signal
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+
+        def dump(*_: object) -> None:
+            profiler.disable()
+            profiler.dump_stats(profile)
+            raise SystemExit(0)
+
+        signal.signal(signal.SIGTERM, dump)
+    config = uvicorn.Config(
+        create_app(settings),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        ws="websockets-sansio",
+    )
+    uvicorn.Server(config).run()
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _connections_to(port: int) -> int:
+    """Established TCP connections whose remote end is ``port`` (the router's upstreams)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not os.path.exists(table):
+            continue
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+            if remote_port == port and fields[3] == "01":
+                count += 1
+    return count
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def _jwks_server(signer: TokenSigner) -> tuple[uvicorn.Server, asyncio.Task[None], str]:
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def jwks(_: Any) -> JSONResponse:
+        return JSONResponse(signer.jwks)
+
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(Starlette(routes=[Route("/jwks", jwks)]), port=port, log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - polling uvicorn's started flag
+        await asyncio.sleep(0.01)
+    return server, task, f"http://127.0.0.1:{port}/jwks"
+
+
+async def _wait_http(url: str, timeout: float = 60) -> None:
+    async with aiohttp.ClientSession() as http, asyncio.timeout(timeout):
+        while True:
+            try:
+                async with http.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)  # polling readiness of a child process
+
+
+async def _start_router(supergraph: Path, env: dict[str, str]) -> tuple[Any, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "router", "--supergraph", str(supergraph), "--port", "0",
+        env=env, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stderr is not None
+    async with asyncio.timeout(60):
+        while True:
+            line = (await process.stderr.readline()).decode()
+            if not line:
+                raise RuntimeError("the router exited before it started")
+            found = re.search(r"Uvicorn running on (http://\S+)", line)
+            if found:
+                return process, found.group(1)
+
+
+class Subscriber:
+    """One user's connection to the router, subscribed to their conversation."""
+
+    def __init__(self, socket: ClientConnection, sent_at: dict[str, float]) -> None:
+        self.socket = socket
+        self.sent_at = sent_at
+        self.latencies: list[float] = []
+        self.seen: set[str] = set()
+        self.duplicates = 0
+        self.live = asyncio.Event()
+        self.errors: list[Any] = []
+
+    async def run(self) -> None:
+        async for raw in self.socket:
+            message = orjson.loads(raw)
+            if message.get("type") != "next" or message["payload"].get("errors"):
+                self.errors.append(message)
+                self.live.set()
+                continue
+            event = message["payload"]["data"]["conversationEvents"]
+            content = event["message"]["content"]
+            if content == "warm-up":
+                self.live.set()
+                continue
+            received = time.perf_counter()
+            if content in self.seen:
+                self.duplicates += 1
+                continue
+            self.seen.add(content)
+            sent = self.sent_at.get(content)
+            if sent is not None:
+                self.latencies.append((received - sent) * 1000)
+
+
+async def _subscribe(
+    ws_url: str, token: str, conversation: str, after: str, sent_at: dict[str, float]
+) -> tuple[Subscriber, asyncio.Task[None]]:
+    socket = await connect(ws_url, subprotocols=["graphql-transport-ws"], proxy=None)  # type: ignore[list-item]
+    init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+    await socket.send(orjson.dumps(init).decode())
+    assert orjson.loads(await socket.recv())["type"] == "connection_ack"
+    payload = {"query": EVENTS, "variables": {"c": conversation, "after": after}}
+    await socket.send(orjson.dumps({"id": "1", "type": "subscribe", "payload": payload}).decode())
+    subscriber = Subscriber(socket, sent_at)
+    return subscriber, asyncio.ensure_future(subscriber.run())
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+# ---------------------------------------------------------------- driver
+
+
+async def run(
+    seconds: float, rate: float, pairs: int, use_redis: bool, profile: str | None = None
+) -> None:
+    run_id = uuid.uuid4().hex[:8]
+    prefix = f"realio_bench{run_id}_"
+    workdir = Path(tempfile.mkdtemp(prefix="realio-messaging-bench-"))
+    settings = Settings(database_prefix=prefix, data_dir=workdir)
+    signer = TokenSigner(
+        load_or_create_private_key(workdir / "key.pem"),
+        settings.model_copy(update={"access_token_ttl_seconds": 3600}),
+    )
+    jwks_server, jwks_task, jwks_url = await _jwks_server(signer)
+    env = {
+        **os.environ,
+        "REALIO_DATABASE_PREFIX": prefix,
+        "REALIO_JWKS_URL": jwks_url,
+        "REALIO_ROUTER_JWKS_URL": jwks_url,
+        "REALIO_MESSAGING_SEND_RATE_LIMIT": "1000000",
+        "REALIO_LOG_LEVEL": "WARNING",
+        "REALIO_ROUTER_APQ_ENABLED": "false",
+        "REALIO_DATA_DIR": str(workdir),
+    }
+    if not use_redis:
+        env.pop("REALIO_REDIS_URL", None)
+    messaging_port = _free_port()
+    messaging = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.messaging_bench", "--serve-messaging", str(messaging_port),
+        *(["--profile-subgraph", profile] if profile else []), env=env,
+    )  # fmt: skip
+    router = None
+    sockets: list[Subscriber] = []
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        messaging_url = f"http://127.0.0.1:{messaging_port}"
+        await _wait_http(f"{messaging_url}/health")
+        result = compose(
+            [SubgraphDefinition("messaging", f"{messaging_url}/graphql", subgraph_sdl("messaging"))]
+        )
+        assert result.supergraph_sdl is not None, result.errors
+        supergraph = workdir / "supergraph.graphql"
+        supergraph.write_text(result.supergraph_sdl)
+        router, router_url = await _start_router(supergraph, env)
+        graphql = f"{router_url}/graphql"
+        ws_url = graphql.replace("http://", "ws://", 1)
+
+        users = [(uuid.uuid4(), uuid.uuid4()) for _ in range(pairs)]
+        tokens = {u: signer.issue(u, Role.BUYER, uuid.uuid4()) for pair in users for u in pair}
+        sent_at: dict[str, float] = {}
+        async with aiohttp.ClientSession() as http:
+
+            async def send(token: str, content: str, **target: str) -> dict[str, Any]:
+                body = {"query": SEND, "variables": {"input": {"content": content, **target}}}
+                headers = {"authorization": f"Bearer {token}"}
+                async with http.post(graphql, json=body, headers=headers) as response:
+                    data = await response.json()
+                assert "errors" not in data, data
+                message: dict[str, Any] = data["data"]["sendMessage"]
+                return message
+
+            async def begin(a: uuid.UUID, b: uuid.UUID) -> tuple[str, str, uuid.UUID]:
+                first = await send(tokens[a], "hello", receiverId=str(b))
+                await send(tokens[b], "warm-up", conversationId=first["conversationId"])
+                return first["conversationId"], first["cursor"], a
+
+            conversations: list[tuple[str, str, uuid.UUID]] = []
+            for batch in range(0, len(users), 25):
+                conversations += await asyncio.gather(
+                    *(begin(a, b) for a, b in users[batch : batch + 25])
+                )
+
+            router_before, messaging_before = _rss_kib(router.pid), _rss_kib(messaging.pid)
+            wanted = [
+                (tokens[user], conversation, cursor)
+                for (conversation, cursor, _), pair in zip(conversations, users, strict=True)
+                for user in pair
+            ]
+            for batch in range(0, len(wanted), 50):
+                opened = await asyncio.gather(
+                    *(
+                        _subscribe(ws_url, t, c, k, sent_at)
+                        for t, c, k in wanted[batch : batch + 50]
+                    )
+                )
+                for subscriber, task in opened:
+                    sockets.append(subscriber)
+                    tasks.append(task)
+                await asyncio.wait_for(asyncio.gather(*(s.live.wait() for s in sockets)), 120)
+            failed = [s.errors[0] for s in sockets if s.errors]
+            if failed:
+                raise RuntimeError(f"{len(failed)} subscriptions failed, first: {failed[0]}")
+            router_after, messaging_after = _rss_kib(router.pid), _rss_kib(messaging.pid)
+            upstreams = _connections_to(messaging_port)
+
+            total = int(seconds * rate)
+            interval = 1.0 / rate
+            start = time.perf_counter()
+            pending: list[asyncio.Task[dict[str, Any]]] = []
+            for n in range(total):
+                conversation, _, sender = conversations[n % len(conversations)]
+                due = start + n * interval
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)  # the send schedule, not synchronisation
+                content = f"m{n}"
+                sent_at[content] = time.perf_counter()
+                pending.append(
+                    asyncio.ensure_future(
+                        send(tokens[sender], content, conversationId=conversation)
+                    )
+                )
+            outcomes = await asyncio.gather(*pending, return_exceptions=True)
+            failures = [o for o in outcomes if isinstance(o, BaseException)]
+            elapsed = time.perf_counter() - start
+            expected = 2 * (total - len(failures))
+            deadline = time.perf_counter() + 30
+            while sum(len(s.latencies) for s in sockets) < expected:
+                if time.perf_counter() > deadline:
+                    break
+                await asyncio.sleep(0.05)  # waiting for stragglers, bounded
+
+        latencies = [v for s in sockets for v in s.latencies]
+        load = " ".join(f"{n:.2f}" for n in os.getloadavg())
+        fan_out = "Redis" if use_redis else "in-process"
+        print(
+            f"\nmessaging through the router: {len(sockets)} subscriptions ({pairs} conversations"
+            f" x 2 participants), {total} messages in {elapsed:.1f}s ({total / elapsed:.0f}/s),"
+            f" fan-out {fan_out}, load average {load}"
+        )
+        print(
+            f"delivery latency send -> receipt: p50 {_percentile(latencies, 0.5):.1f} ms, "
+            f"p95 {_percentile(latencies, 0.95):.1f} ms, p99 {_percentile(latencies, 0.99):.1f} ms,"
+            f" max {max(latencies, default=float('nan')):.1f} ms (budget <= 50 ms p95)"
+        )
+        print(
+            f"sends failed: {len(failures)} of {total}"
+            + (f" (first: {failures[0]!r:.200})" if failures else "")
+        )
+        print(
+            f"deliveries: {len(latencies)} of {expected} expected,"
+            f" {sum(s.duplicates for s in sockets)} duplicates,"
+            f" mean {statistics.fmean(latencies) if latencies else float('nan'):.1f} ms"
+        )
+        count = len(sockets)
+        print(
+            f"memory per open subscription: router {(router_after - router_before) / count:.1f}"
+            f" KiB, messaging subgraph {(messaging_after - messaging_before) / count:.1f} KiB"
+            f" (RSS router {router_after / 1024:.0f} MiB,"
+            f" subgraph {messaging_after / 1024:.0f} MiB)"
+        )
+        print(f"router upstream connections to the subgraph: {upstreams}")
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for subscriber in sockets:
+            await subscriber.socket.close()
+        for process in (router, messaging):
+            if process is not None and process.returncode is None:
+                process.terminate()
+                await process.wait()
+        jwks_server.should_exit = True
+        await jwks_task
+        await drop_database(settings, "messaging")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--rate", type=float, default=100.0, help="messages per second in total")
+    parser.add_argument("--pairs", type=int, default=250, help="conversations (2 subscribers each)")
+    parser.add_argument("--redis", action="store_true", help="fan out through REALIO_REDIS_URL")
+    parser.add_argument("--serve-messaging", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--profile-subgraph", metavar="FILE", help="write the subgraph's cProfile stats to FILE"
+    )
+    args = parser.parse_args(argv)
+    if args.serve_messaging:
+        _serve_messaging(args.serve_messaging, args.profile_subgraph)
+        return 0
+    asyncio.run(run(args.seconds, args.rate, args.pairs, args.redis, args.profile_subgraph))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
