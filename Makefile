@@ -20,7 +20,13 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --quiet
 	@touch $@
 
-install: $(VENV)/.synced
+# GraphiQL's browser assets (decision 0016): pinned npm packages, served by the router.
+GRAPHIQL_ASSETS := web/graphiql/node_modules/.installed
+$(GRAPHIQL_ASSETS): web/graphiql/package.json web/graphiql/package-lock.json
+	cd web/graphiql && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.synced $(GRAPHIQL_ASSETS)
 
 run: install
 	$(PY) -m common.launcher

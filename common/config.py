@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600
     jwks_url: str = "http://localhost:4001/.well-known/jwks.json"
+    # Revocation feed every verifier follows (decision 0017); empty turns following off.
+    revocations_url: str = "http://localhost:4001/auth/revocations"
+    revocation_poll_seconds: float = 1.0
+    # Tokens are refused while the feed has gone unread this long (users unreachable).
+    revocation_max_staleness_seconds: float = 60.0
+    # Two tabs refreshing one token at once: the second, within this grace, gets the same pair.
+    refresh_reuse_grace_seconds: float = 10.0
 
     # argon2id parameters (RFC 9106 second recommended option, scaled for a 2-core box).
     argon2_time_cost: int = 3
@@ -106,7 +113,7 @@ class Settings(BaseSettings):
     # How often a reconciliation run is full rather than incremental (decision 0005).
     search_reconcile_full_interval_seconds: float = 24 * 3600.0
 
-    # bookings: the zone of a listing whose coordinates give none (decision 0010), where its
+    # bookings: the zone of a listing whose coordinates give none (decision 0012), where its
     # calendar files are served, and how often the reminder/completion schedule is checked.
     bookings_default_time_zone: str = "America/New_York"
     bookings_public_url: str = "http://localhost:4004"

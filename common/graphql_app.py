@@ -1,13 +1,14 @@
 """The subgraph application factory: Starlette + Strawberry Federation v2.
 
 Every subgraph serves POST/GET ``/graphql``, WebSocket ``/graphql`` (graphql-transport-ws),
-``/health``, ``/ready`` (its database answers) and ``/metrics`` (Prometheus text format).
+``/health``, ``/ready`` (its database answers), ``/metrics`` (Prometheus text format) and
+GraphiQL at GET ``/graphql`` with its assets under ``/graphiql/`` (common.graphiql).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ import strawberry
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -28,6 +29,7 @@ from common.auth.viewer import ANONYMOUS
 from common.config import Settings
 from common.context import RequestContext
 from common.errors import DomainErrorExtension, Unauthenticated
+from common.graphiql import graphiql_asset_routes, graphiql_html
 from common.input_guard import InputGuard
 from common.logging import configure_logging, current_request_id, set_request_id
 from common.metrics import GraphQLMetrics
@@ -95,6 +97,10 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any], None]):
             except Unauthenticated as error:
                 context.set_viewer(ANONYMOUS, error)
         return context
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Strawberry's page loads GraphiQL from a CDN; ours is served by this process.
+        return HTMLResponse(graphiql_html(f"Realio {self.config.name} GraphiQL"))
 
     async def on_ws_connect(
         self, context: RequestContext[Any]
@@ -164,11 +170,13 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        if config.lifespan is None:
+        async with AsyncExitStack() as stack:
+            if config.lifespan is not None:
+                await stack.enter_async_context(config.lifespan())
+            # The verifier follows the revocation feed while the app serves (decision 0017).
+            await config.verifier.start()
+            stack.push_async_callback(config.verifier.stop)
             yield
-        else:
-            async with config.lifespan():
-                yield
 
     routes: list[BaseRoute] = [
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
@@ -176,6 +184,7 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
         Route("/health", health),
         Route("/ready", ready),
         Route("/metrics", metrics_endpoint),
+        *graphiql_asset_routes(),
         *config.extra_routes,
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

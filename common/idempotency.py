@@ -1,7 +1,7 @@
 """Idempotent creates: a client retrying after a timeout gets the first result, not a duplicate.
 
 A mutation that creates something takes an optional ``idempotencyKey: String`` argument
-(decision 0010 says why an argument and not a header). The key is stored per user and
+(decision 0012 says why an argument and not a header). The key is stored per user and
 operation, with a fingerprint of the request's payload and the id of what was created, **in
 the same transaction as the create**, so the record exists exactly when the thing does:
 

@@ -138,6 +138,11 @@ class RouterSettings(BaseSettings):
         default="realio",
         validation_alias=AliasChoices("REALIO_ROUTER_JWT_AUDIENCE", "REALIO_JWT_AUDIENCE"),
     )
+    # users' revocation feed, which the router's verifier follows (decision 0017).
+    revocations_url: str | None = Field(
+        default="http://localhost:4001/auth/revocations",
+        validation_alias=AliasChoices("REALIO_ROUTER_REVOCATIONS_URL", "REALIO_REVOCATIONS_URL"),
+    )
     ready_timeout: float = 2.0
 
 

@@ -16,6 +16,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from common.auth.revocation import RevocationSet
+from common.auth.revocation_feed import HttpRevocationSource, RevocationFeed
 from common.auth.viewer import Role, Viewer
 from common.config import Settings
 from common.errors import Unauthenticated
@@ -75,13 +77,27 @@ class TokenSigner:
         return {"keys": [self.jwk]}
 
     def issue(
-        self, user_id: uuid.UUID, role: Role, session_id: uuid.UUID, now: int | None = None
+        self,
+        user_id: uuid.UUID,
+        role: Role,
+        session_id: uuid.UUID,
+        now: int | None = None,
+        *,
+        epoch: int = 0,
+        token_id: str | None = None,
     ) -> str:
+        """A signed access token; ``epoch`` is the user's token epoch (decision 0017).
+
+        Ed25519 signatures are deterministic, so the same claims (``token_id`` and ``now``
+        included) give the same token: a refresh inside the reuse grace returns the same pair.
+        """
         issued_at = int(time.time()) if now is None else now
         claims = {
             "sub": str(user_id),
             "role": role.value,
             "sid": str(session_id),
+            "ep": epoch,
+            "jti": token_id or uuid.uuid4().hex,
             "iat": issued_at,
             "exp": issued_at + self.ttl_seconds,
             "iss": self._issuer,
@@ -97,6 +113,11 @@ class TokenVerifier:
     rotation needs no restart and a flood of forged kids cannot hammer the users subgraph. A
     fetch that failed (users still starting, or down) may be retried after a few seconds, so a
     service that started before users does not refuse every token for a minute.
+
+    A verifier that fetches its keys also follows users' revocation feed (``revocations``
+    defaults to one reading ``settings.revocations_url``); ``start`` and ``stop`` run it, and
+    the subgraph app factory calls them. A verifier given ``jwks`` checks revocations only
+    when it is also given a feed.
     """
 
     REFETCH_AFTER_SECONDS = 60.0
@@ -108,6 +129,7 @@ class TokenVerifier:
         *,
         jwks: Mapping[str, Any] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        revocations: RevocationFeed | None = None,
     ) -> None:
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
@@ -119,6 +141,23 @@ class TokenVerifier:
         if jwks is not None:
             self._load(jwks)
             self._next_fetch_at = float("inf")
+        elif revocations is None and settings.revocations_url:
+            revocations = RevocationFeed(
+                HttpRevocationSource(settings.revocations_url, http_client),
+                RevocationSet(revocation_ttl(settings)),
+                poll_seconds=settings.revocation_poll_seconds,
+                max_staleness_seconds=settings.revocation_max_staleness_seconds,
+            )
+        self.revocations = revocations
+
+    async def start(self) -> None:
+        """Start following the revocation feed (a no-op without one)."""
+        if self.revocations is not None:
+            await self.revocations.start()
+
+    async def stop(self) -> None:
+        if self.revocations is not None:
+            await self.revocations.stop()
 
     def _load(self, jwks: Mapping[str, Any]) -> None:
         key_set = jwt.PyJWKSet.from_dict(dict(jwks))
@@ -163,15 +202,37 @@ class TokenVerifier:
                 issuer=self._issuer,
                 options={"require": ["exp", "iat", "sub", "sid", "role", "iss", "aud"]},
             )
-            return Viewer(
+            viewer = Viewer(
                 user_id=uuid.UUID(claims["sub"]),
                 role=Role(claims["role"]),
                 session_id=uuid.UUID(claims["sid"]),
             )
+            epoch = int(claims.get("ep", 0))
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated("Access token has expired.", reason="TOKEN_EXPIRED") from exc
-        except (jwt.PyJWTError, ValueError) as exc:
+        except (jwt.PyJWTError, ValueError, TypeError) as exc:
             raise Unauthenticated("Invalid access token.", reason="INVALID_TOKEN") from exc
+        self._check_not_revoked(viewer, epoch)
+        return viewer
+
+    def _check_not_revoked(self, viewer: Viewer, epoch: int) -> None:
+        feed = self.revocations
+        if feed is None:
+            return
+        if not feed.is_current():
+            # Revocations may have happened that this verifier has not heard of.
+            raise Unauthenticated(
+                "Sign-in cannot be checked right now; try again shortly.",
+                reason="REVOCATION_UNAVAILABLE",
+            )
+        assert viewer.session_id is not None and viewer.user_id is not None
+        if feed.revocations.is_revoked(viewer.session_id, viewer.user_id, epoch):
+            raise Unauthenticated("This sign-in has ended; sign in again.", reason="TOKEN_REVOKED")
+
+
+def revocation_ttl(settings: Settings) -> float:
+    """How long a revocation must be remembered: an access token's life, plus clock skew."""
+    return float(settings.access_token_ttl_seconds + 60)
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -25,6 +25,7 @@ from router.limits import OperationLimits
 from router.server.auth import build_verifier
 from router.server.errors import internal_error
 from router.server.files import serve_file
+from router.server.graphiql import graphiql_asset_routes
 from router.server.health import health, ready
 from router.server.http import PREFLIGHT_HEADERS, QUERY_PLAN_HEADER, graphql_http
 from router.server.metrics import RouterMetrics, metrics_endpoint
@@ -187,9 +188,13 @@ def create_app(
         if built_gateway:
             http_client = build_http_client(settings)
             state.gateway.use_http_client(http_client)
+        if state.verifier is not None:
+            await state.verifier.start()  # follows the revocation feed (decision 0017)
         try:
             yield
         finally:
+            if state.verifier is not None:
+                await state.verifier.stop()
             for resource in reversed(owned):
                 await resource.aclose()
             if http_client is not None:
@@ -226,6 +231,7 @@ def create_app(
             Route("/ready", ready, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/files/{subgraph}/{key:path}", serve_file, methods=["GET"]),
+            *graphiql_asset_routes(),
         ],
         middleware=middleware,
         lifespan=lifespan,

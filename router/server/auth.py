@@ -53,7 +53,10 @@ def authorization_of(payload: Mapping[str, Any] | None) -> str | None:
 
 
 def build_verifier(settings: RouterSettings) -> TokenVerifier | None:
-    """The router's token verifier (JWKS fetched from ``settings.jwks_url``), or None."""
+    """The router's token verifier (JWKS fetched from ``settings.jwks_url``), or None.
+
+    It follows users' revocation feed (``settings.revocations_url``) while the app runs.
+    """
     if not settings.jwks_url:
         return None
     return TokenVerifier(
@@ -61,6 +64,7 @@ def build_verifier(settings: RouterSettings) -> TokenVerifier | None:
             jwks_url=settings.jwks_url,
             jwt_issuer=settings.jwt_issuer,
             jwt_audience=settings.jwt_audience,
+            revocations_url=settings.revocations_url or "",
         )
     )
 

@@ -13,7 +13,8 @@
 - ``realio_router_open_subscriptions{transport}``: WebSocket and SSE subscriptions open now.
 
 Clients choose operation names, so the ``operation`` label is bounded: the first
-``max_operations`` distinct names keep their own series and later ones share ``other``.
+``max_operations`` distinct names keep their own series and later ones share ``other``
+(common.metrics.BoundedLabel, the helper the subgraphs' metrics use too).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from prometheus_client.registry import Collector
 from starlette.requests import Request
 from starlette.responses import Response
 
+from common.metrics import ANONYMOUS, INVALID, BoundedLabel
 from router.gateway import Gateway, PreparedOperation
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -46,27 +48,6 @@ GRAPHQL_ERROR = "graphql_error"
 REQUEST_ERROR = "request_error"
 INTERNAL_ERROR = "internal_error"
 HTTP_ERROR = "http_error"
-
-
-class BoundedLabel:
-    """Caps the distinct values of one label: the first ``limit`` pass, later ones are ``other``.
-
-    Values are admitted first come, first served and never forgotten, so a series, once
-    exported, keeps its name for the life of the process.
-    """
-
-    def __init__(self, limit: int, other: str = "other") -> None:
-        self.limit = limit
-        self.other = other
-        self._admitted: set[str] = set()
-
-    def __call__(self, value: str) -> str:
-        if value in self._admitted:
-            return value
-        if len(self._admitted) >= self.limit:
-            return self.other
-        self._admitted.add(value)
-        return value
 
 
 class _PlanCacheCollector(Collector):
@@ -131,9 +112,9 @@ class RouterMetrics:
     def operation(self, name: str | None) -> str:
         """The ``operation`` label of an operation name: bounded, ``anonymous`` when absent."""
         if not name:
-            return "anonymous"
+            return ANONYMOUS
         if _NAME.fullmatch(name) is None:
-            return "invalid"
+            return INVALID
         return self.operation_label(name)
 
     def observe_request(

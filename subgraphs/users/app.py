@@ -10,15 +10,24 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.ext.asyncio import create_async_engine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from common.auth.passwords import PasswordHashing
-from common.auth.tokens import TokenSigner, TokenVerifier, load_or_create_private_key
+from common.auth.revocation import RevocationSet
+from common.auth.revocation_feed import RevocationFeed
+from common.auth.tokens import (
+    TokenSigner,
+    TokenVerifier,
+    load_or_create_private_key,
+    revocation_ttl,
+)
 from common.config import Settings, get_settings
-from common.db import create_engine, is_reachable, session_factory
+from common.db import create_engine, is_reachable, session_factory, subgraph_database_url
+from common.events import EventRuntime
 from common.file_routes import file_routes, subgraph_files_url
 from common.graphql_app import SubgraphApp, create_subgraph_app, schema_extensions
 from common.infrastructure import build_rate_limiter, build_redis, build_storage
@@ -26,8 +35,10 @@ from common.mail import build_mailer
 from common.metrics import GraphQLMetrics
 from common.migrations import upgrade
 from common.redis_fallback import redis_checks
+from subgraphs.users.revocation_routes import revocation_feed_route
 from subgraphs.users.schema import build_schema
 from subgraphs.users.service import UsersDeps, build_services
+from subgraphs.users.service.revocations import DatabaseRevocationSource
 
 SUBGRAPH = "users"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -53,32 +64,51 @@ def create_app(settings: Settings | None = None) -> Starlette:
     hashing = PasswordHashing(settings)
     private_key = load_or_create_private_key(settings.resolved_private_key_file())
     signer = TokenSigner(private_key, settings)
-    # users holds the private key, so it verifies its own tokens without fetching its JWKS.
-    verifier = TokenVerifier(settings, jwks=signer.jwks)
+    db = session_factory(engine)
+    # users holds the private key and the revocation feed, so it verifies its own tokens with
+    # neither a JWKS fetch nor an HTTP feed: it reads the feed from its database.
+    # The feed is read every second by this process and by every other verifier: its own small
+    # pool keeps those reads from queuing behind (or being counted with) request queries.
+    feed_engine = create_async_engine(
+        subgraph_database_url(settings, SUBGRAPH), pool_size=2, max_overflow=2
+    )
+    revocations = DatabaseRevocationSource(session_factory(feed_engine), revocation_ttl(settings))
+    feed = RevocationFeed(
+        revocations,
+        RevocationSet(revocation_ttl(settings)),
+        poll_seconds=settings.revocation_poll_seconds,
+        max_staleness_seconds=settings.revocation_max_staleness_seconds,
+    )
+    verifier = TokenVerifier(settings, jwks=signer.jwks, revocations=feed)
     redis = build_redis(settings)
     storage = build_storage(settings, subgraph_files_url(settings, SUBGRAPH))
     deps = UsersDeps(
         settings=settings,
-        db=session_factory(engine),
+        db=db,
         hashing=hashing,
         signer=signer,
         limiter=build_rate_limiter(settings, redis),
         mailer=build_mailer(settings),
         storage=storage,
         otp_key=otp_key_from(private_key),
+        revocation_feed=feed,
     )
     services = build_services(deps)
     metrics = GraphQLMetrics(SUBGRAPH)
+    events = EventRuntime(settings, subgraph=SUBGRAPH, engine=engine, registry=metrics.registry)
 
     async def jwks(_: Request) -> Response:
         return JSONResponse(signer.jwks, headers={"cache-control": "public, max-age=300"})
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
+        await events.start_relay()
         try:
             yield
         finally:
+            await events.stop()
             await engine.dispose()
+            await feed_engine.dispose()
             hashing.close()
             if redis is not None:
                 await redis.aclose()
@@ -92,7 +122,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             readiness_checks={"database": partial(is_reachable, engine)},
             degradable_checks=redis_checks(redis),
             lifespan=lifespan,
-            extra_routes=[Route("/.well-known/jwks.json", jwks), *file_routes(storage)],
+            extra_routes=[
+                Route("/.well-known/jwks.json", jwks),
+                revocation_feed_route(revocations),
+                *file_routes(storage),
+            ],
             metrics=metrics,
             settings=settings,
         )
@@ -100,4 +134,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # Tests reach the engine (to count SQL statements) and the services through the app.
     app.state.engine = engine
     app.state.services = services
+    app.state.events = events
     return app

@@ -23,6 +23,7 @@ class UserRecord:
     email_verified_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    token_epoch: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class SessionRecord:
     revoked_at: datetime | None
     revoke_reason: str | None
     device_info: str | None
+    rotated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

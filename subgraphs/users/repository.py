@@ -177,7 +177,9 @@ class SessionRepository:
         await self._session.execute(
             update(user_sessions)
             .where(user_sessions.c.session_id == session_id)
-            .values(token_hash=new_hash, previous_token_hash=old_hash, last_activity=now)
+            .values(
+                token_hash=new_hash, previous_token_hash=old_hash, last_activity=now, rotated_at=now
+            )
         )
 
     async def revoke(self, session_id: uuid.UUID, *, now: datetime, reason: str) -> bool:
@@ -192,7 +194,8 @@ class SessionRepository:
 
     async def revoke_all_except(
         self, user_id: uuid.UUID, keep: uuid.UUID | None, *, now: datetime, reason: str
-    ) -> int:
+    ) -> list[uuid.UUID]:
+        """The ids of the user's sessions this ended (all active ones but ``keep``)."""
         conditions = [user_sessions.c.user_id == user_id, user_sessions.c.is_active]
         if keep is not None:
             conditions.append(user_sessions.c.session_id != keep)
@@ -202,7 +205,7 @@ class SessionRepository:
             .values(is_active=False, revoked_at=now, revoke_reason=reason)
             .returning(user_sessions.c.session_id)
         )
-        return len(result.all())
+        return [row[0] for row in result.all()]
 
     async def list_active(self, user_id: uuid.UUID, now: datetime) -> list[SessionRecord]:
         statement = (

@@ -140,14 +140,22 @@ async def running_graph(
             urls[member.name] = await server.enter_async_context(serve_asgi(app))
             apps[member.name] = app
             if member.name == "users":
-                e2e = e2e.model_copy(update={"jwks_url": f"{urls['users']}/.well-known/jwks.json"})
+                users_url = urls["users"]
+                e2e = e2e.model_copy(
+                    update={
+                        "jwks_url": f"{users_url}/.well-known/jwks.json",
+                        "revocations_url": f"{users_url}/auth/revocations",
+                    }
+                )
         result = compose(
             [SubgraphDefinition(n, f"{u}/graphql", subgraph_sdl(n)) for n, u in urls.items()]
         )
         assert result.supergraph_sdl is not None, result.errors
         chosen = router_settings
         if "jwks_url" not in chosen.model_fields_set:  # the router trusts this graph's users
-            chosen = chosen.model_copy(update={"jwks_url": e2e.jwks_url})
+            chosen = chosen.model_copy(
+                update={"jwks_url": e2e.jwks_url, "revocations_url": e2e.revocations_url}
+            )
         router = create_router_app(chosen, supergraph_sdl=result.supergraph_sdl)
         router_url = await stack.enter_async_context(serve_asgi(router))
         yield Graph(router_url, http, result.supergraph_sdl, apps, urls, servers)

@@ -14,6 +14,7 @@ from common.errors import BadUserInput, NotFound
 from subgraphs.users.records import UserPage, UserRecord, UserView
 from subgraphs.users.repository import UserRepository
 from subgraphs.users.service.dependencies import UsersDeps
+from subgraphs.users.service.revocations import record_role_changed
 from subgraphs.users.service.visibility import present_user
 
 MAX_PAGE_SIZE = 100
@@ -41,12 +42,27 @@ class AdminService:
         if user_id == admin_id and role is not Role.ADMIN:
             # Otherwise the last admin could lock everyone out of admin operations.
             raise BadUserInput("Admins cannot change their own role.", field="userId")
+        now = self._deps.now()
         async with transaction(self._deps.db) as session:
-            record = await UserRepository(session).update(
-                user_id, role=role.value, updated_at=self._deps.now()
+            users = UserRepository(session)
+            current = await users.get(user_id, for_update=True)
+            if current is None:
+                raise NotFound("No such user.", field="userId")
+            if current.role is role:
+                return present_user(current, viewer, self._deps.storage)
+            # A role change ends the user's current tokens: they carry the old role.
+            epoch = current.token_epoch + 1
+            record = await users.update(user_id, role=role.value, token_epoch=epoch, updated_at=now)
+            await record_role_changed(
+                session,
+                user_id=user_id,
+                role=role.value,
+                previous_role=current.role.value,
+                epoch=epoch,
+                now=now,
             )
-        if record is None:
-            raise NotFound("No such user.", field="userId")
+        await self._deps.revocations_committed()
+        assert record is not None
         return present_user(record, viewer, self._deps.storage)
 
     async def list_users(

@@ -13,10 +13,14 @@ from common.errors import DomainError, Forbidden, Unauthenticated
 from common.ratelimit import enforce, refuse_when_exhausted
 from subgraphs.users.records import Tokens, UserRecord
 from subgraphs.users.repository import SessionRepository, UserRepository
+from subgraphs.users.repository_revocations import RefreshTokenHistory
 from subgraphs.users.service.accounts import ip_key
 from subgraphs.users.service.dependencies import UsersDeps
+from subgraphs.users.service.revocations import record_sessions_ended
 from subgraphs.users.service.secrets import (
+    access_token_id,
     new_refresh_token,
+    next_refresh_token,
     refresh_token_hash,
     refresh_token_session,
 )
@@ -98,16 +102,24 @@ class AuthService:
         return self._tokens(record, session_id, refresh_token, expires_at, now)
 
     async def refresh(self, *, refresh_token: str) -> Tokens:
-        """Rotate the refresh token; a token that was already rotated ends the whole session."""
+        """Rotate the refresh token of a session (its token family).
+
+        Presenting the current token rotates it. Presenting the one just replaced, within
+        ``refresh_reuse_grace_seconds`` of the rotation, returns the same new pair (two tabs
+        refreshing at once). Presenting any other earlier token of the session means a copy
+        leaked: the whole session is revoked, everywhere within a feed poll.
+        """
         deps = self._deps
         session_id = refresh_token_session(refresh_token)
         if session_id is None:
             raise _invalid_refresh()
         presented = refresh_token_hash(refresh_token)
+        key = deps.refresh_rotation_key
         now = deps.now()
+        grace = timedelta(seconds=deps.settings.refresh_reuse_grace_seconds)
         failure: DomainError | None = None
         record: UserRecord | None = None
-        rotated = ""
+        issued_at = now
         async with transaction(deps.db) as session:
             sessions = SessionRepository(session)
             row = await sessions.get(session_id, for_update=True)
@@ -117,47 +129,84 @@ class AuthService:
                 raise Unauthenticated(
                     "This session has ended; sign in again.", reason="SESSION_REVOKED"
                 )
-            if presented == row.previous_token_hash:
-                # Someone replays a token that was already exchanged: assume it was stolen and
-                # end the session for both holders. Committed before the error is raised.
-                await sessions.revoke(session_id, now=now, reason="refresh_token_reuse")
+            rotated = next_refresh_token(key, session_id, refresh_token)
+            in_grace = (
+                presented == row.previous_token_hash
+                and row.rotated_at is not None
+                and now - row.rotated_at <= grace
+                and refresh_token_hash(rotated) == row.token_hash
+            )
+            if presented == row.token_hash or in_grace:
+                if row.expires_at <= now:
+                    raise Unauthenticated(
+                        "The session has expired; sign in again.", reason="REFRESH_TOKEN_EXPIRED"
+                    )
+                record = await UserRepository(session).get(row.user_id)
+                if record is None:
+                    raise _invalid_refresh()
+                if in_grace:
+                    assert row.rotated_at is not None
+                    issued_at = row.rotated_at
+                else:
+                    await RefreshTokenHistory(session).add(session_id, presented, now)
+                    await sessions.rotate(
+                        session_id,
+                        old_hash=presented,
+                        new_hash=refresh_token_hash(rotated),
+                        now=now,
+                    )
+            elif await RefreshTokenHistory(session).belongs_to(session_id, presented):
+                # An earlier token of this session came back: assume it was stolen and end the
+                # session for every holder. Committed before the error is raised.
+                if await sessions.revoke(session_id, now=now, reason="refresh_token_reuse"):
+                    await record_sessions_ended(
+                        session,
+                        user_id=row.user_id,
+                        session_ids=[session_id],
+                        reason="refresh_token_reuse",
+                        now=now,
+                    )
                 failure = Unauthenticated(
                     "This refresh token was already used; the session has been revoked. "
                     "Sign in again.",
                     reason="REFRESH_TOKEN_REUSED",
                 )
-            elif presented != row.token_hash:
-                raise _invalid_refresh()
-            elif row.expires_at <= now:
-                raise Unauthenticated(
-                    "The session has expired; sign in again.", reason="REFRESH_TOKEN_EXPIRED"
-                )
             else:
-                record = await UserRepository(session).get(row.user_id)
-                if record is None:
-                    raise _invalid_refresh()
-                rotated = new_refresh_token(session_id)
-                await sessions.rotate(
-                    session_id, old_hash=presented, new_hash=refresh_token_hash(rotated), now=now
-                )
+                raise _invalid_refresh()
         if failure is not None:
+            await deps.revocations_committed()
             raise failure
         assert record is not None
-        return self._tokens(record, session_id, rotated, row.expires_at, now)
+        return self._tokens(
+            record,
+            session_id,
+            rotated,
+            row.expires_at,
+            issued_at,
+            token_id=access_token_id(key, rotated),
+        )
 
     async def logout(self, viewer: Viewer) -> tuple[uuid.UUID, bool]:
-        """Revoke the viewer's current session; its refresh token stops working at once."""
+        """Revoke the viewer's current session: its refresh and access tokens stop working."""
         require_authenticated(viewer)
         if viewer.session_id is None:
             raise Unauthenticated("The access token names no session.", reason="INVALID_TOKEN")
+        now = self._deps.now()
         async with transaction(self._deps.db) as session:
             sessions = SessionRepository(session)
             row = await sessions.get(viewer.session_id, for_update=True)
             if row is None or row.user_id != viewer.user_id:
                 raise Unauthenticated("The session does not exist.", reason="INVALID_TOKEN")
-            revoked = await sessions.revoke(
-                viewer.session_id, now=self._deps.now(), reason="logout"
-            )
+            revoked = await sessions.revoke(viewer.session_id, now=now, reason="logout")
+            if revoked:
+                await record_sessions_ended(
+                    session,
+                    user_id=row.user_id,
+                    session_ids=[viewer.session_id],
+                    reason="logout",
+                    now=now,
+                )
+        await self._deps.revocations_committed()
         return viewer.session_id, revoked
 
     def _tokens(
@@ -167,10 +216,19 @@ class AuthService:
         refresh_token: str,
         refresh_expires_at: datetime,
         now: datetime,
+        *,
+        token_id: str | None = None,
     ) -> Tokens:
         signer = self._deps.signer
         issued_at = int(now.timestamp())
-        access_token = signer.issue(record.id, record.role, session_id, now=issued_at)
+        access_token = signer.issue(
+            record.id,
+            record.role,
+            session_id,
+            now=issued_at,
+            epoch=record.token_epoch,
+            token_id=token_id,
+        )
         return Tokens(
             access_token=access_token,
             access_token_expires_at=datetime.fromtimestamp(issued_at + signer.ttl_seconds, UTC),

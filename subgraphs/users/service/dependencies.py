@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.auth.passwords import PasswordHashing
+from common.auth.revocation_feed import RevocationFeed
 from common.auth.tokens import TokenSigner
 from common.config import Settings
 from common.mail import Mail, Mailer
@@ -36,9 +38,26 @@ class UsersDeps:
     # HMAC key for one-time codes; derived from the signing key by the composition root.
     otp_key: bytes
     clock: Callable[[], datetime] = field(default=utc_now)
+    # users' own verifier's feed: brought up to date right after a revocation commits, so this
+    # process refuses the ended tokens at once (other verifiers within a poll).
+    revocation_feed: RevocationFeed | None = None
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def refresh_rotation_key(self) -> bytes:
+        """HMAC key deriving each rotated refresh token from the one it replaces."""
+        return hashlib.sha256(b"realio-refresh-rotation\x00" + self.otp_key).digest()
+
+    async def revocations_committed(self) -> None:
+        """Apply just-committed revocations to this process's verifier (best effort)."""
+        if self.revocation_feed is None:
+            return
+        try:
+            await self.revocation_feed.sync_once()
+        except Exception:
+            log.exception("could not apply revocations locally; the next poll will")
 
     async def send_mail_after_commit(self, mail: Mail) -> bool:
         """Deliver a message once its transaction has committed; a failure is logged, not raised.

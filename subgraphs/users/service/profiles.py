@@ -14,6 +14,7 @@ from common.ratelimit import enforce
 from subgraphs.users.records import UserView
 from subgraphs.users.repository import SessionRepository, UserRepository
 from subgraphs.users.service.dependencies import UsersDeps, log
+from subgraphs.users.service.revocations import record_sessions_ended
 from subgraphs.users.service.validation import check_password, normalize_name, normalize_phone
 from subgraphs.users.service.visibility import present_user
 
@@ -94,11 +95,15 @@ class ProfileService:
             updated = await UserRepository(session).update(
                 user_id, password_hash=new_hash, updated_at=now
             )
-            revoked = await SessionRepository(session).revoke_all_except(
+            ended = await SessionRepository(session).revoke_all_except(
                 user_id, viewer.session_id, now=now, reason="password_changed"
             )
+            await record_sessions_ended(
+                session, user_id=user_id, session_ids=ended, reason="password_changed", now=now
+            )
+        await deps.revocations_committed()
         assert updated is not None
-        return present_user(updated, viewer, deps.storage), revoked
+        return present_user(updated, viewer, deps.storage), len(ended)
 
     async def upload_avatar(self, viewer: Viewer, data: bytes) -> UserView:
         """Store an uploaded image (JPEG, PNG or WebP within the size limit) as the avatar."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -26,6 +27,22 @@ def otp_matches(key: bytes, user_id: uuid.UUID, code: str, stored_hash: str) -> 
 def new_refresh_token(session_id: uuid.UUID) -> str:
     """``<session id>.<256 random bits>``: the id finds the session row in one lookup."""
     return f"{session_id}.{secrets.token_urlsafe(32)}"
+
+
+def next_refresh_token(key: bytes, session_id: uuid.UUID, presented: str) -> str:
+    """The token that replaces ``presented`` on rotation, derived rather than random.
+
+    Deriving it lets a second refresh with the same token inside the reuse grace (two tabs)
+    get the very same new token back, although only hashes are stored. Without ``key`` it
+    cannot be computed from the old token.
+    """
+    digest = hmac.new(key, presented.encode(), hashlib.sha256).digest()
+    return f"{session_id}.{base64.urlsafe_b64encode(digest).rstrip(b'=').decode()}"
+
+
+def access_token_id(key: bytes, refresh_token: str) -> str:
+    """The ``jti`` of the access token issued with ``refresh_token`` (same pair, same id)."""
+    return hmac.new(key, b"jti\x00" + refresh_token.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def refresh_token_hash(token: str) -> str:

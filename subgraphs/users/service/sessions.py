@@ -11,6 +11,7 @@ from common.errors import NotFound
 from subgraphs.users.records import SessionView
 from subgraphs.users.repository import SessionRepository
 from subgraphs.users.service.dependencies import UsersDeps
+from subgraphs.users.service.revocations import record_sessions_ended
 from subgraphs.users.service.visibility import present_session
 
 
@@ -34,7 +35,15 @@ class SessionService:
             # Another user's session is reported as missing, so its id is not confirmed.
             if row is None or not (row.user_id == user_id or viewer.is_admin):
                 raise NotFound("No such session.", field="sessionId")
-            await sessions.revoke(session_id, now=now, reason="revoked_by_user")
+            if await sessions.revoke(session_id, now=now, reason="revoked_by_user"):
+                await record_sessions_ended(
+                    session,
+                    user_id=row.user_id,
+                    session_ids=[session_id],
+                    reason="revoked_by_user",
+                    now=now,
+                )
             row = await sessions.get(session_id)
+        await self._deps.revocations_committed()
         assert row is not None
         return present_session(row, viewer)

@@ -12,7 +12,7 @@ import orjson
 from prometheus_client.parser import text_string_to_metric_families
 
 from common.config import REPO_ROOT
-from router.server.metrics import BoundedLabel
+from common.metrics import BoundedLabel
 from tests.router.server.conftest import Graph, RunningRouter, running_router
 from tests.router.server.test_websocket import SUBSCRIPTION, _initialised, _receive, _send
 

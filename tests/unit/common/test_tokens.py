@@ -23,7 +23,7 @@ async def test_a_signed_token_verifies_to_its_viewer(signer: TokenSigner) -> Non
     assert (viewer.user_id, viewer.role, viewer.session_id) == (user, Role.SELLER, session)
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 15 * 60
-    assert set(claims) == {"sub", "role", "sid", "exp", "iat", "iss", "aud"}
+    assert set(claims) == {"sub", "role", "sid", "ep", "jti", "exp", "iat", "iss", "aud"}
 
 
 async def test_expired_token_is_unauthenticated_with_reason(signer: TokenSigner) -> None:
