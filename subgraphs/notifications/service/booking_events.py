@@ -1,4 +1,4 @@
-"""Who hears about a booking event, and what it says (decision 0016).
+"""Who hears about a booking event, and what it says (decision 0018).
 
 ``booking.requested`` and ``booking.rescheduled`` (only the buyer reschedules) go to the host:
 the owner and, when the listing has one, the agent. ``booking.confirmed`` and
