@@ -27,6 +27,8 @@ from subgraphs.bookings.app import create_app as create_bookings_app
 from subgraphs.bookings.app import migrate as migrate_bookings
 from subgraphs.messaging.app import create_app as create_messaging_app
 from subgraphs.messaging.app import migrate as migrate_messaging
+from subgraphs.notifications.app import create_app as create_notifications_app
+from subgraphs.notifications.app import migrate as migrate_notifications
 from subgraphs.properties.app import create_app as create_properties_app
 from subgraphs.properties.app import migrate as migrate_properties
 from subgraphs.search.app import SearchOptions
@@ -69,6 +71,7 @@ MEMBERS: list[GraphMember] = [
     GraphMember("search", migrate_search, _search_app),
     GraphMember("bookings", migrate_bookings, _bookings_app),
     GraphMember("messaging", migrate_messaging, lambda s, _: create_messaging_app(s)),
+    GraphMember("notifications", migrate_notifications, lambda s, _: create_notifications_app(s)),
 ]
 
 

@@ -1,0 +1,1 @@
+"""The notifications subgraph: in-app notifications fed by other subgraphs' events."""

@@ -1,0 +1,92 @@
+"""Tables of the notifications subgraph's own database (SQLAlchemy Core).
+
+``notifications`` holds one row per recipient; ``source_event_id`` (the domain event that
+caused it, null for an admin's message) is unique per recipient, a second guard behind the
+consumer's processed ids. ``notification_deliveries`` records each channel's attempt (the
+in-app channel is delivered when the row is written).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    Uuid,
+    func,
+    text,
+)
+
+from common.db import new_metadata
+from common.events.tables import consumer_tables, outbox_table
+
+metadata = new_metadata()
+
+CHANNELS = ("in_app", "email")
+DELIVERY_STATUSES = ("pending", "delivered", "failed", "skipped")
+
+
+def _in_list(column: str, values: tuple[str, ...]) -> str:
+    # Values are module constants, never client input.
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("property_id", Uuid, nullable=True),
+    Column("booking_id", Uuid, nullable=True),
+    Column("conversation_id", Uuid, nullable=True),
+    Column("saved_search_id", Uuid, nullable=True),
+    Column("source_event_id", Uuid, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("read_at", DateTime(timezone=True), nullable=True),
+    # Newest first, per user: the list's order and its cursor.
+    Index("ix_notifications_user_id_created_at_id", "user_id", "created_at", "id"),
+    Index(
+        "ix_notifications_unread",
+        "user_id",
+        postgresql_where=text("read_at IS NULL"),
+    ),
+    Index(
+        "uq_notifications_source_event_id_user_id",
+        "source_event_id",
+        "user_id",
+        unique=True,
+        postgresql_where=text("source_event_id IS NOT NULL"),
+    ),
+)
+
+deliveries = Table(
+    "notification_deliveries",
+    metadata,
+    Column(
+        "notification_id",
+        Uuid,
+        ForeignKey("notifications.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("channel", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("last_error", Text, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("notification_id", "channel"),
+    CheckConstraint(_in_list("channel", CHANNELS), name="channel"),
+    CheckConstraint(_in_list("status", DELIVERY_STATUSES), name="status"),
+)
+
+outbox = outbox_table(metadata)
+consumer_tables(metadata)

@@ -1,0 +1,32 @@
+"""What every notifications use case needs, built once by the composition root."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from common.pubsub import PubSub
+from subgraphs.notifications.repository import NotificationRepository
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def user_channel(user_id: uuid.UUID) -> str:
+    """The fan-out channel of one user's new notifications."""
+    return f"notifications:user:{user_id}"
+
+
+@dataclass
+class Dependencies:
+    sessions: async_sessionmaker[AsyncSession]
+    pubsub: PubSub
+    notifications: NotificationRepository = field(default_factory=NotificationRepository)
+    clock: Clock = utc_now
