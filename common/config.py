@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     # How often a reconciliation run is full rather than incremental (decision 0005).
     search_reconcile_full_interval_seconds: float = 24 * 3600.0
 
-    # bookings: the zone of a listing whose coordinates give none (decision 0012), where its
+    # bookings: the zone of a listing whose coordinates give none (decision 0011), where its
     # calendar files are served, and how often the reminder/completion schedule is checked.
     bookings_default_time_zone: str = "America/New_York"
     bookings_public_url: str = "http://localhost:4004"
