@@ -10,7 +10,8 @@ from starlette.applications import Starlette
 from subgraphs.users.models import outbox
 from tests.integration.users.client import VERIFY, UsersClient, unique_email
 
-UPDATE = """mutation($input: UpdateProfileInput!) { updateProfile(input: $input) { user { id name } } }"""
+UPDATE = """mutation($input: UpdateProfileInput!) {
+  updateProfile(input: $input) { user { id name } } }"""
 
 
 async def published(app: Starlette, user_id: str, *types: str) -> list[dict[str, Any]]:
