@@ -25,11 +25,13 @@ from common.infrastructure import build_rate_limiter, build_redis
 from common.metrics import GraphQLMetrics
 from common.migrations import upgrade
 from common.pubsub import PubSub
+from subgraphs.messaging.consumers import users_consumer
 from subgraphs.messaging.schema import build_schema
 from subgraphs.messaging.service import Dependencies, MessagingServices
 from subgraphs.messaging.socket_server import ChatSocketServer
 from subgraphs.messaging.store.port import ChatStore
 from subgraphs.messaging.store.postgres import PostgresChatStore
+from subgraphs.messaging.users import KnownUsers
 
 SUBGRAPH = "messaging"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -74,6 +76,7 @@ def create_app(
         rate_limiter=build_rate_limiter(settings, redis),
         send_rate_limit=settings.messaging_send_rate_limit,
         send_rate_window_seconds=settings.messaging_send_rate_window_seconds,
+        users=KnownUsers(session_factory(engine)),
     )
     services = MessagingServices.build(deps)
     metrics = GraphQLMetrics(SUBGRAPH)
@@ -86,6 +89,7 @@ def create_app(
         await store.start()
         await pubsub.start()
         await events.start_relay()
+        await events.start_consumer(users_consumer())
         try:
             yield
         finally:
@@ -113,4 +117,5 @@ def create_app(
     app.state.services = services
     app.state.pubsub = pubsub
     app.state.events = events
+    app.state.runtime = events  # what tests.support.graph settles
     return app

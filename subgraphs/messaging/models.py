@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     PrimaryKeyConstraint,
+    String,
     Table,
     Text,
     UniqueConstraint,
@@ -27,7 +28,7 @@ from sqlalchemy import (
 )
 
 from common.db import new_metadata
-from common.events.tables import outbox_table
+from common.events.tables import consumer_tables, outbox_table
 from common.idempotency import idempotency_table
 
 metadata = new_metadata()
@@ -117,5 +118,18 @@ blocks = Table(
     PrimaryKeyConstraint("blocker_id", "blocked_id"),
 )
 
+# The users messaging knows exist: a projection of users' events on ``realio.users``
+# (``subgraphs.messaging.consumers``), so sendMessage refuses an unknown receiver without
+# asking users. Always in Postgres, beside the consumer's processed ids (also with MongoDB).
+known_users = Table(
+    "known_users",
+    metadata,
+    Column("user_id", Uuid, primary_key=True),
+    Column("role", String(16), nullable=True),
+    # The newest snapshot applied (users' ``updated_at``): an older one arriving late is dropped.
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 outbox = outbox_table(metadata)
 idempotency = idempotency_table(metadata)
+consumer_tables(metadata)

@@ -110,6 +110,8 @@ class EventKind(StrEnum):
     READ = "READ"
     TYPING = "TYPING"
     CLEARED = "CLEARED"
+    # On the fan-out only: the blocked participant's streams end (FORBIDDEN, BLOCKED).
+    BLOCKED = "BLOCKED"
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,13 +122,18 @@ class ChatSocketServer:
             await self.services.conversations.get(client.viewer, conversation_id)
         except DomainError as error:
             return _error(error)
-        if conversation_id not in client.rooms:
-            ready = asyncio.Event()
+        room = client.rooms.get(conversation_id)
+        if room is None or room.done():
+            ready: asyncio.Future[DomainError | None] = asyncio.get_running_loop().create_future()
             client.rooms[conversation_id] = asyncio.ensure_future(
                 self._forward(sid, client, conversation_id, after, ready)
             )
-            # Acknowledge once the stream listens, so nothing sent after the ack is missed.
-            await ready.wait()
+            # Acknowledge once the stream listens, so nothing sent after the ack is missed;
+            # a stream refused before it listens (FORBIDDEN when blocked) answers the join.
+            refused = await ready
+            if refused is not None:
+                client.rooms.pop(conversation_id, None)
+                return _error(refused)
         return {"ok": True}
 
     async def leave_room(self, sid: str, data: Any) -> dict[str, Any]:
@@ -164,26 +169,33 @@ class ChatSocketServer:
         client: _Client,
         conversation_id: uuid.UUID,
         after: int | None,
-        ready: asyncio.Event,
+        ready: asyncio.Future[DomainError | None],
     ) -> None:
+        def listening() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
         stream = self.services.live.conversation_events(
             client.viewer,
             conversation_id,
             after=after,
             expires_at=client.expires_at,
-            on_listening=ready.set,
+            on_listening=listening,
         )
         try:
             async for event in stream:
                 await self._emit(sid, event)
         except DomainError as error:
-            await self.sio.emit("conversation_error", _error(error), to=sid)
+            if ready.done():
+                await self.sio.emit("conversation_error", _error(error), to=sid)
+            else:
+                ready.set_result(error)
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("socket.io room stream failed")
         finally:
-            ready.set()
+            listening()
 
     async def _emit(self, sid: str, event: ConversationEvent) -> None:
         if event.kind is EventKind.MESSAGE_SENT and event.message is not None:

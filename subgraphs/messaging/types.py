@@ -180,14 +180,8 @@ class Conversation:
             conversation_id = uuid.UUID(str(id))
         except ValueError:
             return None
-        found = await conversation_loader(info).load(conversation_id)
-        if found is None:
-            return None
-        assert info.context.viewer.user_id is not None
-        entry = await info.context.services.conversations.entry_of(
-            info.context.viewer.user_id, found
-        )
-        return cls.of(entry)
+        entry = await conversation_loader(info).load(conversation_id)
+        return None if entry is None else cls.of(entry)
 
 
 def message_loader(info: MessagingInfo) -> DataLoader[uuid.UUID, records.MessageView | None]:
@@ -202,12 +196,13 @@ def message_loader(info: MessagingInfo) -> DataLoader[uuid.UUID, records.Message
     return context.loader("messages", build)
 
 
-def conversation_loader(info: MessagingInfo) -> DataLoader[uuid.UUID, records.Conversation | None]:
+def conversation_loader(info: MessagingInfo) -> DataLoader[uuid.UUID, records.InboxEntry | None]:
+    """Conversations as the viewer's inbox entries: one batch per request (``_entities``)."""
     context = info.context
 
-    def build() -> DataLoader[uuid.UUID, records.Conversation | None]:
-        async def load(ids: list[uuid.UUID]) -> list[records.Conversation | None]:
-            return await context.services.conversations.load_many(context.viewer, ids)
+    def build() -> DataLoader[uuid.UUID, records.InboxEntry | None]:
+        async def load(ids: list[uuid.UUID]) -> list[records.InboxEntry | None]:
+            return await context.services.conversations.load_entries(context.viewer, ids)
 
         return DataLoader(load_fn=load)
 

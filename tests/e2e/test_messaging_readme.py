@@ -21,6 +21,7 @@ def _namespace(marker: str) -> dict[str, Any]:
 
 async def _conversation(graph: Graph, buyer: str, seller: str) -> dict[str, Any]:
     seller_id = (await graph.data("{ me { id } }", token=seller))["me"]["id"]
+    await graph.settle()  # messaging has consumed users' user.registered of the demo accounts
     data = await graph.data(
         SEND, {"input": {"content": "Hello from the README", "receiverId": seller_id}}, buyer
     )

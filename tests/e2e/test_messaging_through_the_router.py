@@ -160,6 +160,7 @@ async def test_a_subscription_over_sse_through_the_router_receives_messages(grap
     buyer = await graph.login("buyer@realio.demo")
     agent = await graph.login("agent@realio.demo")
     agent_id = (await graph.data("{ me { id } }", token=agent))["me"]["id"]
+    await graph.settle()  # messaging knows the demo users from users' events
     first = await graph.data(SEND, {"input": {"content": "first", "receiverId": agent_id}}, buyer)
     conversation = first["sendMessage"]["conversationId"]
     second = await graph.data(
@@ -189,9 +190,72 @@ async def test_subscribing_to_someone_elses_conversation_through_the_router_is_n
     agent_id = (await graph.data("{ me { id } }", token=await graph.login("agent2@realio.demo")))[
         "me"
     ]["id"]
+    await graph.settle()
     sent = await graph.data(SEND, {"input": {"content": "private", "receiverId": agent_id}}, buyer)
     async with live_socket(graph.base_url, other) as live:
         await live.subscribe("c", EVENTS, {"c": sent["sendMessage"]["conversationId"]})
         message = await live.receive("c")
     errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
     assert errors[0]["extensions"]["code"] == "NOT_FOUND"
+
+
+async def test_messaging_knows_users_from_users_events_and_refuses_unknown_receivers(
+    graph: Graph,
+) -> None:
+    buyer = await graph.login("buyer@realio.demo")
+    unknown = str(uuid.uuid4())
+    error = (
+        await graph.call(SEND, {"input": {"content": "anyone?", "receiverId": unknown}}, buyer)
+    )["errors"][0]
+    assert error["extensions"]["code"] == "NOT_FOUND"
+    assert error["extensions"]["field"] == "input.receiverId"
+
+    # Someone who just registered with users becomes known once users' event is consumed.
+    registered = await graph.data(
+        "mutation($i: RegisterInput!) { register(input: $i) { user { id } } }",
+        {
+            "i": {
+                "name": "Nina Newcomer",
+                "email": f"nina-{uuid.uuid4().hex[:8]}@example.com",
+                "password": "a long enough passphrase 42",
+                "role": "SELLER",
+            }
+        },
+    )
+    newcomer = registered["register"]["user"]["id"]
+    await graph.settle()
+    sent = await graph.data(SEND, {"input": {"content": "Welcome!", "receiverId": newcomer}}, buyer)
+    assert sent["sendMessage"]["receiver"] == {"id": newcomer}
+
+
+async def test_a_block_ends_the_blocked_users_subscription_through_the_router(
+    graph: Graph,
+) -> None:
+    buyer = await graph.login("buyer2@realio.demo")
+    agent = await graph.login("agent2@realio.demo")
+    buyer_id, agent_id = [
+        (await graph.data("{ me { id } }", token=t))["me"]["id"] for t in (buyer, agent)
+    ]
+    await graph.settle()
+    first = await graph.data(SEND, {"input": {"content": "hi", "receiverId": agent_id}}, buyer)
+    conversation = first["sendMessage"]["conversationId"]
+    try:
+        async with live_socket(graph.base_url, buyer) as live:
+            await live.subscribe(
+                "r", EVENTS, {"c": conversation, "after": first["sendMessage"]["cursor"]}
+            )
+            # Live once a message sent after subscribing arrives (replayed or live).
+            marker = await graph.data(
+                SEND, {"input": {"content": "marker", "conversationId": conversation}}, agent
+            )
+            event = await _live(live, "r", "conversationEvents")
+            assert event["message"]["id"] == marker["sendMessage"]["id"]
+
+            await graph.data("mutation($u: ID!) { blockUser(userId: $u) }", {"u": buyer_id}, agent)
+            ended = await live.receive("r")
+            assert ended["type"] == "next", ended
+            assert ended["payload"]["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+            assert ended["payload"]["errors"][0]["extensions"]["reason"] == "BLOCKED"
+            assert (await live.receive("r"))["type"] == "complete"
+    finally:
+        await graph.data("mutation($u: ID!) { unblockUser(userId: $u) }", {"u": buyer_id}, agent)

@@ -23,6 +23,7 @@ from subgraphs.messaging.service.dependencies import (
     conversation_channel,
     fan_out,
     inbox_channel,
+    known_user,
     participant_conversation,
 )
 
@@ -91,15 +92,42 @@ class ConversationService:
         return await self.entry_of(user_id, conversation)
 
     async def entry_of(self, user_id: uuid.UUID, conversation: Conversation) -> InboxEntry:
-        unread = await self.store.unread_counts(user_id, [conversation.id])
-        last = None
-        if conversation.last_message_id is not None:
-            found = (await self.store.messages([conversation.last_message_id])).get(
-                conversation.last_message_id
-            )
-            if found is not None and found.seq > conversation.visible_from(user_id):
-                last = view_of(conversation, found)
-        return InboxEntry(conversation, unread.get(conversation.id, 0), last)
+        [entry] = await self._entries_of(user_id, [conversation])
+        return entry
+
+    async def load_entries(
+        self, viewer: Viewer, ids: Sequence[uuid.UUID]
+    ) -> list[InboxEntry | None]:
+        """Conversations by id as inbox entries of the viewer (None where not a participant).
+
+        For ``_entities``: the conversations, their unread counts and their last messages
+        are one store query each, however many ids there are.
+        """
+        user_id = viewer.user_id
+        if user_id is None:
+            return [None] * len(ids)
+        visible = [c for c in await self.load_many(viewer, ids) if c is not None]
+        entries = {e.conversation.id: e for e in await self._entries_of(user_id, visible)}
+        return [entries.get(conversation_id) for conversation_id in ids]
+
+    async def _entries_of(
+        self, user_id: uuid.UUID, conversations: Sequence[Conversation]
+    ) -> list[InboxEntry]:
+        if not conversations:
+            return []
+        unread = await self.store.unread_counts(user_id, [c.id for c in conversations])
+        last_ids = [c.last_message_id for c in conversations if c.last_message_id is not None]
+        found = await self.store.messages(last_ids) if last_ids else {}
+        entries = []
+        for conversation in conversations:
+            message = None
+            if conversation.last_message_id is not None:
+                message = found.get(conversation.last_message_id)
+            last = None
+            if message is not None and message.seq > conversation.visible_from(user_id):
+                last = view_of(conversation, message)
+            entries.append(InboxEntry(conversation, unread.get(conversation.id, 0), last))
+        return entries
 
     async def unread_counts(
         self, viewer: Viewer, conversation_ids: Sequence[uuid.UUID]
@@ -160,13 +188,32 @@ class ConversationService:
             )
 
     async def block(self, viewer: Viewer, user_id: uuid.UUID, *, blocked: bool) -> bool:
-        """blockUser / unblockUser: whether ``user_id`` may message the viewer."""
+        """blockUser / unblockUser: whether ``user_id`` may message the viewer.
+
+        While blocked, ``user_id`` can neither send to the viewer nor follow their
+        conversations live (decision 0022); both keep their history.
+        """
         viewer_id = require_authenticated(viewer)
         if user_id == viewer_id:
             raise BadUserInput("You cannot block yourself.", field="userId")
+        if blocked:
+            await known_user(self.deps, user_id, "userId")
         async with self.store.transaction() as tx:
             if blocked:
                 await tx.block(viewer_id, user_id)
             else:
                 await tx.unblock(viewer_id, user_id)
+        if blocked:
+            # The blocked user's live streams of their conversations with the viewer end: they
+            # no longer see the viewer's messages, read receipts or typing as they happen.
+            for conversation_id in await self.store.conversations_between(viewer_id, user_id):
+                await fan_out(
+                    self.deps,
+                    conversation_channel(conversation_id),
+                    {
+                        "kind": EventKind.BLOCKED,
+                        "blocker_id": str(viewer_id),
+                        "blocked_id": str(user_id),
+                    },
+                )
         return blocked

@@ -15,6 +15,7 @@ from common.pubsub import PubSub
 from common.ratelimit import RateLimiter
 from subgraphs.messaging.records import Conversation
 from subgraphs.messaging.store.port import ChatStore
+from subgraphs.messaging.users import UserDirectory
 
 log = logging.getLogger("realio.messaging")
 
@@ -28,6 +29,8 @@ class Dependencies:
     store: ChatStore
     pubsub: PubSub
     rate_limiter: RateLimiter
+    # Which users exist (a projection of users' events), for receiverId and blockUser.
+    users: UserDirectory
     send_rate_limit: int = 30
     send_rate_window_seconds: int = 10
     clock: Callable[[], datetime] = field(default=now_utc)
@@ -51,6 +54,13 @@ async def fan_out(deps: Dependencies, channel: str, payload: Mapping[str, Any]) 
         await deps.pubsub.publish(channel, payload)
     except Exception:
         log.warning("live fan-out failed; subscribers will resync", exc_info=True)
+
+
+async def known_user(deps: Dependencies, user_id: uuid.UUID, field: str) -> uuid.UUID:
+    """``user_id`` when users announced that account; NOT_FOUND naming ``field`` otherwise."""
+    if not await deps.users.exists(user_id):
+        raise NotFound(f"No user has the id {user_id}.", field=field, id=str(user_id))
+    return user_id
 
 
 async def participant_conversation(

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from common.auth import Viewer, require_authenticated
-from common.errors import Unauthenticated
+from common.errors import Forbidden, Unauthenticated
 from common.pubsub import RESYNC, Subscription
 from subgraphs.messaging.records import ConversationEvent, EventKind, InboxEvent, view_of
 from subgraphs.messaging.service.conversations import ConversationService
@@ -29,6 +29,13 @@ from subgraphs.messaging.service.dependencies import (
 from subgraphs.messaging.service.wire import message_of_payload
 
 REPLAY_BATCH = 100
+
+
+def _blocked() -> Forbidden:
+    return Forbidden(
+        "The other participant has blocked you: this conversation is no longer live for you.",
+        reason="BLOCKED",
+    )
 
 
 class LiveService:
@@ -49,11 +56,16 @@ class LiveService:
         """Events of a conversation the viewer takes part in (NOT_FOUND otherwise).
 
         With ``after`` (a message's seq), the messages sent since come first. The stream ends
-        with UNAUTHENTICATED (TOKEN_EXPIRED) when the viewer's token expires.
+        with UNAUTHENTICATED (TOKEN_EXPIRED) when the viewer's token expires, and with
+        FORBIDDEN (BLOCKED) when the other participant blocks the viewer (decision 0022); it
+        is refused the same way while the block lasts.
         """
         user_id, _ = await participant_conversation(self.deps, viewer, conversation_id)
         async with self.deps.pubsub.subscribe(conversation_channel(conversation_id)) as live:
             conversation = (await self.store.conversations([conversation_id]))[conversation_id]
+            other = conversation.other(user_id)
+            # After subscribing: a block committed meanwhile is seen here or arrives live.
+            await self._ensure_not_blocked(other, user_id)
             hidden = conversation.visible_from(user_id)
             last = conversation.last_seq if after is None else max(after, hidden)
             if on_listening is not None:
@@ -64,11 +76,14 @@ class LiveService:
             while True:
                 item = await self._next(live, expires_at)
                 if item is RESYNC:
+                    await self._ensure_not_blocked(other, user_id)
                     async for event in self._replay(conversation_id, last):
                         last = event.message.message.seq if event.message else last
                         yield event
                     continue
                 assert isinstance(item, Mapping)
+                if item["kind"] == EventKind.BLOCKED and item["blocked_id"] == str(user_id):
+                    raise _blocked()
                 live_event = self._event_of(item, conversation_id, user_id, hidden)
                 if live_event is None:
                     continue
@@ -83,6 +98,10 @@ class LiveService:
                         continue
                     last = seq
                 yield live_event
+
+    async def _ensure_not_blocked(self, other: uuid.UUID, user_id: uuid.UUID) -> None:
+        if await self.store.is_blocked(other, user_id):
+            raise _blocked()
 
     async def inbox_events(
         self, viewer: Viewer, *, expires_at: datetime | None = None

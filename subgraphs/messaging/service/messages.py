@@ -24,6 +24,7 @@ from subgraphs.messaging.service.dependencies import (
     conversation_channel,
     fan_out,
     inbox_channel,
+    known_user,
     log,
     participant_conversation,
 )
@@ -66,6 +67,9 @@ class MessageService:
         if conversation_id is not None:
             _, existing = await participant_conversation(self.deps, viewer, conversation_id)
             receiver_id = existing.other(sender_id)
+        else:
+            assert receiver_id is not None
+            await known_user(self.deps, receiver_id, "input.receiverId")
         assert receiver_id is not None
         if await self.store.is_blocked(receiver_id, sender_id):
             raise Forbidden("This user does not accept your messages.", reason="BLOCKED")

@@ -402,7 +402,23 @@ class MongoChatStore:
         self, user_id: uuid.UUID, conversation_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, int]:
         found = await self.conversations(conversation_ids)
-        return {cid: await _unread(c, user_id) for cid, c in found.items()}
+        if not found:
+            return {}
+        # One aggregation for all of them (``_entities``, an inbox page): each conversation
+        # with its own threshold, the viewer's read or cleared pointer.
+        thresholds = []
+        for conversation in found.values():
+            state = conversation.state_of(user_id)
+            floor = max(state.last_read_seq, state.cleared_seq)
+            thresholds.append({"conversation_id": conversation.id, "seq": {"$gt": floor}})
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"$or": thresholds, "sender_id": {"$ne": user_id}, "deleted": False}},
+            {"$group": {"_id": "$conversation_id", "unread": {"$sum": 1}}},
+        ]
+        counts = {cid: 0 for cid in found}
+        for row in await MessageDoc.aggregate(pipeline).to_list():
+            counts[row["_id"]] = int(row["unread"])
+        return counts
 
     async def unread_total(self, user_id: uuid.UUID) -> int:
         await self.start()
@@ -412,6 +428,12 @@ class MongoChatStore:
     async def is_blocked(self, blocker_id: uuid.UUID, blocked_id: uuid.UUID) -> bool:
         await self.start()
         return await BlockDoc.find_one({"_id": f"{blocker_id}:{blocked_id}"}) is not None
+
+    async def conversations_between(self, a: uuid.UUID, b: uuid.UUID) -> list[uuid.UUID]:
+        await self.start()
+        low, high = _pair(a, b)
+        docs = await ConversationDoc.find({"user_low": low, "user_high": high}).to_list()
+        return [doc.id for doc in docs]
 
     async def close(self) -> None:
         await self._client.close()

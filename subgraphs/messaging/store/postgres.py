@@ -451,5 +451,15 @@ class PostgresChatStore:
             )
         return found is not None
 
+    async def conversations_between(self, a: uuid.UUID, b: uuid.UUID) -> list[uuid.UUID]:
+        low, high = _pair(a, b)
+        async with self.sessions() as session:
+            rows = await session.scalars(
+                select(conversations.c.id).where(
+                    conversations.c.user_low == low, conversations.c.user_high == high
+                )
+            )
+            return list(rows)
+
     async def close(self) -> None:
         await self.engine.dispose()

@@ -166,3 +166,36 @@ async def test_blocks_are_one_way_and_idempotent(store: ChatStore) -> None:
     async with store.transaction() as tx:
         await tx.unblock(a, b)
     assert not await store.is_blocked(a, b)
+
+
+async def test_unread_counts_of_many_conversations_each_use_their_own_pointers(
+    store: ChatStore,
+) -> None:
+    me, x, y, z = _ids(4)
+    read_some = await _conversation(store, me, x)
+    cleared = await _conversation(store, y, me)
+    untouched = await _conversation(store, me, z)
+    async with store.transaction() as tx:
+        for n in range(4):
+            await tx.append_message(read_some, uuid.uuid4(), x, f"x{n}", NOW)
+            await tx.append_message(cleared, uuid.uuid4(), y, f"y{n}", NOW)
+        await tx.append_message(untouched, uuid.uuid4(), me, "mine", NOW)
+        await tx.mark_read(read_some, me, 1)
+        await tx.clear(cleared, me, 3)
+    counts = await store.unread_counts(me, [read_some, cleared, untouched, uuid.uuid4()])
+    assert {c: counts.get(c, 0) for c in (read_some, cleared, untouched)} == {
+        read_some: 3,
+        cleared: 1,
+        untouched: 0,
+    }
+
+
+async def test_conversations_between_a_pair_are_all_of_theirs_in_either_order(
+    store: ChatStore,
+) -> None:
+    a, b, c, listing = _ids(4)
+    plain = await _conversation(store, a, b)
+    about = await _conversation(store, b, a, listing)
+    await _conversation(store, a, c)
+    assert sorted(await store.conversations_between(b, a)) == sorted([plain, about])
+    assert await store.conversations_between(b, c) == []

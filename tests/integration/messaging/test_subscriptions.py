@@ -12,9 +12,9 @@ from tests.integration.messaging.client import (
     INBOX_EVENTS,
     MessagingClient,
 )
-from tests.integration.messaging.conftest import Served
+from tests.integration.messaging.conftest import KnownPersonas, Served
 from tests.integration.messaging.live_client import LiveSocket, live_socket
-from tests.support.personas import Persona, persona
+from tests.support.personas import Persona
 
 
 async def test_participants_receive_messages_read_receipts_typing_and_deletions(
@@ -120,11 +120,12 @@ async def test_a_subscription_ends_with_unauthenticated_when_its_token_expires(
     messaging_settings: Settings,
     signer: TokenSigner,
     seller: Persona,
+    known: KnownPersonas,
 ) -> None:
     short = TokenSigner(
         signer._key, messaging_settings.model_copy(update={"access_token_ttl_seconds": 2})
     )
-    buyer = persona(short, Role.BUYER)
+    buyer = await known(Role.BUYER, signer=short)
     conversation = await client.start(seller, buyer)
     async with live_socket(served.base_url, buyer.token) as live:
         await live.subscribe("s", CONVERSATION_EVENTS, {"conversationId": conversation})
