@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -139,19 +138,20 @@ async def _wait_http(url: str, timeout: float = 60) -> None:
 
 
 async def _start_router(supergraph: Path, env: dict[str, str]) -> tuple[Any, str]:
+    """The router as a child process on a free port, once its /health answers."""
+    port = _free_port()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "router", "--supergraph", str(supergraph), "--port", "0",
-        env=env, stderr=asyncio.subprocess.PIPE,
+        sys.executable, "-m", "router", "--supergraph", str(supergraph), "--port", str(port),
+        env=env,
     )  # fmt: skip
-    assert process.stderr is not None
-    async with asyncio.timeout(60):
-        while True:
-            line = (await process.stderr.readline()).decode()
-            if not line:
-                raise RuntimeError("the router exited before it started")
-            found = re.search(r"Uvicorn running on (http://\S+)", line)
-            if found:
-                return process, found.group(1)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        await _wait_http(f"{url}/health")
+    except BaseException:
+        process.terminate()
+        await process.wait()
+        raise
+    return process, url
 
 
 class Subscriber:
@@ -208,6 +208,48 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+async def _announce_users(settings: Settings, ids: list[uuid.UUID]) -> None:
+    """Play users' part: ``user.registered`` for every bench user on ``realio.users``, then
+    wait until the messaging subgraph's consumer knows them all (it refuses unknown
+    receivers, decision 0022)."""
+    from sqlalchemy import func, select
+
+    from common.db import create_engine, session_factory, transaction
+    from common.events import EventRuntime, new_event, record_events
+    from subgraphs.messaging.models import known_users
+    from subgraphs.users.app import migrate as migrate_users
+
+    await migrate_users(settings)
+    users_engine = create_engine(settings, "users")
+    messaging_engine = create_engine(settings, "messaging")
+    relay = EventRuntime(settings, subgraph="users", engine=users_engine)
+    events = [
+        new_event(
+            "user.registered",
+            str(user_id),
+            {"user_id": str(user_id), "role": "buyer"},
+            producer="users",
+            aggregate_type="users",
+        )
+        for user_id in ids
+    ]
+    try:
+        async with transaction(session_factory(users_engine)) as session:
+            await record_events(session, events)
+        await relay.start_relay()
+        await relay.wait_until_idle(timeout=60)
+        async with asyncio.timeout(60), messaging_engine.connect() as conn:
+            while (await conn.scalar(select(func.count()).select_from(known_users)) or 0) < len(
+                ids
+            ):
+                await conn.rollback()
+                await asyncio.sleep(0.1)  # polling another process's consumer, bounded
+    finally:
+        await relay.stop()
+        await users_engine.dispose()
+        await messaging_engine.dispose()
+
+
 # ---------------------------------------------------------------- driver
 
 
@@ -258,6 +300,7 @@ async def run(
 
         users = [(uuid.uuid4(), uuid.uuid4()) for _ in range(pairs)]
         tokens = {u: signer.issue(u, Role.BUYER, uuid.uuid4()) for pair in users for u in pair}
+        await _announce_users(settings, [u for pair in users for u in pair])
         sent_at: dict[str, float] = {}
         async with aiohttp.ClientSession() as http:
 
@@ -374,6 +417,7 @@ async def run(
         jwks_server.should_exit = True
         await jwks_task
         await drop_database(settings, "messaging")
+        await drop_database(settings, "users")
 
 
 def main(argv: list[str]) -> int:

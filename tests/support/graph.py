@@ -158,4 +158,8 @@ async def running_graph(
             )
         router = create_router_app(chosen, supergraph_sdl=result.supergraph_sdl)
         router_url = await stack.enter_async_context(serve_asgi(router))
-        yield Graph(router_url, http, result.supergraph_sdl, apps, urls, servers)
+        graph = Graph(router_url, http, result.supergraph_sdl, apps, urls, servers)
+        # The seed's events (users' user.registered, …) are applied before the first test:
+        # messaging, for one, knows the demo users only from them.
+        await graph.settle()
+        yield graph
