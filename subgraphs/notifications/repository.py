@@ -47,6 +47,25 @@ def _notification(row: Any, delivered: Sequence[Delivery]) -> Notification:
     )
 
 
+# Rows per INSERT of a fan-out: 11 parameters each stays far below asyncpg's 32,767.
+_BATCH = 1000
+
+
+def _row(draft: Draft) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "user_id": draft.user_id,
+        "kind": draft.kind.value,
+        "title": draft.title,
+        "body": draft.body,
+        "property_id": draft.links.property_id,
+        "booking_id": draft.links.booking_id,
+        "conversation_id": draft.links.conversation_id,
+        "saved_search_id": draft.links.saved_search_id,
+        "source_event_id": draft.source_event_id,
+    }
+
+
 class NotificationRepository:
     async def insert(
         self,
@@ -98,6 +117,50 @@ class NotificationRepository:
             )
         return _notification(row, made)
 
+    async def insert_many(
+        self,
+        session: AsyncSession,
+        drafts: Sequence[Draft],
+        channels: Sequence[tuple[Channel, DeliveryStatus]],
+    ) -> list[Notification]:
+        """``insert`` for many drafts in a few statements (a fan-out to thousands of users).
+
+        Drafts whose event already made a notification for their recipient are skipped.
+        """
+        made: list[Notification] = []
+        for start in range(0, len(drafts), _BATCH):
+            rows = (
+                await session.execute(
+                    insert(notifications)
+                    .values([_row(d) for d in drafts[start : start + _BATCH]])
+                    .on_conflict_do_nothing(
+                        index_elements=["source_event_id", "user_id"],
+                        index_where=notifications.c.source_event_id.is_not(None),
+                    )
+                    .returning(*notifications.c)
+                )
+            ).all()
+            delivered = [
+                Delivery(channel, status, 1 if status is DeliveryStatus.DELIVERED else 0, None)
+                for channel, status in channels
+            ]
+            if rows and delivered:
+                await session.execute(
+                    insert(deliveries),
+                    [
+                        {
+                            "notification_id": row.id,
+                            "channel": d.channel.value,
+                            "status": d.status.value,
+                            "attempts": d.attempts,
+                        }
+                        for row in rows
+                        for d in delivered
+                    ],
+                )
+            made += [_notification(row, delivered) for row in rows]
+        return made
+
     async def page(
         self,
         session: AsyncSession,
@@ -143,13 +206,14 @@ class NotificationRepository:
 
     async def mark_read(
         self, session: AsyncSession, notification_id: uuid.UUID, at: datetime
-    ) -> None:
-        """Set read_at once; a notification read earlier keeps its first time."""
-        await session.execute(
+    ) -> bool:
+        """Set read_at once (whether it was unread); one read earlier keeps its first time."""
+        result = await session.execute(
             update(notifications)
             .where(and_(notifications.c.id == notification_id, notifications.c.read_at.is_(None)))
             .values(read_at=at)
         )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def mark_all_read(self, session: AsyncSession, user_id: uuid.UUID, at: datetime) -> int:
         result = await session.execute(
