@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,8 +47,37 @@ def _notification(row: Any, delivered: Sequence[Delivery]) -> Notification:
     )
 
 
-# Rows per INSERT of a fan-out: 11 parameters each stays far below asyncpg's 32,767.
-_BATCH = 1000
+# A fan-out writes with one statement per 5,000 rows: the columns travel as arrays and
+# ``unnest`` turns them into rows, so the SQL text is constant (prepared once) whatever the
+# count, instead of a VALUES list SQLAlchemy compiles anew for each size.
+_BATCH = 5000
+_COLUMNS = {
+    "id": "uuid",
+    "user_id": "uuid",
+    "kind": "text",
+    "title": "text",
+    "body": "text",
+    "property_id": "uuid",
+    "booking_id": "uuid",
+    "conversation_id": "uuid",
+    "saved_search_id": "uuid",
+    "source_event_id": "uuid",
+}
+_INSERT_MANY = text(
+    f"""
+        INSERT INTO notifications ({", ".join(_COLUMNS)})
+        SELECT * FROM unnest({", ".join(f"CAST(:{c} AS {t}[])" for c, t in _COLUMNS.items())})
+        ON CONFLICT (source_event_id, user_id) WHERE source_event_id IS NOT NULL DO NOTHING
+        RETURNING {", ".join(c.name for c in notifications.c)}
+        """  # noqa: S608 -- column names are the constants above, values are parameters
+).columns(*notifications.c)
+_DELIVER_MANY = text(
+    """
+    INSERT INTO notification_deliveries (notification_id, channel, status, attempts)
+    SELECT * FROM unnest(CAST(:notification_id AS uuid[]), CAST(:channel AS text[]),
+                         CAST(:status AS text[]), CAST(:attempts AS int[]))
+    """
+)
 
 
 def _row(draft: Draft) -> dict[str, Any]:
@@ -128,37 +157,25 @@ class NotificationRepository:
         Drafts whose event already made a notification for their recipient are skipped.
         """
         made: list[Notification] = []
+        delivered = [
+            Delivery(channel, status, 1 if status is DeliveryStatus.DELIVERED else 0, None)
+            for channel, status in channels
+        ]
         for start in range(0, len(drafts), _BATCH):
-            rows = (
+            rows = [_row(d) for d in drafts[start : start + _BATCH]]
+            columns = {name: [r[name] for r in rows] for name in _COLUMNS}
+            written = (await session.execute(_INSERT_MANY, columns)).all()
+            if written and delivered:
                 await session.execute(
-                    insert(notifications)
-                    .values([_row(d) for d in drafts[start : start + _BATCH]])
-                    .on_conflict_do_nothing(
-                        index_elements=["source_event_id", "user_id"],
-                        index_where=notifications.c.source_event_id.is_not(None),
-                    )
-                    .returning(*notifications.c)
+                    _DELIVER_MANY,
+                    {
+                        "notification_id": [w.id for w in written for _ in delivered],
+                        "channel": [d.channel.value for _ in written for d in delivered],
+                        "status": [d.status.value for _ in written for d in delivered],
+                        "attempts": [d.attempts for _ in written for d in delivered],
+                    },
                 )
-            ).all()
-            delivered = [
-                Delivery(channel, status, 1 if status is DeliveryStatus.DELIVERED else 0, None)
-                for channel, status in channels
-            ]
-            if rows and delivered:
-                await session.execute(
-                    insert(deliveries),
-                    [
-                        {
-                            "notification_id": row.id,
-                            "channel": d.channel.value,
-                            "status": d.status.value,
-                            "attempts": d.attempts,
-                        }
-                        for row in rows
-                        for d in delivered
-                    ],
-                )
-            made += [_notification(row, delivered) for row in rows]
+            made += [_notification(w, delivered) for w in written]
         return made
 
     async def page(
