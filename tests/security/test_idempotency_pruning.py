@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -63,15 +64,16 @@ async def test_expired_keys_disappear_and_fresh_ones_stay(graph: Graph, name: st
     user = uuid.uuid4()
     old = f"expired-{uuid.uuid4()}"
     fresh = f"fresh-{uuid.uuid4()}"
-    expired_at = f"now() - interval '{int(IDEMPOTENCY_RETENTION.total_seconds()) + 60} seconds'"
+    now = datetime.now(UTC)
+    expired_at = now - IDEMPOTENCY_RETENTION - timedelta(minutes=1)
     async with engine.begin() as connection:
-        for key, created_at in ((old, expired_at), (fresh, "now()")):
+        for key, created_at in ((old, expired_at), (fresh, now)):
             await connection.execute(
                 text(
                     "INSERT INTO idempotency_keys (user_id, operation, key, fingerprint,"
-                    f" result_id, created_at) VALUES (:user, 'test', :key, 'f', 'r', {created_at})"
+                    " result_id, created_at) VALUES (:user, 'test', :key, 'f', 'r', :at)"
                 ),
-                {"user": user, "key": key},
+                {"user": user, "key": key, "at": created_at},
             )
     await asyncio.wait_for(pruning_of(graph, name).next_pass(), 30)
     async with engine.connect() as connection:
