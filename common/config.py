@@ -137,6 +137,8 @@ class Settings(BaseSettings):
         return self
 
     # --- operations (all off unless set) ---------------------------------------------------
+    # How often each subgraph forgets idempotency keys past their 24 h retention.
+    idempotency_prune_interval_seconds: float = 3600.0
     # Error tracking: Sentry when a DSN is set (common/sentry.py).
     sentry_dsn: str | None = None
     sentry_traces_sample_rate: float = 0.0
