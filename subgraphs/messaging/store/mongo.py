@@ -23,7 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from common.db import transaction
 from common.errors import Conflict
 from common.events import Event, record_events
-from common.idempotency import KEY_FIELD, Outcome, check_key, fingerprint
+from common.idempotency import (
+    IDEMPOTENCY_RETENTION,
+    KEY_FIELD,
+    Outcome,
+    check_key,
+    fingerprint,
+)
 from subgraphs.messaging.records import (
     Conversation,
     InboxEntry,
@@ -434,6 +440,12 @@ class MongoChatStore:
         low, high = _pair(a, b)
         docs = await ConversationDoc.find({"user_low": low, "user_high": high}).to_list()
         return [doc.id for doc in docs]
+
+    async def prune_idempotency_keys(self) -> int:
+        await self.start()
+        cutoff = datetime.now(UTC) - IDEMPOTENCY_RETENTION
+        result = await IdempotencyDoc.find({"created_at": {"$lt": cutoff}}).delete()
+        return int(getattr(result, "deleted_count", 0) or 0)
 
     async def close(self) -> None:
         await self._client.close()

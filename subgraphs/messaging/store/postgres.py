@@ -461,5 +461,8 @@ class PostgresChatStore:
             )
             return list(rows)
 
+    async def prune_idempotency_keys(self) -> int:
+        return await self.keys.pruner(self.sessions)()
+
     async def close(self) -> None:
         await self.engine.dispose()
