@@ -115,14 +115,22 @@ async def _jwks_server(signer: TokenSigner) -> tuple[uvicorn.Server, asyncio.Tas
     async def jwks(_: Any) -> JSONResponse:
         return JSONResponse(signer.jwks)
 
+    async def revocations(_: Any) -> JSONResponse:
+        # users' revocation feed (decision 0017), with nothing revoked.
+        return JSONResponse({"revocations": [], "cursor": 0})
+
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(Starlette(routes=[Route("/jwks", jwks)]), port=port, log_level="warning")
+        uvicorn.Config(
+            Starlette(routes=[Route("/jwks", jwks), Route("/revocations", revocations)]),
+            port=port,
+            log_level="warning",
+        )
     )
     task = asyncio.create_task(server.serve())
     while not server.started:  # noqa: ASYNC110 - polling uvicorn's started flag
         await asyncio.sleep(0.01)
-    return server, task, f"http://127.0.0.1:{port}/jwks"
+    return server, task, f"http://127.0.0.1:{port}"
 
 
 async def _wait_http(url: str, timeout: float = 60) -> None:
@@ -137,12 +145,12 @@ async def _wait_http(url: str, timeout: float = 60) -> None:
             await asyncio.sleep(0.1)  # polling readiness of a child process
 
 
-async def _start_router(supergraph: Path, env: dict[str, str]) -> tuple[Any, str]:
+async def _start_router(supergraph: Path, env: dict[str, str], logs: Any) -> tuple[Any, str]:
     """The router as a child process on a free port, once its /health answers."""
     port = _free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "router", "--supergraph", str(supergraph), "--port", str(port),
-        env=env,
+        env=env, stdout=logs, stderr=logs,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -217,9 +225,7 @@ async def _announce_users(settings: Settings, ids: list[uuid.UUID]) -> None:
     from common.db import create_engine, session_factory, transaction
     from common.events import EventRuntime, new_event, record_events
     from subgraphs.messaging.models import known_users
-    from subgraphs.users.app import migrate as migrate_users
 
-    await migrate_users(settings)
     users_engine = create_engine(settings, "users")
     messaging_engine = create_engine(settings, "messaging")
     relay = EventRuntime(settings, subgraph="users", engine=users_engine)
@@ -264,12 +270,15 @@ async def run(
         load_or_create_private_key(workdir / "key.pem"),
         settings.model_copy(update={"access_token_ttl_seconds": 3600}),
     )
-    jwks_server, jwks_task, jwks_url = await _jwks_server(signer)
+    jwks_server, jwks_task, users_url = await _jwks_server(signer)
+    jwks_url = f"{users_url}/jwks"
     env = {
         **os.environ,
         "REALIO_DATABASE_PREFIX": prefix,
         "REALIO_JWKS_URL": jwks_url,
         "REALIO_ROUTER_JWKS_URL": jwks_url,
+        "REALIO_REVOCATIONS_URL": f"{users_url}/revocations",
+        "REALIO_ROUTER_REVOCATIONS_URL": f"{users_url}/revocations",
         "REALIO_MESSAGING_SEND_RATE_LIMIT": "1000000",
         "REALIO_LOG_LEVEL": "WARNING",
         "REALIO_ROUTER_APQ_ENABLED": "false",
@@ -277,10 +286,16 @@ async def run(
     }
     if not use_redis:
         env.pop("REALIO_REDIS_URL", None)
+    from subgraphs.users.app import migrate as migrate_users
+
+    # users' database holds the log of realio.users, which messaging consumes from the start.
+    await migrate_users(settings)
     messaging_port = _free_port()
+    logs = (workdir / "children.log").open("wb")
     messaging = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.messaging_bench", "--serve-messaging", str(messaging_port),
         *(["--profile-subgraph", profile] if profile else []), env=env,
+        stdout=logs, stderr=logs,
     )  # fmt: skip
     router = None
     sockets: list[Subscriber] = []
@@ -294,7 +309,7 @@ async def run(
         assert result.supergraph_sdl is not None, result.errors
         supergraph = workdir / "supergraph.graphql"
         supergraph.write_text(result.supergraph_sdl)
-        router, router_url = await _start_router(supergraph, env)
+        router, router_url = await _start_router(supergraph, env, logs)
         graphql = f"{router_url}/graphql"
         ws_url = graphql.replace("http://", "ws://", 1)
 
@@ -418,6 +433,8 @@ async def run(
         await jwks_task
         await drop_database(settings, "messaging")
         await drop_database(settings, "users")
+        logs.close()
+        print(f"subgraph and router logs: {workdir / 'children.log'}")
 
 
 def main(argv: list[str]) -> int:

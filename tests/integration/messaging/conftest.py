@@ -11,7 +11,6 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -22,11 +21,12 @@ from common.auth.tokens import TokenSigner, TokenVerifier, load_or_create_privat
 from common.auth.viewer import Role
 from common.config import Settings
 from common.db import create_engine, session_factory, transaction
-from common.events import Event, EventRuntime, new_event, record_events
+from common.events import Event, EventRuntime, record_events
 from subgraphs.messaging.app import create_app, migrate
 from subgraphs.messaging.service import MessagingServices
 from subgraphs.users.app import migrate as migrate_users
 from tests.integration.messaging.client import MessagingClient
+from tests.integration.messaging.users_events import user_registered
 from tests.support.personas import Persona, persona
 from tests.support.servers import serve_asgi
 
@@ -72,23 +72,6 @@ async def serve_messaging(settings: Settings, signer: TokenSigner) -> AsyncItera
 
 # Every messaging instance being served: one of them holds the users consumer group.
 RUNNING: list[Starlette] = []
-
-
-def user_registered(user: Persona, *, at: datetime | None = None) -> Event:
-    """``user.registered`` as users publishes it (its snapshot payload)."""
-    stamp = (at or datetime.now(UTC)).isoformat()
-    payload = {
-        "user_id": str(user.id),
-        "role": user.role.value,
-        "name": f"User {user.id.hex[:6]}",
-        "email": f"{user.id.hex}@example.test",
-        "phone": None,
-        "verified": False,
-        "updated_at": stamp,
-    }
-    return new_event(
-        "user.registered", str(user.id), payload, producer="users", aggregate_type="users"
-    )
 
 
 @dataclass

@@ -70,3 +70,27 @@ async def test_conversation_entities_are_null_for_non_participants(
     assert await served.client.data(CONVERSATIONS, reps, stranger.token) == {"_entities": [None]}
     own = await served.client.data(CONVERSATIONS, reps, buyer.token)
     assert own["_entities"][0]["unreadCount"] == 0
+
+
+MESSAGES = """query($reps: [_Any!]!) { _entities(representations: $reps) {
+    ... on Message { id content read sender { id } } } }"""
+
+
+async def test_message_entities_resolve_for_participants_in_one_batch(
+    served: Served, buyer: Persona, seller: Persona, stranger: Persona
+) -> None:
+    client = served.client
+    conversation = await client.start(buyer, seller, "one")
+    second = await client.send(seller, "two", conversationId=conversation)
+    listed = (await client.messages(buyer, conversation))["edges"]
+    reps = [{"__typename": "Message", "id": e["node"]["id"]} for e in listed]
+    with count_statements(served.app.state.engine) as statements:
+        own = await client.data(MESSAGES, {"reps": reps}, buyer.token)
+    assert [m["content"] for m in own["_entities"]] == ["two", "one"]
+    assert own["_entities"][0] == {
+        "id": second["id"], "content": "two", "read": False, "sender": {"id": str(seller.id)}
+    }  # fmt: skip
+    # Messages, then their conversations with participants: the same for any number.
+    assert len(statements) == 3, statements
+    other = await client.data(MESSAGES, {"reps": reps}, stranger.token)
+    assert other == {"_entities": [None, None]}

@@ -13,7 +13,8 @@ from common.auth.viewer import Role
 from common.events import new_event
 from subgraphs.messaging.models import known_users
 from tests.integration.messaging.client import SEND
-from tests.integration.messaging.conftest import Served, UsersFeed, user_registered
+from tests.integration.messaging.conftest import Served, UsersFeed
+from tests.integration.messaging.users_events import user_registered
 from tests.support.personas import Persona, persona
 
 

@@ -12,6 +12,7 @@ from tests.support.personas import Persona
 
 
 async def send(producers: Producers, sender: Persona, to: Persona, text: str) -> dict[str, Any]:
+    await producers.known_to_messaging(to)
     variables = {"input": {"content": text, "receiverId": str(to.id)}}
     data = await producers.messaging.data(SEND_MESSAGE, variables, sender.token)
     sent: dict[str, Any] = data["sendMessage"]

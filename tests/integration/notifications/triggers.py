@@ -12,9 +12,11 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 
 from common.auth.viewer import Role
-from common.events import EventRuntime
+from common.db import session_factory, transaction
+from common.events import EventRuntime, record_events
 from subgraphs.notifications.models import notifications
 from subgraphs.notifications.service import NotificationsServices
+from tests.integration.messaging.users_events import user_registered
 from tests.integration.notifications.world import NotificationsWorld
 from tests.integration.users.client import UsersClient
 from tests.support.graphql import GraphQLClient
@@ -55,6 +57,16 @@ class Producers:
         signer = self.world.bookings.signer
         uid = uuid.UUID(str(user_id))
         return Persona(uid, role, signer.issue(uid, role, uuid.uuid4()))
+
+    async def known_to_messaging(self, *people: Persona) -> None:
+        """Announce ``people`` as users does (user.registered): messaging refuses receivers
+        it was not told about (decision 0022)."""
+        async with transaction(session_factory(self.users_app.state.engine)) as session:
+            await record_events(session, [user_registered(p) for p in people])
+        users_runtime: EventRuntime = self.users_app.state.events
+        await users_runtime.wait_until_idle(timeout=30)
+        messaging_runtime: EventRuntime = self.messaging_app.state.runtime
+        await messaging_runtime.wait_until_idle(timeout=30)
 
     async def settle(self) -> None:
         """Every event written so far applied: search's (from properties) first, then ours."""
