@@ -14,10 +14,14 @@ T = TypeVar("T")
 class Channel(StrEnum):
     IN_APP = "in_app"
     EMAIL = "email"
+    SMS = "sms"
+    PUSH = "push"
 
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"
+    DIGEST = "digest"
     DELIVERED = "delivered"
     FAILED = "failed"
     SKIPPED = "skipped"
@@ -31,6 +35,7 @@ class Kind(StrEnum):
     BOOKING_CANCELLED = "booking_cancelled"
     BOOKING_REMINDER = "booking_reminder"
     ANNOUNCEMENT = "announcement"
+    SAVED_SEARCH_MATCH = "saved_search_match"
 
 
 @dataclass(frozen=True)

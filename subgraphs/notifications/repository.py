@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from subgraphs.notifications.delivery_records import PlannedDelivery
 from subgraphs.notifications.models import deliveries, notifications
 from subgraphs.notifications.records import (
     Channel,
@@ -52,7 +53,7 @@ class NotificationRepository:
         self,
         session: AsyncSession,
         draft: Draft,
-        channels: Sequence[tuple[Channel, DeliveryStatus]],
+        channels: Sequence[PlannedDelivery],
     ) -> Notification | None:
         """Write one notification and its deliveries; None when its event already made one."""
         row = (
@@ -79,21 +80,21 @@ class NotificationRepository:
         ).first()
         if row is None:
             return None
-        made = [
-            Delivery(channel, status, 1 if status is DeliveryStatus.DELIVERED else 0, None)
-            for channel, status in channels
-        ]
-        if made:
+        made = [Delivery(p.channel, p.status, p.attempts, p.last_error) for p in channels]
+        if channels:
             await session.execute(
                 insert(deliveries),
                 [
                     {
                         "notification_id": row.id,
-                        "channel": d.channel.value,
-                        "status": d.status.value,
-                        "attempts": d.attempts,
+                        "user_id": draft.user_id,
+                        "channel": p.channel.value,
+                        "status": p.status.value,
+                        "attempts": p.attempts,
+                        "last_error": p.last_error,
+                        "next_attempt_at": p.next_attempt_at,
                     }
-                    for d in made
+                    for p in channels
                 ],
             )
         return _notification(row, made)
@@ -140,6 +141,15 @@ class NotificationRepository:
         )
         found = await self._with_deliveries(session, rows)
         return found[0] if found else None
+
+    async def get_many(
+        self, session: AsyncSession, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, Notification]:
+        """The notifications among ``ids`` (without their deliveries), by id."""
+        if not ids:
+            return {}
+        rows = await session.execute(select(notifications).where(notifications.c.id.in_(ids)))
+        return {row.id: _notification(row, ()) for row in rows}
 
     async def mark_read(
         self, session: AsyncSession, notification_id: uuid.UUID, at: datetime

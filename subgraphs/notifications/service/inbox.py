@@ -19,27 +19,25 @@ from common.auth import Viewer, require_admin, require_authenticated
 from common.db import transaction
 from common.errors import Forbidden, NotFound
 from subgraphs.notifications.records import (
-    Channel,
-    DeliveryStatus,
     Draft,
     Kind,
     Links,
     Notification,
     Page,
 )
+from subgraphs.notifications.service.delivery_plan import DeliveryPlanner
 from subgraphs.notifications.service.dependencies import Dependencies, user_channel
 from subgraphs.notifications.service.validation import MAX_BODY, MAX_TITLE, check_text
 
 log = logging.getLogger("realio.notifications")
-
-# The channels a new notification is delivered on; in-app is delivered by being written.
-CHANNELS: tuple[tuple[Channel, DeliveryStatus], ...] = ((Channel.IN_APP, DeliveryStatus.DELIVERED),)
 
 
 class Inbox:
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
         self.repo = deps.notifications
+        # Which channels each new notification goes out on (in-app, email, SMS, push).
+        self.planner = DeliveryPlanner(deps)
         self._publishing: set[asyncio.Task[None]] = set()
 
     # -- reads --------------------------------------------------------------------------------
@@ -128,8 +126,9 @@ class Inbox:
         A draft whose event already produced a notification for its recipient is skipped.
         """
         made: list[Notification] = []
-        for draft in drafts:
-            written = await self.repo.insert(session, draft, CHANNELS)
+        plans = await self.planner.plan(session, drafts)
+        for draft, planned in zip(drafts, plans, strict=True):
+            written = await self.repo.insert(session, draft, planned)
             if written is not None:
                 made.append(written)
         if made:
@@ -138,6 +137,7 @@ class Inbox:
 
     def _after_commit(self, made: list[Notification]) -> Callable[[object], None]:
         def publish_all(_session: object) -> None:
+            self.deps.on_queued()
             task = asyncio.get_running_loop().create_task(self._publish(made))
             self._publishing.add(task)
             task.add_done_callback(self._publishing.discard)
