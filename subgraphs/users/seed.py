@@ -9,6 +9,7 @@ from common.config import Settings
 from common.db import create_engine, session_factory, transaction
 from common.demo import DEMO_USERS
 from subgraphs.users.repository import UserRepository
+from subgraphs.users.service.events import REGISTERED, record_user_event
 
 
 async def seed(settings: Settings) -> list[str]:
@@ -29,7 +30,7 @@ async def seed(settings: Settings) -> list[str]:
             users = UserRepository(session)
             for demo in missing:
                 # Does nothing when a concurrent seeder (or a real sign-up) got there first.
-                await users.insert(
+                record = await users.insert(
                     user_id=demo.id,
                     name=demo.name,
                     email=demo.email,
@@ -39,6 +40,9 @@ async def seed(settings: Settings) -> list[str]:
                     now=now,
                     email_verified_at=now,
                 )
+                if record is not None:
+                    # Other subgraphs' projections of users (notifications) learn of it too.
+                    await record_user_event(session, REGISTERED, record)
     finally:
         hashing.close()
         await engine.dispose()

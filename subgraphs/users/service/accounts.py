@@ -14,6 +14,7 @@ from common.ratelimit import enforce
 from subgraphs.users.records import OtpSent, Registration, UserRecord, UserView
 from subgraphs.users.repository import OtpRepository, UserRepository
 from subgraphs.users.service.dependencies import UsersDeps
+from subgraphs.users.service.events import REGISTERED, VERIFIED, record_user_event
 from subgraphs.users.service.secrets import new_otp, otp_hash, otp_matches
 from subgraphs.users.service.validation import (
     check_otp_format,
@@ -102,6 +103,7 @@ class AccountService:
             )
             if record is None:
                 raise Conflict("An account with this email already exists.", field="email")
+            await record_user_event(session, REGISTERED, record)
             await OtpRepository(session).replace(
                 user_id, otp_hash(deps.otp_key, user_id, code), expires_at, now
             )
@@ -146,6 +148,7 @@ class AccountService:
                 await otps.remove(record.id)
                 verified = await users.update(record.id, email_verified_at=now, updated_at=now)
                 assert verified is not None  # the row is locked above
+                await record_user_event(session, VERIFIED, verified)
                 return present_own(verified, deps.storage)
             # The failed attempt must be counted, so it is committed before the error is raised.
             attempts = await otps.count_failed_attempt(record.id)

@@ -16,6 +16,7 @@ from subgraphs.users.repository import SessionRepository, UserRepository
 from subgraphs.users.repository_revocations import RefreshTokenHistory
 from subgraphs.users.service.accounts import ip_key
 from subgraphs.users.service.dependencies import UsersDeps
+from subgraphs.users.service.events import record_session_started
 from subgraphs.users.service.revocations import record_sessions_ended
 from subgraphs.users.service.secrets import (
     access_token_id,
@@ -95,6 +96,14 @@ class AuthService:
                 ip_address=client_ip,
                 user_agent=user_agent or None,
                 device_info=device_info,
+            )
+            await record_session_started(
+                session,
+                user_id=record.id,
+                session_id=session_id,
+                user_agent=user_agent or None,
+                device_info=device_info,
+                now=now,
             )
             if new_hash is not None:
                 await UserRepository(session).update(record.id, password_hash=new_hash)

@@ -14,6 +14,7 @@ from common.ratelimit import enforce
 from subgraphs.users.records import UserView
 from subgraphs.users.repository import SessionRepository, UserRepository
 from subgraphs.users.service.dependencies import UsersDeps, log
+from subgraphs.users.service.events import PROFILE_UPDATED, record_user_event
 from subgraphs.users.service.revocations import record_sessions_ended
 from subgraphs.users.service.validation import check_password, normalize_name, normalize_phone
 from subgraphs.users.service.visibility import present_user
@@ -60,6 +61,8 @@ class ProfileService:
             if values:
                 values["updated_at"] = self._deps.now()
                 record = await users.update(user_id, **values)
+                if record is not None:
+                    await record_user_event(session, PROFILE_UPDATED, record, changes=list(changes))
             else:
                 record = await users.get(user_id)
         if record is None:
