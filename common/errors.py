@@ -14,7 +14,7 @@ from typing import Any
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from common.input_errors import to_bad_user_input
+from common.input_errors import cap_echo, to_bad_user_input
 from common.logging import current_request_id
 
 log = logging.getLogger("realio.errors")
@@ -136,7 +136,11 @@ class DomainErrorExtension(SchemaExtension):
 
     def _map(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         document = self.execution_context.graphql_document
-        return [to_graphql_error(to_bad_user_input(e, document)) for e in errors]
+        mapped = [to_graphql_error(to_bad_user_input(e, document)) for e in errors]
+        for error in mapped:
+            # Whatever produced it, a message repeats only a bounded part of the client's input.
+            error.message = cap_echo(error.message)
+        return mapped
 
     def on_operation(self) -> Iterator[None]:
         yield

@@ -30,6 +30,7 @@ from common.config import Settings
 from common.context import RequestContext
 from common.errors import DomainErrorExtension, Unauthenticated
 from common.graphiql import graphiql_asset_routes, graphiql_html
+from common.idempotency import KeyPruning
 from common.input_guard import InputGuard
 from common.logging import configure_logging, current_request_id, set_request_id
 from common.metrics import GraphQLMetrics
@@ -56,6 +57,8 @@ class SubgraphApp:
     metrics: GraphQLMetrics | None = None
     # When given, the process's logging is configured from it (JSON lines by default).
     settings: Settings | None = None
+    # Forgets expired idempotency keys (``IdempotencyKeys.pruner``); run on a schedule.
+    idempotency_prune: Callable[[], Awaitable[int]] | None = None
 
 
 def schema_extensions(metrics: GraphQLMetrics) -> list[Any]:
@@ -168,6 +171,12 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
         body = generate_latest(metrics.registry) if metrics else b""
         return PlainTextResponse(body, media_type=CONTENT_TYPE_LATEST)
 
+    pruning = None
+    if config.idempotency_prune is not None:
+        settings = config.settings or Settings()
+        interval = settings.idempotency_prune_interval_seconds
+        pruning = KeyPruning(config.idempotency_prune, interval)
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
@@ -176,6 +185,9 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
             # The verifier follows the revocation feed while the app serves (decision 0017).
             await config.verifier.start()
             stack.push_async_callback(config.verifier.stop)
+            if pruning is not None:
+                await pruning.start()
+                stack.push_async_callback(pruning.stop)
             yield
 
     routes: list[BaseRoute] = [
@@ -189,4 +201,5 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(RequestIdMiddleware)
+    app.state.idempotency_pruning = pruning
     return app

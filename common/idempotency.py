@@ -22,12 +22,18 @@ How a subgraph uses it::
     # outcome.result_id; outcome.replayed is True when an earlier request created it
 
 Keys are kept ``retention`` (24 hours by default; ``prune`` removes older ones), which bounds
-how late a retry may come.
+how late a retry may come. ``KeyPruning`` runs a prune every
+``REALIO_IDEMPOTENCY_PRUNE_INTERVAL_SECONDS`` while a subgraph serves: a subgraph hands its
+prune function to the app factory (``SubgraphApp.idempotency_prune``), which starts and stops
+the loop, so the table stays bounded without an operator's cron job.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -50,13 +56,16 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.errors import BadUserInput, Conflict
+
+log = logging.getLogger("realio.idempotency")
 
 IDEMPOTENCY_KEYS = "idempotency_keys"
 KEY_FIELD = "idempotencyKey"
 MAX_KEY_LENGTH = 200
+IDEMPOTENCY_RETENTION = timedelta(hours=24)
 ARGUMENT_DESCRIPTION = (
     "Any string up to 200 characters, unique per attempt of this create: a retry with the "
     "same key and input returns the first result instead of creating again; the same key "
@@ -116,7 +125,7 @@ class Outcome:
 class IdempotencyKeys:
     """Runs creates at most once per (user, operation, key); see the module docstring."""
 
-    def __init__(self, table: Table, retention: timedelta = timedelta(hours=24)) -> None:
+    def __init__(self, table: Table, retention: timedelta = IDEMPOTENCY_RETENTION) -> None:
         self.table = table
         self.retention = retention
 
@@ -184,3 +193,67 @@ class IdempotencyKeys:
         cutoff = (now or datetime.now(UTC)) - self.retention
         result = await session.execute(delete(self.table).where(self.table.c.created_at < cutoff))
         return int(getattr(result, "rowcount", 0) or 0)
+
+    def pruner(self, sessions: async_sessionmaker[AsyncSession]) -> Callable[[], Awaitable[int]]:
+        """A prune function for ``KeyPruning``: each call prunes in its own transaction."""
+
+        async def prune() -> int:
+            async with sessions() as session, session.begin():
+                return await self.prune(session)
+
+        return prune
+
+
+class KeyPruning:
+    """Calls ``prune`` every ``interval_seconds`` in the background while started.
+
+    A failing pass is logged and retried at the next interval (a database restart must not end
+    the loop). ``next_pass`` lets tests and operators wait for a completed pass instead of
+    sleeping.
+    """
+
+    def __init__(self, prune: Callable[[], Awaitable[int]], interval_seconds: float) -> None:
+        self._prune = prune
+        self.interval_seconds = interval_seconds
+        self._task: asyncio.Task[None] | None = None
+        self._passed = asyncio.Condition()
+        self._passes = 0
+        self._running = False
+        self.last_removed = 0
+
+    async def start(self) -> None:
+        if self._task is None and self.interval_seconds > 0:
+            self._task = asyncio.create_task(self._run(), name="idempotency-key-pruning")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def next_pass(self) -> int:
+        """Wait until a pass that started after this call completes; how many keys it removed."""
+        async with self._passed:
+            # A pass running now may have read before the caller's change: wait for the next.
+            target = self._passes + (2 if self._running else 1)
+            await self._passed.wait_for(lambda: self._passes >= target)
+            return self.last_removed
+
+    async def _run(self) -> None:
+        while True:
+            self._running = True
+            try:
+                removed = await self._prune()
+            except Exception:
+                log.warning("pruning idempotency keys failed; retrying later", exc_info=True)
+                removed = 0
+            else:
+                if removed:
+                    log.info("pruned idempotency keys", extra={"removed": removed})
+            async with self._passed:
+                self._running = False
+                self._passes += 1
+                self.last_removed = removed
+                self._passed.notify_all()
+            await asyncio.sleep(self.interval_seconds)

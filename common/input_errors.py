@@ -5,7 +5,13 @@ wrong kind before any resolver runs. Left alone these would be validation failur
 masked as internal errors when a scalar's parser raised. Each becomes BAD_USER_INPUT with
 ``field`` naming the argument path the client sent (``input.type``, ``filter.types``).
 
-``common.errors.DomainErrorExtension`` applies it to every error before mapping codes.
+``common.errors.DomainErrorExtension`` applies it to every error before mapping codes, and the
+router to the errors of its own validation and variable coercion.
+
+``cap_echo`` bounds how much of the client's input a message repeats: graphql-core quotes the
+offending value (``String cannot represent a non string value: 1000…`` with all 400 digits of
+a literal, an unknown enum value or input field name of any length), and an error should say
+what was wrong, not mirror a megabyte back (into logs too).
 """
 
 from __future__ import annotations
@@ -27,9 +33,29 @@ _VARIABLE = re.compile(
     r"|of (?:required|non-null) type )"
 )
 _INDEX = re.compile(r"\[\d+\]")
+# Longest run of non-space characters, and longest message, an error repeats to a client.
+MAX_ECHO_CHARACTERS = 64
+MAX_MESSAGE_CHARACTERS = 500
+_LONG_RUN = re.compile(rf"\S{{{MAX_ECHO_CHARACTERS + 1},}}")
 
 
-def _variable_field(error: GraphQLError) -> str | None:
+def _shorten(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return f"{run[:MAX_ECHO_CHARACTERS]}… ({len(run)} characters)"
+
+
+def cap_echo(message: str) -> str:
+    """``message`` with each over-long run of client text cut, and the whole bounded."""
+    if len(message) <= MAX_ECHO_CHARACTERS:
+        return message
+    capped = _LONG_RUN.sub(_shorten, message)
+    if len(capped) > MAX_MESSAGE_CHARACTERS:
+        capped = capped[:MAX_MESSAGE_CHARACTERS] + "…"
+    return capped
+
+
+def variable_field(error: GraphQLError) -> str | None:
+    """The variable path a coercion error is about (``input.type`` of ``$input``), if any."""
     match = _VARIABLE.match(error.message)
     if match is None:
         return None
@@ -71,11 +97,11 @@ def to_bad_user_input(error: GraphQLError, document: DocumentNode | None) -> Gra
     """The same error with code BAD_USER_INPUT and ``field`` when it is about an input value."""
     if error.path is not None:
         return error
-    field = _variable_field(error) or _literal_field(document, error)
+    field = variable_field(error) or _literal_field(document, error)
     if field is None:
         return error
     return GraphQLError(
-        error.message,
+        cap_echo(error.message),
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,

@@ -92,6 +92,12 @@ class ReconnectingRedisBackend(BroadcastBackend):
 
     async def subscribe(self, channel: str) -> None:
         self._channels.add(channel)
+        if not self.connected.is_set() and not self.disconnected.is_set():
+            # Just started: the listener subscribes every channel in the set when it connects;
+            # waiting for it keeps "subscribed on return" true. (After a lost connection the
+            # reconnect's RESYNC covers what a subscriber missed meanwhile.)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.connected.wait(), timeout=SUBSCRIBE_CONFIRM_WAIT)
         pubsub = self._pubsub
         if pubsub is not None and self.connected.is_set():
             confirmed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -176,6 +182,58 @@ class ReconnectingRedisBackend(BroadcastBackend):
             delay = min(self._max_delay, delay * 2)
 
 
+class _Channel:
+    """The local subscribers of one channel; ``lock`` orders its backend (un)subscribes."""
+
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+
+class _Broadcast(Broadcast):
+    """broadcaster's ``Broadcast`` with subscribes to one channel that may overlap.
+
+    broadcaster registers a channel's first subscriber only after the backend's subscribe
+    returns; a second subscriber arriving meanwhile (two chat participants opening their
+    conversation at once) subscribes too, and whichever finishes last replaces the other's
+    queue, which then never receives anything. Here a lock per channel orders the backend's
+    subscribe and unsubscribe, and every queue joins the channel's set.
+    """
+
+    def __init__(self, url: str | None = None, *, backend: BroadcastBackend | None = None) -> None:
+        super().__init__(url, backend=backend)
+        self._channels: dict[str, _Channel] = {}
+
+    @asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[Subscriber]:
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        state = self._channels.setdefault(channel, _Channel())
+        state.users += 1
+        try:
+            async with state.lock:
+                queues = self._subscribers.get(channel)
+                if queues is None:
+                    await self._backend.subscribe(channel)
+                    queues = self._subscribers[channel] = set()
+                queues.add(queue)
+            yield Subscriber(queue)
+        finally:
+            state.users -= 1
+            queues = self._subscribers.get(channel)
+            if queues is not None:
+                queues.discard(queue)
+            if not queues and channel in self._subscribers:
+                async with state.lock:
+                    if not self._subscribers.get(channel):
+                        self._subscribers.pop(channel, None)
+                        await self._backend.unsubscribe(channel)
+            if state.users == 0 and self._channels.get(channel) is state:
+                del self._channels[channel]
+            await queue.put(None)
+
+
 class Subscription:
     """Payloads published on one channel, in order; ``RESYNC`` after a fan-out outage."""
 
@@ -200,9 +258,9 @@ class PubSub:
             self.redis_backend = ReconnectingRedisBackend(
                 redis_url, keepalive_channel=f"{prefix}{_KEEPALIVE_CHANNEL}"
             )
-            self._broadcast = Broadcast(backend=self.redis_backend)
+            self._broadcast: Broadcast = _Broadcast(backend=self.redis_backend)
         else:
-            self._broadcast = Broadcast("memory://")
+            self._broadcast = _Broadcast("memory://")
         self._started = False
 
     async def start(self) -> None:

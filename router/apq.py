@@ -89,7 +89,7 @@ class PersistedQueryStore:
     @staticmethod
     def check(sha256_hash: str, query: str) -> None:
         """Raise ``PERSISTED_QUERY_HASH_MISMATCH`` unless ``query`` hashes to ``sha256_hash``."""
-        if hashlib.sha256(query.encode()).hexdigest() != sha256_hash:
+        if hashlib.sha256(query.encode("utf-8", "surrogatepass")).hexdigest() != sha256_hash:
             raise PersistedQueryError(
                 request_error("provided sha does not match query", "PERSISTED_QUERY_HASH_MISMATCH")
             )

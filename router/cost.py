@@ -29,6 +29,8 @@ from graphql.pyutils import Undefined
 from common.operation_shape import fragment_order, fragments_of
 from router.config import LimitsSettings
 
+_GRAPHQL_INT = range(-(2**31), 2**31)
+
 
 class CostModel:
     """The cost of an operation (in the spirit of saleor's query_cost_map).
@@ -166,7 +168,10 @@ class _CostRun:
             value = given.get(name)
             if value is None:
                 value = default
-            if isinstance(value, int) and not isinstance(value, bool):
+            # A size outside GraphQL's Int is not a page size but an error: validation (or
+            # variable coercion) refuses it as BAD_USER_INPUT naming the argument, which says
+            # more than a cost computed from it (``first: 2^100``).
+            if isinstance(value, int) and not isinstance(value, bool) and value in _GRAPHQL_INT:
                 sizes.append(value)
         if not sizes:
             return max(1, self.settings.default_page_size)

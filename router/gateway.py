@@ -26,6 +26,7 @@ from graphql import (
 from graphql.execution.values import get_variable_values
 from graphql.language import ast
 
+from common.input_errors import cap_echo, to_bad_user_input, variable_field
 from router.api_schema import build_api_schema
 from router.execution.executor import ExecutionContext, run_node
 from router.execution.fetcher import FetchObserver, SubgraphFetcher
@@ -78,6 +79,15 @@ class SubscriptionTransport(Protocol):
 
 
 _NO_VARIABLES: Mapping[str, Any] = MappingProxyType({})
+
+
+def _variable_error(error: GraphQLError) -> dict[str, Any]:
+    """A variable that does not coerce: BAD_USER_INPUT naming it, echoing little of its value."""
+    extensions: dict[str, Any] = {"code": "BAD_USER_INPUT"}
+    field_path = variable_field(error)
+    if field_path is not None:
+        extensions["field"] = field_path
+    return {**error.formatted, "message": cap_echo(error.message), "extensions": extensions}
 
 
 def _error(message: str, code: str) -> GraphQLError:
@@ -205,9 +215,15 @@ class Gateway:
             raise GatewayRequestError([syntax_error]) from None
         errors = validate(self.api_schema, document)
         if errors:
+            refused = []
             for invalid in errors:
-                invalid.extensions = {"code": "GRAPHQL_VALIDATION_FAILED"}
-            raise GatewayRequestError(list(errors))
+                # A literal the schema refuses (``first: 2^100``, an unknown enum value) is the
+                # client's input: BAD_USER_INPUT naming the argument, as the subgraphs say it.
+                mapped = to_bad_user_input(invalid, document)
+                if mapped is invalid:
+                    invalid.extensions = {"code": "GRAPHQL_VALIDATION_FAILED"}
+                refused.append(mapped)
+            raise GatewayRequestError(refused)
         operation = self._operation(document, request.operation_name)
         prepared = PreparedOperation(self, document, operation)
         self._cache[cache_key] = prepared
@@ -247,7 +263,7 @@ class Gateway:
             self.api_schema, prepared.operation.variable_definitions or (), dict(raw), max_errors=50
         )
         if isinstance(result, list):
-            return {}, [{**e.formatted, "extensions": {"code": "BAD_USER_INPUT"}} for e in result]
+            return {}, [_variable_error(e) for e in result]
         return result.coerced, []
 
     # ------------------------------------------------------------ execute

@@ -1,14 +1,17 @@
 """JSON in and out of the router, whatever numbers a client sends.
 
-orjson is fast but refuses two things valid JSON and GraphQL can carry: numbers beyond a double
-when reading (``1e400``, a 400-digit integer) and integers beyond 64 bits when writing (a cost
-computed from ``first: 1267650600228229401496703205376`` in a limit error, an ``ID`` variable
-sent as a huge number). Either used to end a request as INTERNAL_SERVER_ERROR or "not valid
-JSON". Here both are handled on the slow path only: reading falls back to the standard library
-when orjson refuses a number (orjson itself reads integers beyond 64 bits as doubles); either
-way the request then meets GraphQL's own coercion, which refuses an out-of-range ``Int`` or
-``Float`` as BAD_USER_INPUT. Writing turns integers beyond 64 bits into their decimal strings
-(exact, and what an ``ID`` is on the wire anyway).
+orjson is fast but refuses three things valid JSON and GraphQL can carry: numbers beyond a
+double when reading (``1e400``, a 400-digit integer), lone surrogate escapes (``"\\ud800"``:
+valid JSON text, though not Unicode) when reading and writing, and integers beyond 64 bits when
+writing (an ``ID`` variable sent as a huge number). Each used to end a request as
+INTERNAL_SERVER_ERROR or "not valid JSON" (HTTP 400). Here they are handled on the slow path
+only: reading falls back to the standard library when orjson refuses the text (orjson itself
+reads integers beyond 64 bits as doubles); the request then meets GraphQL's own coercion, which
+refuses an out-of-range ``Int`` or ``Float`` as BAD_USER_INPUT, and the subgraphs' one input
+gate (``common.input_guard``), which refuses a lone surrogate as BAD_USER_INPUT naming the
+argument, as it does a NUL byte. Writing turns integers beyond 64 bits into their decimal
+strings (exact, and what an ``ID`` is on the wire anyway) and lone surrogates into ``\\uXXXX``
+escapes, so a value is forwarded to the subgraph that judges it exactly as the client sent it.
 """
 
 from __future__ import annotations
@@ -33,29 +36,13 @@ def loads(data: bytes | str) -> Any:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
         try:
-            # Numbers orjson cannot hold get here; Python's ints are exact (up to the
-            # interpreter's 4,300-digit conversion limit, past which this refuses too). Text
-            # with lone surrogates stays refused, as orjson refuses it: it is not Unicode.
-            value = json.loads(data, parse_constant=_refuse_constant)
-            if _is_unicode(value):
-                return value
+            # Numbers orjson cannot hold and lone surrogate escapes get here; Python's ints are
+            # exact (up to the interpreter's 4,300-digit conversion limit, past which this
+            # refuses too).
+            return json.loads(data, parse_constant=_refuse_constant)
         except (ValueError, RecursionError):
             pass
         raise
-
-
-def _is_unicode(value: Any) -> bool:
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-        return True
-    if isinstance(value, dict):
-        return all(_is_unicode(k) and _is_unicode(v) for k, v in value.items())
-    if isinstance(value, list):
-        return all(_is_unicode(item) for item in value)
-    return True
 
 
 def _big_ints_as_strings(value: Any) -> Any:
@@ -75,9 +62,16 @@ def dumps(
 ) -> bytes:
     """Serialise ``value``; integers beyond 64 bits are written as their decimal strings.
 
-    ``default`` is orjson's hook for other types (the fetcher's file uploads).
+    ``default`` is orjson's hook for other types (the fetcher's file uploads). Strings with lone
+    surrogates (which orjson refuses) are written as ``\\uXXXX`` escapes by the standard library;
+    ``option`` is then not applied (no caller passes one with such text).
     """
     try:
         return orjson.dumps(value, default=default, option=option)
     except TypeError:
-        return orjson.dumps(_big_ints_as_strings(value), default=default, option=option)
+        plain = _big_ints_as_strings(value)
+        try:
+            return orjson.dumps(plain, default=default, option=option)
+        except TypeError:
+            text = json.dumps(plain, default=default, ensure_ascii=True, separators=(",", ":"))
+            return text.encode("ascii")

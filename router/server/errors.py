@@ -9,6 +9,8 @@ from typing import Any
 from graphql import GraphQLError
 from graphql.error import GraphQLSyntaxError
 
+from common.input_errors import cap_echo
+
 logger = logging.getLogger("router.server")
 
 
@@ -47,10 +49,17 @@ def malformed(message: str, status: int = 400, **headers: str) -> RequestError:
 
 
 def format_error(value: GraphQLError | Mapping[str, Any]) -> dict[str, Any]:
-    """The JSON form of ``value``; errors from graphql-core get a code when they lack one."""
+    """The JSON form of ``value``; errors from graphql-core get a code when they lack one.
+
+    The message repeats only a bounded part of the client's input (``cap_echo``).
+    """
     if not isinstance(value, GraphQLError):
-        return dict(value)
-    formatted: dict[str, Any] = dict(value.formatted)
+        formatted = dict(value)
+        if isinstance(formatted.get("message"), str):
+            formatted["message"] = cap_echo(formatted["message"])
+        return formatted
+    formatted = dict(value.formatted)
+    formatted["message"] = cap_echo(value.message)
     extensions = dict(formatted.get("extensions") or {})
     if "code" not in extensions:
         if isinstance(value, GraphQLSyntaxError):

@@ -17,6 +17,7 @@ import orjson
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
+from router import json_codec
 from router.forwarding import only_forwarded
 
 logger = logging.getLogger("router.transport.websocket")
@@ -178,4 +179,4 @@ def _closed_error(url: str, socket: ClientConnection) -> dict[str, Any]:
 
 
 async def _send(socket: ClientConnection, message: Mapping[str, Any]) -> None:
-    await socket.send(orjson.dumps(message).decode())
+    await socket.send(json_codec.dumps(message).decode())

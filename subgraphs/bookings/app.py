@@ -148,6 +148,7 @@ def create_app(
             extra_routes=calendar_routes(services),
             metrics=metrics,
             settings=settings,
+            idempotency_prune=deps.idempotency.pruner(deps.sessions),
         )
     )
     # Tests and the bench reach these through the app.

@@ -106,6 +106,7 @@ def create_app(
             extra_routes=[Mount("/socket.io", app=chat.asgi_app())],
             metrics=metrics,
             settings=settings,
+            idempotency_prune=store.prune_idempotency_keys,
         )
     )
     # Tests reach the engine, services, pubsub and events through the app.

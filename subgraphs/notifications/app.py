@@ -1,14 +1,17 @@
 """Composition root of the notifications subgraph: builds every adapter from Settings.
 
-The app's lifespan runs the booking-event consumer (which writes notifications), the live
-fan-out (in-process, or Redis when ``REALIO_REDIS_URL`` is set, so instances share it), the
-delivery dispatcher (email, SMS, push) and the daily digest schedule.
+The app's lifespan runs the event consumers (bookings, users, properties, searches, messages:
+each writes notifications), the unread-message schedule and the live fan-out (in-process, or
+Redis when ``REALIO_REDIS_URL`` is set, so instances share it; Redis also holds the unread
+counters and other short-lived state, decision 0027), the delivery dispatcher (email, SMS,
+push; decision 0024) and the daily digest schedule (decision 0025).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,40 +24,61 @@ from starlette.applications import Starlette
 from common.auth.tokens import TokenVerifier
 from common.config import Settings, get_settings
 from common.db import create_engine, is_reachable, session_factory
-from common.events import EventRuntime
+from common.events import ConsumerSpec, EventRuntime
 from common.graphql_app import SubgraphApp, create_subgraph_app
+from common.infrastructure import build_redis
 from common.metrics import GraphQLMetrics
 from common.migrations import upgrade
 from common.pubsub import PubSub
+from common.redis_fallback import redis_checks
 from subgraphs.notifications.channels.build import build_channels
-from subgraphs.notifications.channels.directory import NoDirectory, RecipientDirectory
-from subgraphs.notifications.consumers import booking_consumer
+from subgraphs.notifications.channels.directory import ProjectionDirectory, RecipientDirectory
+from subgraphs.notifications.consumers import (
+    booking_consumer,
+    messages_consumer,
+    properties_consumer,
+    searches_consumer,
+    users_consumer,
+)
 from subgraphs.notifications.schema import build_schema
 from subgraphs.notifications.service import DeliveryOptions, Dependencies, NotificationsServices
 from subgraphs.notifications.service.delivery import RetryPolicy
 from subgraphs.notifications.service.dependencies import Clock, utc_now
+from subgraphs.notifications.service.message_alerts import MessageAlerts
 from subgraphs.notifications.service.push_devices import PushDevices
 from subgraphs.notifications.service.unsubscribe import UnsubscribeLinks, load_or_create_secret
 from subgraphs.notifications.unsubscribe_routes import unsubscribe_routes
 
 SUBGRAPH = "notifications"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+log = logging.getLogger("realio.notifications")
 
 
 @dataclass(frozen=True)
 class NotificationsOptions:
-    """How this process runs notifications; tests may turn the consumers and loops off (an
-    interval of 0) and drive the dispatcher and digest themselves."""
+    """How this process runs notifications; tests may turn the consumers off, and turn the
+    unread-message schedule off (0) to drive ``message_alerts.run_due`` themselves.
+    ``None`` takes the interval from settings."""
 
     run_events: bool = True
-    dispatch_interval_seconds: float = 5.0
-    digest_interval_seconds: float = 300.0
+    schedule_interval_seconds: float | None = None
+    # The delivery dispatcher's and the digest's intervals (0 turns a loop off).
+    dispatch_interval_seconds: float | None = None
+    digest_interval_seconds: float | None = None
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> NotificationsOptions:
-        return cls(
-            dispatch_interval_seconds=settings.notifications_dispatch_interval_seconds,
-            digest_interval_seconds=settings.notifications_digest_interval_seconds,
+    def intervals(self, settings: Settings) -> tuple[float, float, float]:
+        """(unread-message schedule, dispatcher, digest), settings filling what is None."""
+
+        def pick(value: float | None, default: float) -> float:
+            return default if value is None else value
+
+        return (
+            pick(self.schedule_interval_seconds, settings.notifications_schedule_interval_seconds),
+            pick(
+                self.dispatch_interval_seconds,
+                settings.notifications_dispatch_interval_seconds,
+            ),
+            pick(self.digest_interval_seconds, settings.notifications_digest_interval_seconds),
         )
 
 
@@ -73,14 +97,36 @@ def unsubscribe_links(settings: Settings) -> UnsubscribeLinks:
     secret = settings.notifications_link_secret or load_or_create_secret(
         settings.data_dir / "keys" / "notifications-links.secret"
     )
-    return UnsubscribeLinks(
-        secret, f"{settings.public_links_url.rstrip('/')}/{SUBGRAPH}/unsubscribe"
-    )
+    base = f"{settings.public_links_url.rstrip('/')}/{SUBGRAPH}/unsubscribe"
+    return UnsubscribeLinks(secret, base)
+
+
+async def run_schedule(alerts: MessageAlerts, interval: float, stop: asyncio.Event) -> None:
+    """Send the due unread-message alerts every ``interval`` seconds until ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            await alerts.run_due()
+        except Exception:
+            log.exception("the unread-message schedule failed; retrying at the next interval")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
 
 
 async def migrate(settings: Settings) -> None:
     """Create the notifications database when missing and apply every migration."""
     await upgrade(settings, SUBGRAPH, MIGRATIONS_DIR)
+
+
+def consumer_specs(services: NotificationsServices) -> list[ConsumerSpec]:
+    """Every consumer group notifications runs (tests restart them with this)."""
+    inbox = services.inbox
+    return [
+        booking_consumer(inbox),
+        users_consumer(inbox, services.directory),
+        properties_consumer(inbox, services.properties),
+        searches_consumer(inbox),
+        messages_consumer(services.message_alerts),
+    ]
 
 
 def create_app(
@@ -94,42 +140,46 @@ def create_app(
     """The notifications subgraph as an ASGI app (migrations are applied by ``migrate``).
 
     Tests pass a ``verifier`` holding their own keys, and may pass a ``clock`` and the
-    ``directory`` of recipients.
+    ``directory`` delivery finds recipients in (the users projection by default).
     """
     settings = settings or get_settings()
-    options = options or NotificationsOptions.from_settings(settings)
+    options = options or NotificationsOptions()
     engine = create_engine(settings, SUBGRAPH)
     pubsub = PubSub(settings.redis_url, prefix=settings.redis_key_prefix)
+    redis = build_redis(settings)
     deps = Dependencies(
         sessions=session_factory(engine),
         pubsub=pubsub,
-        directory=directory or NoDirectory(),
         clock=clock,
+        redis=redis,
+        redis_key_prefix=settings.redis_key_prefix,
+        message_delay=timedelta(seconds=settings.notifications_message_delay_seconds),
+        directory=directory or ProjectionDirectory(),
     )
     links = unsubscribe_links(settings)
     channels = build_channels(settings, links.url, PushDevices(deps).forget)
     services = NotificationsServices.build(deps, channels, links, delivery_options(settings))
+    interval, dispatch_interval, digest_interval = options.intervals(settings)
     metrics = GraphQLMetrics(SUBGRAPH)
     runtime = EventRuntime(settings, subgraph=SUBGRAPH, engine=engine, registry=metrics.registry)
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
+        await pubsub.start()
         stop = asyncio.Event()
         loops: list[asyncio.Task[None]] = []
-        await pubsub.start()
         try:
             if options.run_events:
-                await runtime.start_consumer(booking_consumer(services.inbox))
-            if options.dispatch_interval_seconds > 0:
+                for spec in consumer_specs(services):
+                    await runtime.start_consumer(spec)
+            if interval > 0:
                 loops.append(
-                    asyncio.create_task(
-                        services.dispatcher.run(options.dispatch_interval_seconds, stop)
-                    )
+                    asyncio.create_task(run_schedule(services.message_alerts, interval, stop))
                 )
-            if options.digest_interval_seconds > 0:
-                loops.append(
-                    asyncio.create_task(services.digest.run(options.digest_interval_seconds, stop))
-                )
+            if dispatch_interval > 0:
+                loops.append(asyncio.create_task(services.dispatcher.run(dispatch_interval, stop)))
+            if digest_interval > 0:
+                loops.append(asyncio.create_task(services.digest.run(digest_interval, stop)))
             yield
         finally:
             stop.set()
@@ -138,6 +188,8 @@ def create_app(
                     await loop
             await runtime.stop()
             await pubsub.stop()
+            if redis is not None:
+                await redis.aclose()
             await engine.dispose()
 
     app = create_subgraph_app(
@@ -147,6 +199,7 @@ def create_app(
             services=services,
             verifier=verifier or TokenVerifier(settings),
             readiness_checks={"database": partial(is_reachable, engine)},
+            degradable_checks=redis_checks(redis),
             lifespan=lifespan,
             extra_routes=unsubscribe_routes(services.unsubscribe),
             metrics=metrics,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,6 +46,57 @@ def _notification(row: Any, delivered: Sequence[Delivery]) -> Notification:
         read_at=row.read_at,
         deliveries=tuple(delivered),
     )
+
+
+# A fan-out writes with one statement per 5,000 rows: the columns travel as arrays and
+# ``unnest`` turns them into rows, so the SQL text is constant (prepared once) whatever the
+# count, instead of a VALUES list SQLAlchemy compiles anew for each size.
+_BATCH = 5000
+_COLUMNS = {
+    "id": "uuid",
+    "user_id": "uuid",
+    "kind": "text",
+    "title": "text",
+    "body": "text",
+    "property_id": "uuid",
+    "booking_id": "uuid",
+    "conversation_id": "uuid",
+    "saved_search_id": "uuid",
+    "source_event_id": "uuid",
+}
+_INSERT_MANY = text(
+    f"""
+        INSERT INTO notifications ({", ".join(_COLUMNS)})
+        SELECT * FROM unnest({", ".join(f"CAST(:{c} AS {t}[])" for c, t in _COLUMNS.items())})
+        ON CONFLICT (source_event_id, user_id) WHERE source_event_id IS NOT NULL DO NOTHING
+        RETURNING {", ".join(c.name for c in notifications.c)}
+        """  # noqa: S608 -- column names are the constants above, values are parameters
+).columns(*notifications.c)
+_DELIVER_MANY = text(
+    """
+    INSERT INTO notification_deliveries
+        (notification_id, user_id, channel, status, attempts, last_error, next_attempt_at)
+    SELECT * FROM unnest(CAST(:notification_id AS uuid[]), CAST(:user_id AS uuid[]),
+                         CAST(:channel AS text[]), CAST(:status AS text[]),
+                         CAST(:attempts AS int[]), CAST(:last_error AS text[]),
+                         CAST(:next_attempt_at AS timestamptz[]))
+    """
+)
+
+
+def _row(draft: Draft) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "user_id": draft.user_id,
+        "kind": draft.kind.value,
+        "title": draft.title,
+        "body": draft.body,
+        "property_id": draft.links.property_id,
+        "booking_id": draft.links.booking_id,
+        "conversation_id": draft.links.conversation_id,
+        "saved_search_id": draft.links.saved_search_id,
+        "source_event_id": draft.source_event_id,
+    }
 
 
 class NotificationRepository:
@@ -98,6 +149,53 @@ class NotificationRepository:
                 ],
             )
         return _notification(row, made)
+
+    async def insert_many(
+        self,
+        session: AsyncSession,
+        drafts: Sequence[Draft],
+        plans: Sequence[Sequence[PlannedDelivery]],
+    ) -> list[Notification]:
+        """``insert`` for many drafts in a few statements (a fan-out to thousands of users),
+        each with its own delivery rows (``plans[i]`` for ``drafts[i]``).
+
+        Drafts whose event already made a notification for their recipient are skipped.
+        """
+        made: list[Notification] = []
+        for start in range(0, len(drafts), _BATCH):
+            rows = [_row(d) for d in drafts[start : start + _BATCH]]
+            planned = {
+                r["id"]: (r["user_id"], plan)
+                for r, plan in zip(rows, plans[start : start + _BATCH], strict=True)
+            }
+            columns = {name: [r[name] for r in rows] for name in _COLUMNS}
+            written = (await session.execute(_INSERT_MANY, columns)).all()
+            pairs = [(w.id, *planned[w.id]) for w in written]
+            flat = [(nid, user, p) for nid, user, plan in pairs for p in plan]
+            if flat:
+                await session.execute(
+                    _DELIVER_MANY,
+                    {
+                        "notification_id": [nid for nid, _, _ in flat],
+                        "user_id": [user for _, user, _ in flat],
+                        "channel": [p.channel.value for _, _, p in flat],
+                        "status": [p.status.value for _, _, p in flat],
+                        "attempts": [p.attempts for _, _, p in flat],
+                        "last_error": [p.last_error for _, _, p in flat],
+                        "next_attempt_at": [p.next_attempt_at for _, _, p in flat],
+                    },
+                )
+            made += [
+                _notification(
+                    w,
+                    [
+                        Delivery(p.channel, p.status, p.attempts, p.last_error)
+                        for p in planned[w.id][1]
+                    ],
+                )
+                for w in written
+            ]
+        return made
 
     async def page(
         self,
@@ -153,13 +251,14 @@ class NotificationRepository:
 
     async def mark_read(
         self, session: AsyncSession, notification_id: uuid.UUID, at: datetime
-    ) -> None:
-        """Set read_at once; a notification read earlier keeps its first time."""
-        await session.execute(
+    ) -> bool:
+        """Set read_at once (whether it was unread); one read earlier keeps its first time."""
+        result = await session.execute(
             update(notifications)
             .where(and_(notifications.c.id == notification_id, notifications.c.read_at.is_(None)))
             .values(read_at=at)
         )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def mark_all_read(self, session: AsyncSession, user_id: uuid.UUID, at: datetime) -> int:
         result = await session.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -33,6 +34,16 @@ DeliveryStatus = strawberry.enum(
     "SENDING while a dispatcher holds it; DIGEST waiting for the daily digest; DELIVERED; FAILED "
     "after its last attempt; SKIPPED when the channel does not apply (lastError says why).",
 )
+
+
+@strawberry.enum(name="Role", description="What a user may do on Realio.")
+class RoleEnum(Enum):
+    """users' Role (the same enum in the supergraph)."""
+
+    BUYER = "buyer"
+    SELLER = "seller"
+    AGENT = "agent"
+    ADMIN = "admin"
 
 
 @strawberry.type(description="How a notification went out on one channel.")

@@ -102,6 +102,7 @@ def create_app(
             extra_routes=file_routes(storage),
             metrics=metrics,
             settings=settings,
+            idempotency_prune=deps.idempotency.pruner(deps.sessions),
         )
     )
     # Tests reach the engine (to count SQL statements), services and events through the app.

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from tests.integration.messaging.client import CONVERSATION_FIELDS, MESSAGE_FIELDS
 from tests.integration.messaging.live_client import LiveSocket, live_socket, sse_events
 from tests.support.graph import Graph
@@ -43,12 +41,6 @@ async def _live(socket: LiveSocket, operation_id: str, field: str) -> dict:
     return await socket.next_data(operation_id, field)
 
 
-@pytest.mark.xfail(
-    reason="known bug: the buyer's conversationEvents stream through the router sometimes "
-    "misses the READ receipt (about 1 run in 3, alone or in the suite); the message events "
-    "arrive. Open in the closing note of 2026-12-03.",
-    strict=False,
-)
 async def test_buyer_messages_seller_about_a_found_listing_and_both_see_it_live(
     graph: Graph,
 ) -> None:

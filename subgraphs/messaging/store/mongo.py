@@ -23,7 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from common.db import transaction
 from common.errors import Conflict
 from common.events import Event, record_events
-from common.idempotency import KEY_FIELD, Outcome, check_key, fingerprint
+from common.idempotency import (
+    IDEMPOTENCY_RETENTION,
+    KEY_FIELD,
+    Outcome,
+    check_key,
+    fingerprint,
+)
 from subgraphs.messaging.records import (
     Conversation,
     InboxEntry,
@@ -412,6 +418,12 @@ class MongoChatStore:
     async def is_blocked(self, blocker_id: uuid.UUID, blocked_id: uuid.UUID) -> bool:
         await self.start()
         return await BlockDoc.find_one({"_id": f"{blocker_id}:{blocked_id}"}) is not None
+
+    async def prune_idempotency_keys(self) -> int:
+        await self.start()
+        cutoff = datetime.now(UTC) - IDEMPOTENCY_RETENTION
+        result = await IdempotencyDoc.find({"created_at": {"$lt": cutoff}}).delete()
+        return int(getattr(result, "deleted_count", 0) or 0)
 
     async def close(self) -> None:
         await self._client.close()

@@ -451,5 +451,8 @@ class PostgresChatStore:
             )
         return found is not None
 
+    async def prune_idempotency_keys(self) -> int:
+        return await self.keys.pruner(self.sessions)()
+
     async def close(self) -> None:
         await self.engine.dispose()

@@ -1,8 +1,8 @@
 """Where delivery finds a recipient's name, email and phone: the users projection.
 
-notif-triggers' projection of users (fed by ``realio.users`` events) answers this port; until
-it is wired in, ``NoDirectory`` knows nobody and only in-app and push (devices registered here)
-apply.
+``ProjectionDirectory`` reads notifications' own projection of users (fed by ``realio.users``
+events, decision 0026); ``NoDirectory`` knows nobody (then only in-app, and push to devices
+registered here, apply).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.notifications.channels.ports import Recipient
+from subgraphs.notifications.records import Recipient
+from subgraphs.notifications.service.recipients import recipients
 
 
 class RecipientDirectory(Protocol):
@@ -29,3 +30,10 @@ class NoDirectory:
         self, session: AsyncSession, user_ids: Collection[uuid.UUID]
     ) -> dict[uuid.UUID, Recipient]:
         return {}
+
+
+class ProjectionDirectory:
+    async def recipients(
+        self, session: AsyncSession, user_ids: Collection[uuid.UUID]
+    ) -> dict[uuid.UUID, Recipient]:
+        return await recipients(session, user_ids)

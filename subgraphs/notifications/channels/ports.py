@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from subgraphs.notifications.records import Kind, Notification
+from subgraphs.notifications.records import Kind, Notification, Recipient
+
+__all__ = ["Recipient"]  # the users projection's record (decision 0026), re-exported here
 
 
 class DeliveryFailure(Exception):
@@ -18,17 +19,6 @@ class DeliveryFailure(Exception):
         super().__init__(message)
         self.message = message
         self.retryable = retryable
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """Where a user can be reached, from the users projection (see channels/directory.py)."""
-
-    user_id: uuid.UUID
-    name: str
-    email: str | None = None
-    phone: str | None = None
-    role: str = "buyer"
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,11 @@ KIND_NAMES: dict[Kind, str] = {
     Kind.BOOKING_REMINDER: "viewing reminder",
     Kind.ANNOUNCEMENT: "announcement",
     Kind.SAVED_SEARCH_MATCH: "saved-search match",
+    Kind.MESSAGE_UNREAD: "unread message",
+    Kind.FAVORITE_PRICE_DROP: "price drop",
+    Kind.FAVORITE_STATUS: "saved home status",
+    Kind.WELCOME: "welcome",
+    Kind.NEW_SIGN_IN: "new sign-in",
 }
 
 

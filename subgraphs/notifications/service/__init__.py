@@ -10,9 +10,13 @@ from subgraphs.notifications.service.dependencies import Dependencies
 from subgraphs.notifications.service.digest import DigestService
 from subgraphs.notifications.service.inbox import Inbox
 from subgraphs.notifications.service.live import LiveService
+from subgraphs.notifications.service.message_alerts import MessageAlerts
 from subgraphs.notifications.service.preferences import PreferencesService
+from subgraphs.notifications.service.property_events import PropertyTriggers
 from subgraphs.notifications.service.push_devices import PushDevices
+from subgraphs.notifications.service.state import NotificationState
 from subgraphs.notifications.service.unsubscribe import UnsubscribeLinks, UnsubscribeService
+from subgraphs.notifications.service.users_directory import UsersDirectory
 
 
 @dataclass(frozen=True)
@@ -30,11 +34,20 @@ class NotificationsServices:
 
     inbox: Inbox
     live: LiveService
+    # The triggers' projections, schedule and short-lived state (decisions 0026, 0027).
+    directory: UsersDirectory
+    properties: PropertyTriggers
+    message_alerts: MessageAlerts
+    # Delivery (decisions 0024, 0025).
     preferences: PreferencesService
     push_devices: PushDevices
     unsubscribe: UnsubscribeService
     dispatcher: Dispatcher
     digest: DigestService
+
+    @property
+    def state(self) -> NotificationState:
+        return self.inbox.state
 
     @classmethod
     def build(
@@ -53,6 +66,11 @@ class NotificationsServices:
         return cls(
             inbox=inbox,
             live=LiveService(inbox),
+            directory=UsersDirectory(deps.sessions),
+            properties=PropertyTriggers(),
+            message_alerts=MessageAlerts(
+                deps.sessions, inbox, delay=deps.message_delay, clock=deps.clock
+            ),
             preferences=PreferencesService(deps),
             push_devices=PushDevices(deps),
             unsubscribe=UnsubscribeService(deps, links),

@@ -16,13 +16,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from subgraphs.notifications.channels.ports import Recipient
 from subgraphs.notifications.delivery_records import (
     IN_APP_DELIVERED,
     PlannedDelivery,
     Preferences,
 )
-from subgraphs.notifications.records import Channel, DeliveryStatus, Draft, Kind
+from subgraphs.notifications.records import Channel, DeliveryStatus, Draft, Kind, Recipient
 from subgraphs.notifications.service.dependencies import Dependencies
 
 OFF = "turned off in preferences"
@@ -52,7 +51,8 @@ def plan_one(
         elif recipient is None:
             continue
         elif channel is Channel.EMAIL:
-            address, missing = bool(recipient.email), "no email address"
+            address = bool(recipient.email and recipient.verified)
+            missing = "no verified email address" if recipient.email else "no email address"
         else:
             address, missing = bool(recipient.phone), "no phone number"
         if not preferences.enabled(draft.kind, channel):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.pubsub import PubSub
@@ -43,3 +44,8 @@ class Dependencies:
     directory: RecipientDirectory = field(default_factory=NoDirectory)
     # Called after a transaction that queued deliveries commits (the dispatcher's wake-up).
     on_queued: Callable[[], None] = lambda: None
+    # Short-lived state (unread counters, de-duplication keys, send limits; decision 0027).
+    redis: Redis | None = None
+    redis_key_prefix: str = "realio:"
+    # How long a message may stay unread before its receiver is notified.
+    message_delay: timedelta = timedelta(minutes=2)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from common.auth.tokens import TokenSigner
 from common.config import Settings
-from common.pubsub import ReconnectingRedisBackend
+from common.pubsub import PubSub, ReconnectingRedisBackend
 from tests.integration.messaging.conftest import Served, serve_messaging
 from tests.integration.messaging.live_client import WAIT, live_socket
 from tests.integration.messaging.redis_server import redis_server
@@ -64,3 +65,28 @@ async def test_live_subscribers_keep_receiving_after_redis_restarts(
                 live_event = await live.next_data("s", "conversationEvents")
                 assert live_event["message"]["id"] == after["id"]
             assert _backend(b).reconnects >= 1
+
+
+async def test_subscriptions_opened_at_once_on_one_channel_all_receive(
+    messaging_settings: Settings,
+) -> None:
+    """Two chat participants subscribing to their conversation at the same moment: broadcaster
+    registered only the last of two subscribes still waiting for Redis, and the other never
+    received anything (the READ receipt the buyer missed in the router e2e test)."""
+    assert messaging_settings.redis_url, "the test run configures Redis"
+    pubsub = PubSub(messaging_settings.redis_url, prefix=messaging_settings.redis_key_prefix)
+    await pubsub.start()
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            subscriptions = await asyncio.gather(
+                *(stack.enter_async_context(pubsub.subscribe("same")) for _ in range(3))
+            )
+            await pubsub.publish("same", {"n": 1})
+            received = [await asyncio.wait_for(s.get(), WAIT) for s in subscriptions]
+        assert received == [{"n": 1}] * 3
+        # Every subscriber left: the channel is unsubscribed, and a new one works.
+        async with pubsub.subscribe("same") as again:
+            await pubsub.publish("same", {"n": 2})
+            assert await asyncio.wait_for(again.get(), WAIT) == {"n": 2}
+    finally:
+        await pubsub.stop()

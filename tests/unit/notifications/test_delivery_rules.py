@@ -6,13 +6,12 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from subgraphs.notifications.channels.ports import Recipient
 from subgraphs.notifications.delivery_records import (
     DeliverySettings,
     Preferences,
     QuietHours,
 )
-from subgraphs.notifications.records import Channel, DeliveryStatus, Draft, Kind
+from subgraphs.notifications.records import Channel, DeliveryStatus, Draft, Kind, Recipient
 from subgraphs.notifications.service.delivery import RetryPolicy
 from subgraphs.notifications.service.delivery_plan import plan_one
 
@@ -81,7 +80,7 @@ def test_plan_follows_preferences_addresses_and_the_digest() -> None:
         overrides={(Kind.SAVED_SEARCH_MATCH, Channel.SMS): True},
         settings=DeliverySettings(saved_search_digest=True),
     )
-    recipient = Recipient(user, "Bea", email="bea@example.test", phone=None)
+    recipient = Recipient(user, "buyer", "Bea", email="bea@example.test", phone=None, verified=True)
     planned = _plan(recipient, prefs, ["device"], Kind.SAVED_SEARCH_MATCH)
     assert planned == {
         Channel.IN_APP: (DeliveryStatus.DELIVERED, None),

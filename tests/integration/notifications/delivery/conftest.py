@@ -52,7 +52,10 @@ async def dworld(
         app = create_app(
             served,
             NotificationsOptions(
-                run_events=False, dispatch_interval_seconds=0, digest_interval_seconds=0
+                run_events=False,
+                schedule_interval_seconds=0,
+                dispatch_interval_seconds=0,
+                digest_interval_seconds=0,
             ),
             verifier=TokenVerifier(served, jwks=signer.jwks),
             directory=directory,

@@ -31,7 +31,7 @@ async def test_a_new_user_has_in_app_email_and_push_on_and_sms_off(dworld: Deliv
         None,
         False,
     )
-    assert len(prefs["channels"]) == 8 * 4
+    assert len(prefs["channels"]) == len(Kind) * 4
     for channel, on in (("IN_APP", True), ("EMAIL", True), ("PUSH", True), ("SMS", False)):
         assert enabled(prefs, "BOOKING_REQUESTED", channel) is on
 

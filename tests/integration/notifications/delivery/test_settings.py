@@ -85,8 +85,8 @@ def test_smtp_twilio_and_fcm_are_selected_and_configured_by_settings(
     assert isinstance(push, FcmPush)
     assert push._url == "http://127.0.0.1:9/v1/projects/realio-test/messages:send"
 
-    options = NotificationsOptions.from_settings(settings)
-    assert (options.dispatch_interval_seconds, options.digest_interval_seconds) == (2.0, 60.0)
+    _, dispatch, digest = NotificationsOptions().intervals(settings)
+    assert (dispatch, digest) == (2.0, 60.0)
     delivery = delivery_options(settings)
     assert (delivery.concurrency, delivery.digest_hour) == (3, 9)
     assert delivery.policy.max_attempts == 7

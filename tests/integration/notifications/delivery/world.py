@@ -17,9 +17,8 @@ from starlette.applications import Starlette
 from common.auth.tokens import TokenSigner
 from common.auth.viewer import Role
 from common.db import transaction
-from subgraphs.notifications.channels.ports import Recipient
 from subgraphs.notifications.models import deliveries
-from subgraphs.notifications.records import Draft, Kind, Links
+from subgraphs.notifications.records import Draft, Kind, Links, Recipient
 from subgraphs.notifications.service import NotificationsServices
 from tests.support.graphql import GraphQLClient
 from tests.support.personas import Persona, persona
@@ -88,10 +87,11 @@ class DeliveryWorld:
         who = persona(self.signer, role)
         self.directory.known[who.id] = Recipient(
             user_id=who.id,
+            role=role.value,
             name=f"Test {role.value.title()}",
             email=f"{who.id.hex[:12]}@example.test" if email else None,
             phone=phone,
-            role=role.value,
+            verified=True,
         )
         return who
 

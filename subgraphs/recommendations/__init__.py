@@ -1,0 +1,1 @@
+"""The recommendations subgraph: similar homes, a personal feed, explanations (issue 12)."""

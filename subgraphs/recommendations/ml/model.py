@@ -1,0 +1,415 @@
+"""The hybrid recommender: similar homes, recommendations for a home, and the personal feed.
+
+Sources of candidates (decision 0028):
+
+- **content**: cosine similarity of the content vectors (``features``) to a home, or to the
+  viewer's profile (the weighted mean of the homes they engaged with);
+- **collaborative**: TruncatedSVD item factors; the viewer's vector is folded in from their
+  live interactions (``collaborative``), so a new favourite counts on the next request;
+- **popular**: the most popular listings in the area and price band of the viewer's searches
+  (``popular``), which is what a new user gets (cold start).
+
+The feed blends the sources with weights that move from popular towards collaborative as a
+viewer's history grows, re-ranks for diversity with MMR (``rerank``), or, given a ``Bandit``,
+lets the bandit choose the source of each slot. Every answer is filtered: never the viewer's
+own listings, never sold/rented/off-market/deleted ones, never those marked "not
+interested", never the home itself, and in the feed never a home the viewer already
+interacted with.
+
+All scoring is in memory over precomputed arrays: no fitting per request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+from subgraphs.recommendations.ml.bandit import Bandit
+from subgraphs.recommendations.ml.catalogue import Catalogue
+from subgraphs.recommendations.ml.collaborative import (
+    FACTORS,
+    fold_in,
+    interaction_matrix,
+    item_factors,
+)
+from subgraphs.recommendations.ml.data import Interaction, Listing, Scored, SearchSignal, UserState
+from subgraphs.recommendations.ml.features import ContentFeatures
+from subgraphs.recommendations.ml.popular import (
+    Segment,
+    popularity_scores,
+    reason_for,
+    segment_mask,
+    viewer_segments,
+)
+from subgraphs.recommendations.ml.reasons import anchor_reason, similar_reason
+from subgraphs.recommendations.ml.rerank import min_max, mmr, top_rows
+from subgraphs.recommendations.ml.signals import ViewerSignals, allowed_rows, resolve
+
+SOURCES = ("content", "collaborative", "popular")
+FEED_CONTEXT_DIMENSIONS = 5
+MIN_CANDIDATES = 100
+REASON_ANCHORS = 10
+FEED_TRADE_OFF = 0.75  # MMR λ for the feed
+PROPERTY_TRADE_OFF = 0.85  # MMR λ for a home's recommendations
+SEARCH_MATCH_BONUS = 0.2
+COLLABORATIVE_REASON = "Liked by people with tastes like yours"
+ALSO_LIKED_REASON = "People who liked this home also liked"
+
+
+@dataclass(slots=True)
+class _Candidates:
+    """One source's candidate rows, best first, with raw scores and reasons."""
+
+    rows: np.ndarray
+    scores: np.ndarray
+    reasons: list[str]
+
+
+class Recommender:
+    """A fitted model; build with ``fit`` or ``from_bytes``. See the module docstring."""
+
+    def __init__(
+        self,
+        features: ContentFeatures,
+        catalogue: Catalogue,
+        *,
+        version: str,
+        trained_at: datetime,
+    ) -> None:
+        self.features = features
+        self.catalogue = catalogue
+        self.version = version
+        self.trained_at = trained_at
+        self._refresh_factor_norms()
+
+    # ---- training -------------------------------------------------------------------------
+
+    @classmethod
+    def fit(
+        cls,
+        listings: Sequence[Listing],
+        interactions: Sequence[Interaction],
+        searches: Sequence[SearchSignal] = (),
+        *,
+        now: datetime,
+        seed: int = 0,
+    ) -> Recommender:
+        """Fit the content pipeline, the collaborative factors and popularity.
+
+        ``now`` is the reference time of the time decay. ``searches`` are not needed at
+        training time today (segments are read from the viewer's live searches) and are
+        accepted so the service passes what it has. Raises ValueError with no listings.
+        """
+        features, vectors = ContentFeatures.fit(listings, seed=seed)
+        catalogue = Catalogue(vectors.shape[1], FACTORS)
+        for listing, vector in zip(listings, vectors, strict=True):
+            catalogue.upsert(listing, vector)
+        matrix, _users = interaction_matrix(interactions, catalogue.rows, len(catalogue), now)
+        catalogue.set_factors(np.arange(len(catalogue)), item_factors(matrix, seed=seed))
+        catalogue.set_popularity(np.asarray(matrix.sum(axis=0), dtype=np.float32).ravel())
+        digest = hashlib.sha256()
+        digest.update(f"{len(listings)}:{len(interactions)}:{len(searches)}:{seed}".encode())
+        for listing_id in catalogue.ids[:1000]:
+            digest.update(listing_id.encode())
+        version = f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{digest.hexdigest()[:10]}"
+        return cls(features, catalogue, version=version, trained_at=now)
+
+    def add_listing(self, listing: Listing) -> None:
+        """Add or update a listing: content vector from the fitted pipeline, no refit.
+
+        A new listing has no collaborative factors, so it is recommended by content (and by
+        freshness among popular ones) until a retrain sees its interactions. A listing whose
+        status is sold/off-market/... is kept (for "similar to") but never recommended.
+        """
+        vector = self.features.transform([listing])[0]
+        self.catalogue.upsert(listing, vector)
+
+    def remove_listing(self, property_id: str) -> None:
+        """Never recommend ``property_id`` again (sold, off market, deleted)."""
+        self.catalogue.hide(property_id)
+
+    def __contains__(self, property_id: object) -> bool:
+        return isinstance(property_id, str) and property_id in self.catalogue.rows
+
+    def _refresh_factor_norms(self) -> None:
+        factors = self.catalogue.factors
+        norms = np.linalg.norm(factors, axis=1)
+        self._has_factors = bool(np.any(norms > 0))
+
+    # ---- a home's neighbours ---------------------------------------------------------------
+
+    def similar(self, property_id: str, k: int, *, viewer: UserState | None = None) -> list[Scored]:
+        """The ``k`` homes most similar by content (nearest neighbours by cosine).
+
+        Unknown ``property_id`` (no features yet) → ``[]``.
+        """
+        row = self.catalogue.rows.get(property_id)
+        if row is None or k <= 0:
+            return []
+        allowed = allowed_rows(self.catalogue, viewer)
+        allowed[row] = False
+        scores = self.catalogue.vectors @ self.catalogue.vectors[row]
+        return [
+            Scored(self.catalogue.ids[r], float(scores[r]), self._similar_reason(r), "similar")
+            for r in top_rows(scores, allowed, k)
+        ]
+
+    def for_property(
+        self, property_id: str, k: int, *, viewer: UserState | None = None
+    ) -> list[Scored]:
+        """Recommendations on a home's page: content neighbours blended with "people who
+        liked this also liked" (item–item cosine of the collaborative factors), diversified.
+
+        Unknown ``property_id`` → ``[]``.
+        """
+        catalogue = self.catalogue
+        row = catalogue.rows.get(property_id)
+        if row is None or k <= 0:
+            return []
+        allowed = allowed_rows(catalogue, viewer)
+        allowed[row] = False
+        pool = max(MIN_CANDIDATES, 4 * k)
+        content = catalogue.vectors @ catalogue.vectors[row]
+        sources: dict[str, tuple[_Candidates, float]] = {}
+        content_rows = top_rows(content, allowed, pool)
+        sources["similar"] = (
+            _Candidates(
+                content_rows, content[content_rows], [self._similar_reason(r) for r in content_rows]
+            ),
+            0.6,
+        )
+        own = catalogue.factors[row]
+        own_norm = float(np.linalg.norm(own))
+        if own_norm > 0:
+            factors = catalogue.factors
+            norms = np.linalg.norm(factors, axis=1)
+            norms[norms == 0] = np.inf
+            cosine = (factors @ own) / (norms * own_norm)
+            also_allowed = allowed & np.isfinite(norms)
+            also_rows = top_rows(cosine, also_allowed, pool)
+            sources["also_liked"] = (
+                _Candidates(also_rows, cosine[also_rows], [ALSO_LIKED_REASON] * len(also_rows)),
+                0.4,
+            )
+        return self._blend(sources, k, trade_off=PROPERTY_TRADE_OFF)
+
+    def _similar_reason(self, row: int) -> str:
+        catalogue = self.catalogue
+        bedrooms = int(catalogue.column("bedrooms")[row])
+        type_name = catalogue.types.names[int(catalogue.column("type")[row])]
+        city = catalogue.city_names[int(catalogue.column("city")[row])] or None
+        return similar_reason(bedrooms if bedrooms > 0 else None, type_name, city)
+
+    # ---- the personal feed -----------------------------------------------------------------
+
+    def feed(
+        self,
+        viewer: UserState,
+        k: int,
+        *,
+        bandit: Bandit | None = None,
+        now: datetime | None = None,
+    ) -> list[Scored]:
+        """The viewer's personal feed of ``k`` homes (see the module docstring).
+
+        ``now`` (default: the current time) is the reference of the time decay. With a
+        ``bandit`` (of ``FEED_CONTEXT_DIMENSIONS``), each slot's source is drawn by the bandit
+        and ``Scored.propensity``/``context`` say how; log them with the impression.
+        """
+        if k <= 0 or len(self.catalogue) == 0:
+            return []
+        moment = now or datetime.now(UTC)
+        signals = resolve(self.catalogue, viewer, moment)
+        pool = max(MIN_CANDIDATES, 5 * k)
+        searches = list(viewer.searches)
+        segments = viewer_segments(self.catalogue, searches, list(signals.weights))
+        candidates: dict[str, _Candidates] = {}
+        weights: dict[str, float] = {}
+        if signals.anchors:
+            candidates["content"] = self._content_candidates(signals, pool)
+            weights["content"] = 0.6
+            collaborative = self._collaborative_candidates(signals, pool)
+            if collaborative is not None:
+                candidates["collaborative"] = collaborative
+                weights["collaborative"] = 0.8 * min(1.0, signals.anchors / 3.0)
+        candidates["popular"] = self._popular_candidates(signals, segments, pool, moment)
+        weights["popular"] = 0.4 if signals.anchors else 1.0
+        bonus_segments = [s for s in segments if not s.unconstrained] if searches else []
+        if bandit is not None:
+            context_base = [
+                1.0,
+                min(signals.anchors, 20) / 20.0,
+                1.0 if searches else 0.0,
+                1.0 if "collaborative" in candidates else 0.0,
+            ]
+            return self._bandit_slots(candidates, bandit, context_base, k)
+        sources = {name: (candidates[name], weights[name]) for name in candidates}
+        return self._blend(sources, k, trade_off=FEED_TRADE_OFF, bonus_segments=bonus_segments)
+
+    def _content_candidates(self, signals: ViewerSignals, pool: int) -> _Candidates:
+        catalogue = self.catalogue
+        anchor_rows = np.fromiter(signals.weights, dtype=np.int64)
+        anchor_weights = np.log1p(np.fromiter(signals.weights.values(), dtype=np.float64))
+        profile = anchor_weights.astype(np.float32) @ catalogue.vectors[anchor_rows]
+        profile /= max(float(np.linalg.norm(profile)), 1e-12)
+        scores = catalogue.vectors @ profile
+        rows = top_rows(scores, signals.allowed, pool)
+        # The reason names the strongest kind of the anchor each pick is most similar to.
+        strongest = anchor_rows[np.argsort(-anchor_weights)[:REASON_ANCHORS]]
+        nearest = np.argmax(catalogue.vectors[rows] @ catalogue.vectors[strongest].T, axis=1)
+        reasons = [anchor_reason(signals.kinds[int(strongest[i])]) for i in nearest]
+        return _Candidates(rows, scores[rows], reasons)
+
+    def _collaborative_candidates(self, signals: ViewerSignals, pool: int) -> _Candidates | None:
+        if not self._has_factors:
+            return None
+        factors = self.catalogue.factors
+        user = fold_in(signals.weights, factors)
+        if not np.any(user):
+            return None
+        scores = factors @ user
+        allowed = signals.allowed & (scores > 0)
+        rows = top_rows(scores, allowed, pool)
+        if rows.size == 0:
+            return None
+        return _Candidates(rows, scores[rows], [COLLABORATIVE_REASON] * len(rows))
+
+    def _popular_candidates(
+        self, signals: ViewerSignals, segments: list[Segment], pool: int, now: datetime
+    ) -> _Candidates:
+        catalogue = self.catalogue
+        scores = popularity_scores(catalogue, now.timestamp())
+        best: dict[int, tuple[float, str]] = {}
+        own_segments = any(not segment.unconstrained for segment in segments)
+        for segment in dict.fromkeys([*segments, Segment()]):
+            rows = top_rows(scores, signals.allowed & segment_mask(catalogue, segment), pool)
+            if rows.size == 0:
+                continue
+            reason = reason_for(catalogue, segment, rows)
+            # A segment of the viewer's own beats the whole-site fallback for the same row.
+            weight = 0.5 if own_segments and segment.unconstrained else 1.0
+            for row in rows.tolist():
+                value = float(scores[row]) * weight
+                if row not in best or value > best[row][0]:
+                    best[row] = (value, reason)
+            if len(best) >= pool:
+                break
+        ordered = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:pool]
+        rows = np.array([row for row, _ in ordered], dtype=np.int64)
+        values = np.array([value for _, (value, _) in ordered], dtype=np.float64)
+        return _Candidates(rows, values, [reason for _, (_, reason) in ordered])
+
+    # ---- blending, diversity, the bandit ---------------------------------------------------
+
+    def _blend(
+        self,
+        sources: dict[str, tuple[_Candidates, float]],
+        k: int,
+        *,
+        trade_off: float,
+        bonus_segments: Sequence[Segment] = (),
+    ) -> list[Scored]:
+        """Weighted sum of each source's min-max scaled scores, then MMR; the reason and
+        source of a pick are those of the source that contributed most to its score."""
+        contributions: dict[int, dict[str, float]] = {}
+        reasons: dict[tuple[int, str], str] = {}
+        for name, (candidates, weight) in sources.items():
+            scaled = min_max(candidates.scores)
+            for row, value, reason in zip(
+                candidates.rows.tolist(), scaled.tolist(), candidates.reasons, strict=True
+            ):
+                contributions.setdefault(row, {})[name] = weight * value
+                reasons[(row, name)] = reason
+        if not contributions:
+            return []
+        rows = np.fromiter(contributions, dtype=np.int64, count=len(contributions))
+        totals = np.array([sum(contributions[r].values()) for r in rows.tolist()])
+        if bonus_segments:
+            matched = np.zeros(rows.shape[0], dtype=bool)
+            for segment in bonus_segments:
+                matched |= segment_mask(self.catalogue, segment, rows)
+            totals = totals + SEARCH_MATCH_BONUS * matched
+        order = np.lexsort((rows, -totals))[: max(4 * k, k + 10)]
+        rows, totals = rows[order], totals[order]
+        picks = mmr(min_max(totals), self.catalogue.vectors[rows], k, trade_off=trade_off)
+        results = []
+        for index in picks:
+            row = int(rows[index])
+            source = max(contributions[row].items(), key=lambda item: item[1])[0]
+            results.append(
+                Scored(
+                    self.catalogue.ids[row], float(totals[index]), reasons[(row, source)], source
+                )
+            )
+        return results
+
+    def _bandit_slots(
+        self,
+        candidates: dict[str, _Candidates],
+        bandit: Bandit,
+        context_base: list[float],
+        k: int,
+    ) -> list[Scored]:
+        """Fill each slot from the source the bandit draws; within the source, the pick with
+        the best MMR value against what is already shown."""
+        vectors = self.catalogue.vectors
+        scaled = {name: min_max(c.scores) for name, c in candidates.items()}
+        used: set[int] = set()
+        shown: list[int] = []
+        results: list[Scored] = []
+        for slot in range(k):
+            arms = [
+                name
+                for name, c in candidates.items()
+                if any(int(r) not in used for r in c.rows.tolist())
+            ]
+            if not arms:
+                break
+            context = (*context_base, slot / max(k - 1, 1))
+            arm, propensity = bandit.choose(context, arms)
+            source = candidates[arm]
+            free = np.array([int(r) not in used for r in source.rows.tolist()])
+            relevance = np.where(free, scaled[arm], -np.inf)
+            if shown:
+                penalty = (vectors[source.rows] @ vectors[np.array(shown)].T).max(axis=1)
+                relevance = FEED_TRADE_OFF * relevance - (1 - FEED_TRADE_OFF) * penalty
+            index = int(np.argmax(relevance))
+            row = int(source.rows[index])
+            used.add(row)
+            shown.append(row)
+            results.append(
+                Scored(
+                    self.catalogue.ids[row],
+                    float(scaled[arm][index]),
+                    source.reasons[index],
+                    arm,
+                    propensity=propensity,
+                    context=tuple(float(x) for x in context),
+                )
+            )
+        return results
+
+    @staticmethod
+    def new_bandit(seed: int = 0) -> Bandit:
+        """A fresh bandit for ``feed`` (context of FEED_CONTEXT_DIMENSIONS)."""
+        return Bandit(FEED_CONTEXT_DIMENSIONS, seed=seed)
+
+    # ---- the artefact ----------------------------------------------------------------------
+
+    def to_bytes(self, *, key: bytes) -> bytes:
+        """The model as a signed artefact (see ``artefact``); ``key``: the HMAC key."""
+        from subgraphs.recommendations.ml.artefact import dump
+
+        return dump(self, key=key)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, key: bytes) -> Recommender:
+        """Load an artefact written by ``to_bytes`` with the same key; raises ArtefactError
+        (before unpickling anything) when the signature does not match."""
+        from subgraphs.recommendations.ml.artefact import load
+
+        return load(data, key=key)
