@@ -14,7 +14,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.notifications.records import Recipient
-from subgraphs.notifications.service.recipients import recipients
+from subgraphs.notifications.repository_projections import UserDirectoryRepository
 
 
 class RecipientDirectory(Protocol):
@@ -33,7 +33,12 @@ class NoDirectory:
 
 
 class ProjectionDirectory:
+    """The users projection (the table behind ``service.recipients``)."""
+
+    def __init__(self) -> None:
+        self._users = UserDirectoryRepository()
+
     async def recipients(
         self, session: AsyncSession, user_ids: Collection[uuid.UUID]
     ) -> dict[uuid.UUID, Recipient]:
-        return await recipients(session, user_ids)
+        return await self._users.get_many(session, list(user_ids))
