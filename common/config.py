@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.network import DEFAULT_TRUSTED_PROXIES
@@ -23,6 +23,13 @@ DEFAULT_SUBGRAPH_PORTS = {
     "notifications": 4006,
     "recommendations": 4007,
 }
+
+
+class ServiceCredential(BaseModel):
+    """One service's credential: the SHA-256 (hex) of its secret and the scopes it grants."""
+
+    secret_sha256: str
+    scopes: list[str] = Field(default_factory=list)
 
 
 class Settings(BaseSettings):
@@ -66,6 +73,8 @@ class Settings(BaseSettings):
     revocation_max_staleness_seconds: float = 60.0
     # Two tabs refreshing one token at once: the second, within this grace, gets the same pair.
     refresh_reuse_grace_seconds: float = 10.0
+    # Other services' credentials by name (common/auth/service_credentials.py, decision 0027).
+    service_credentials: dict[str, ServiceCredential] = Field(default_factory=dict)
 
     # argon2id parameters (RFC 9106 second recommended option, scaled for a 2-core box).
     argon2_time_cost: int = 3
@@ -162,6 +171,11 @@ class Settings(BaseSettings):
     mongodb_url: str | None = None
     messaging_send_rate_limit: int = 30
     messaging_send_rate_window_seconds: int = 10
+
+    # notifications (decision 0026): how long a message may stay unread before its receiver
+    # is notified, and how often the due alerts are checked (0 turns the loop off).
+    notifications_message_delay_seconds: float = 120.0
+    notifications_schedule_interval_seconds: float = 5.0
 
     def resolved_storage_dir(self) -> Path:
         return self.storage_dir or self.data_dir / "files"

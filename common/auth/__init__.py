@@ -2,6 +2,7 @@
 
 from common.auth.permissions import (
     require_admin,
+    require_admin_or_scope,
     require_authenticated,
     require_owner_or_admin,
     require_role,
@@ -13,6 +14,7 @@ __all__ = [
     "Role",
     "Viewer",
     "require_admin",
+    "require_admin_or_scope",
     "require_authenticated",
     "require_owner_or_admin",
     "require_role",

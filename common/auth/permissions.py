@@ -34,3 +34,12 @@ def require_owner_or_admin(viewer: Viewer, owner_id: uuid.UUID) -> uuid.UUID:
     if not viewer.is_self_or_admin(owner_id):
         raise Forbidden("Only the owner or an admin may do this.")
     return user_id
+
+
+def require_admin_or_scope(viewer: Viewer, scope: str) -> None:
+    """An admin, or a service whose credential grants ``scope`` (FORBIDDEN otherwise)."""
+    if viewer.service is not None:
+        if scope not in viewer.scopes:
+            raise Forbidden(f"This service credential does not grant {scope}.")
+        return
+    require_admin(viewer)

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from common.auth.revocation import RevocationSet
 from common.auth.revocation_feed import HttpRevocationSource, RevocationFeed
+from common.auth.service_credentials import ServiceCredentials, is_service_token
 from common.auth.viewer import Role, Viewer
 from common.config import Settings
 from common.errors import Unauthenticated
@@ -134,6 +135,7 @@ class TokenVerifier:
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
         self._jwks_url = settings.jwks_url
+        self._services = ServiceCredentials(settings.service_credentials)
         self._http = http_client
         self._keys: dict[str, Any] = {}
         self._next_fetch_at = 0.0
@@ -182,7 +184,12 @@ class TokenVerifier:
                     await client.aclose()
 
     async def verify(self, token: str) -> Viewer:
-        """The viewer the token names; UNAUTHENTICATED (reason given) when it is not valid."""
+        """The viewer the token names; UNAUTHENTICATED (reason given) when it is not valid.
+
+        A service credential (``rsvc.…``, decision 0027) names a service instead of a user.
+        """
+        if is_service_token(token):
+            return self._services.verify(token)
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

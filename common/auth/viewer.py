@@ -21,6 +21,9 @@ class Viewer:
     user_id: uuid.UUID | None = None
     role: Role | None = None
     session_id: uuid.UUID | None = None
+    # A service calling with its credential (decision 0027): no user, only its scopes.
+    service: str | None = None
+    scopes: frozenset[str] = frozenset()
 
     @property
     def is_authenticated(self) -> bool:

@@ -1,14 +1,20 @@
 """Composition root of the notifications subgraph: builds every adapter from Settings.
 
-The app's lifespan runs the booking-event consumer (which writes notifications) and the live
-fan-out (in-process, or Redis when ``REALIO_REDIS_URL`` is set, so instances share it).
+The app's lifespan runs the event consumers (bookings, users, properties, searches, messages:
+each writes notifications), the unread-message schedule and the live fan-out (in-process, or
+Redis when ``REALIO_REDIS_URL`` is set, so instances share it; Redis also holds the unread
+counters and other short-lived state, decision 0027).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
@@ -17,29 +23,65 @@ from starlette.applications import Starlette
 from common.auth.tokens import TokenVerifier
 from common.config import Settings, get_settings
 from common.db import create_engine, is_reachable, session_factory
-from common.events import EventRuntime
+from common.events import ConsumerSpec, EventRuntime
 from common.graphql_app import SubgraphApp, create_subgraph_app
+from common.infrastructure import build_redis
 from common.metrics import GraphQLMetrics
 from common.migrations import upgrade
 from common.pubsub import PubSub
-from subgraphs.notifications.consumers import booking_consumer
+from common.redis_fallback import redis_checks
+from subgraphs.notifications.consumers import (
+    booking_consumer,
+    messages_consumer,
+    properties_consumer,
+    searches_consumer,
+    users_consumer,
+)
 from subgraphs.notifications.schema import build_schema
 from subgraphs.notifications.service import Dependencies, NotificationsServices
+from subgraphs.notifications.service.message_alerts import MessageAlerts
 
 SUBGRAPH = "notifications"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+log = logging.getLogger("realio.notifications")
 
 
 @dataclass(frozen=True)
 class NotificationsOptions:
-    """How this process runs notifications; tests may turn the consumers off."""
+    """How this process runs notifications; tests may turn the consumers off, and turn the
+    unread-message schedule off (0) to drive ``message_alerts.run_due`` themselves.
+    ``None`` takes the interval from settings."""
 
     run_events: bool = True
+    schedule_interval_seconds: float | None = None
+
+
+async def run_schedule(alerts: MessageAlerts, interval: float, stop: asyncio.Event) -> None:
+    """Send the due unread-message alerts every ``interval`` seconds until ``stop`` is set."""
+    while not stop.is_set():
+        try:
+            await alerts.run_due()
+        except Exception:
+            log.exception("the unread-message schedule failed; retrying at the next interval")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)
 
 
 async def migrate(settings: Settings) -> None:
     """Create the notifications database when missing and apply every migration."""
     await upgrade(settings, SUBGRAPH, MIGRATIONS_DIR)
+
+
+def consumer_specs(services: NotificationsServices) -> list[ConsumerSpec]:
+    """Every consumer group notifications runs (tests restart them with this)."""
+    inbox = services.inbox
+    return [
+        booking_consumer(inbox),
+        users_consumer(inbox, services.directory),
+        properties_consumer(inbox, services.properties),
+        searches_consumer(inbox),
+        messages_consumer(services.message_alerts),
+    ]
 
 
 def create_app(
@@ -56,22 +98,45 @@ def create_app(
     options = options or NotificationsOptions()
     engine = create_engine(settings, SUBGRAPH)
     pubsub = PubSub(settings.redis_url, prefix=settings.redis_key_prefix)
+    redis = build_redis(settings)
     services = NotificationsServices.build(
-        Dependencies(sessions=session_factory(engine), pubsub=pubsub)
+        Dependencies(
+            sessions=session_factory(engine),
+            pubsub=pubsub,
+            redis=redis,
+            redis_key_prefix=settings.redis_key_prefix,
+            message_delay=timedelta(seconds=settings.notifications_message_delay_seconds),
+        )
     )
+    interval = options.schedule_interval_seconds
+    if interval is None:
+        interval = settings.notifications_schedule_interval_seconds
     metrics = GraphQLMetrics(SUBGRAPH)
     runtime = EventRuntime(settings, subgraph=SUBGRAPH, engine=engine, registry=metrics.registry)
 
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         await pubsub.start()
+        stop = asyncio.Event()
+        scheduling: asyncio.Task[None] | None = None
         try:
             if options.run_events:
-                await runtime.start_consumer(booking_consumer(services.inbox))
+                for spec in consumer_specs(services):
+                    await runtime.start_consumer(spec)
+            if interval > 0:
+                scheduling = asyncio.create_task(
+                    run_schedule(services.message_alerts, interval, stop)
+                )
             yield
         finally:
+            stop.set()
+            if scheduling is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await scheduling
             await runtime.stop()
             await pubsub.stop()
+            if redis is not None:
+                await redis.aclose()
             await engine.dispose()
 
     app = create_subgraph_app(
@@ -81,6 +146,7 @@ def create_app(
             services=services,
             verifier=verifier or TokenVerifier(settings),
             readiness_checks={"database": partial(is_reachable, engine)},
+            degradable_checks=redis_checks(redis),
             lifespan=lifespan,
             metrics=metrics,
             settings=settings,

@@ -9,6 +9,7 @@ in-app channel is delivered when the row is written).
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -86,6 +87,49 @@ deliveries = Table(
     PrimaryKeyConstraint("notification_id", "channel"),
     CheckConstraint(_in_list("channel", CHANNELS), name="channel"),
     CheckConstraint(_in_list("status", DELIVERY_STATUSES), name="status"),
+)
+
+# -- projections and schedules of the triggers (decision 0026) ---------------------------------
+
+# users' accounts as their events told them: who has a role, where to email or text them.
+user_directory = Table(
+    "user_directory",
+    metadata,
+    Column("user_id", Uuid, primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("email", String(320), nullable=True),
+    Column("phone", String(20), nullable=True),
+    Column("verified", Boolean, nullable=False, server_default=text("false")),
+    # The ``updated_at`` of the snapshot applied last; an older snapshot changes nothing.
+    Column("as_of", DateTime(timezone=True), nullable=False),
+    Index("ix_user_directory_role", "role"),
+)
+
+# Who favourited which listing, from property.favorited / unfavorited.
+favorites = Table(
+    "favorites",
+    metadata,
+    Column("property_id", Uuid, nullable=False),
+    Column("user_id", Uuid, nullable=False),
+    Column("favorited_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("property_id", "user_id"),
+)
+
+# Unread messages waiting for their delay: one row per (receiver, conversation) coalesces a
+# burst into one notification; conversation.read deletes it; the schedule sends it when due.
+message_alerts = Table(
+    "message_alerts",
+    metadata,
+    Column("receiver_id", Uuid, nullable=False),
+    Column("conversation_id", Uuid, nullable=False),
+    Column("sender_id", Uuid, nullable=False),
+    Column("property_id", Uuid, nullable=True),
+    Column("messages", Integer, nullable=False, server_default=text("1")),
+    Column("first_event_id", Uuid, nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("receiver_id", "conversation_id"),
+    Index("ix_message_alerts_due_at", "due_at"),
 )
 
 outbox = outbox_table(metadata)

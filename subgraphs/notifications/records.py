@@ -31,6 +31,13 @@ class Kind(StrEnum):
     BOOKING_CANCELLED = "booking_cancelled"
     BOOKING_REMINDER = "booking_reminder"
     ANNOUNCEMENT = "announcement"
+    # The triggers of decision 0026.
+    MESSAGE_UNREAD = "message_unread"
+    SAVED_SEARCH_MATCH = "saved_search_match"
+    FAVORITE_PRICE_DROP = "favorite_price_drop"
+    FAVORITE_STATUS = "favorite_status"
+    WELCOME = "welcome"
+    NEW_SIGN_IN = "new_sign_in"
 
 
 @dataclass(frozen=True)
@@ -79,3 +86,15 @@ class Page(Generic[T]):
     items: list[T]
     has_next_page: bool
     has_previous_page: bool
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A user as notifications' projection of users knows them (decision 0026)."""
+
+    user_id: uuid.UUID
+    role: str
+    name: str
+    email: str | None
+    phone: str | None
+    verified: bool

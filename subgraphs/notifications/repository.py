@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,6 +45,54 @@ def _notification(row: Any, delivered: Sequence[Delivery]) -> Notification:
         read_at=row.read_at,
         deliveries=tuple(delivered),
     )
+
+
+# A fan-out writes with one statement per 5,000 rows: the columns travel as arrays and
+# ``unnest`` turns them into rows, so the SQL text is constant (prepared once) whatever the
+# count, instead of a VALUES list SQLAlchemy compiles anew for each size.
+_BATCH = 5000
+_COLUMNS = {
+    "id": "uuid",
+    "user_id": "uuid",
+    "kind": "text",
+    "title": "text",
+    "body": "text",
+    "property_id": "uuid",
+    "booking_id": "uuid",
+    "conversation_id": "uuid",
+    "saved_search_id": "uuid",
+    "source_event_id": "uuid",
+}
+_INSERT_MANY = text(
+    f"""
+        INSERT INTO notifications ({", ".join(_COLUMNS)})
+        SELECT * FROM unnest({", ".join(f"CAST(:{c} AS {t}[])" for c, t in _COLUMNS.items())})
+        ON CONFLICT (source_event_id, user_id) WHERE source_event_id IS NOT NULL DO NOTHING
+        RETURNING {", ".join(c.name for c in notifications.c)}
+        """  # noqa: S608 -- column names are the constants above, values are parameters
+).columns(*notifications.c)
+_DELIVER_MANY = text(
+    """
+    INSERT INTO notification_deliveries (notification_id, channel, status, attempts)
+    SELECT * FROM unnest(CAST(:notification_id AS uuid[]), CAST(:channel AS text[]),
+                         CAST(:status AS text[]), CAST(:attempts AS int[]))
+    """
+)
+
+
+def _row(draft: Draft) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "user_id": draft.user_id,
+        "kind": draft.kind.value,
+        "title": draft.title,
+        "body": draft.body,
+        "property_id": draft.links.property_id,
+        "booking_id": draft.links.booking_id,
+        "conversation_id": draft.links.conversation_id,
+        "saved_search_id": draft.links.saved_search_id,
+        "source_event_id": draft.source_event_id,
+    }
 
 
 class NotificationRepository:
@@ -98,6 +146,38 @@ class NotificationRepository:
             )
         return _notification(row, made)
 
+    async def insert_many(
+        self,
+        session: AsyncSession,
+        drafts: Sequence[Draft],
+        channels: Sequence[tuple[Channel, DeliveryStatus]],
+    ) -> list[Notification]:
+        """``insert`` for many drafts in a few statements (a fan-out to thousands of users).
+
+        Drafts whose event already made a notification for their recipient are skipped.
+        """
+        made: list[Notification] = []
+        delivered = [
+            Delivery(channel, status, 1 if status is DeliveryStatus.DELIVERED else 0, None)
+            for channel, status in channels
+        ]
+        for start in range(0, len(drafts), _BATCH):
+            rows = [_row(d) for d in drafts[start : start + _BATCH]]
+            columns = {name: [r[name] for r in rows] for name in _COLUMNS}
+            written = (await session.execute(_INSERT_MANY, columns)).all()
+            if written and delivered:
+                await session.execute(
+                    _DELIVER_MANY,
+                    {
+                        "notification_id": [w.id for w in written for _ in delivered],
+                        "channel": [d.channel.value for _ in written for d in delivered],
+                        "status": [d.status.value for _ in written for d in delivered],
+                        "attempts": [d.attempts for _ in written for d in delivered],
+                    },
+                )
+            made += [_notification(w, delivered) for w in written]
+        return made
+
     async def page(
         self,
         session: AsyncSession,
@@ -143,13 +223,14 @@ class NotificationRepository:
 
     async def mark_read(
         self, session: AsyncSession, notification_id: uuid.UUID, at: datetime
-    ) -> None:
-        """Set read_at once; a notification read earlier keeps its first time."""
-        await session.execute(
+    ) -> bool:
+        """Set read_at once (whether it was unread); one read earlier keeps its first time."""
+        result = await session.execute(
             update(notifications)
             .where(and_(notifications.c.id == notification_id, notifications.c.read_at.is_(None)))
             .values(read_at=at)
         )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def mark_all_read(self, session: AsyncSession, user_id: uuid.UUID, at: datetime) -> int:
         result = await session.execute(

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import strawberry
 import strawberry.federation as federation
 
+from common.auth import Role
 from common.graphql_app import schema_extensions
 from common.metrics import GraphQLMetrics
 from common.pagination import Connection
@@ -17,21 +18,18 @@ from subgraphs.notifications.schema_types import (
     Notification,
     NotificationsInfo,
     Property,
+    RoleEnum,
     User,
     notifications_page,
 )
 from subgraphs.notifications.service.validation import parse_id
 
 
-@strawberry.input(description="An admin's announcement to one user.")
-class SendNotificationInput:
-    user_id: strawberry.ID
-    title: str = strawberry.field(description="1 to 200 characters.")
-    body: str = strawberry.field(description="1 to 2,000 characters.")
-    property_id: strawberry.ID | None = None
-    booking_id: strawberry.ID | None = None
-    conversation_id: strawberry.ID | None = None
-    saved_search_id: strawberry.ID | None = None
+class _Links:
+    property_id: strawberry.ID | None
+    booking_id: strawberry.ID | None
+    conversation_id: strawberry.ID | None
+    saved_search_id: strawberry.ID | None
 
     def links(self) -> Links:
         def optional(value: strawberry.ID | None, field: str) -> uuid.UUID | None:
@@ -43,6 +41,28 @@ class SendNotificationInput:
             conversation_id=optional(self.conversation_id, "conversationId"),
             saved_search_id=optional(self.saved_search_id, "savedSearchId"),
         )
+
+
+@strawberry.input(description="An announcement to one user.")
+class SendNotificationInput(_Links):
+    user_id: strawberry.ID
+    title: str = strawberry.field(description="1 to 200 characters.")
+    body: str = strawberry.field(description="1 to 2,000 characters.")
+    property_id: strawberry.ID | None = None
+    booking_id: strawberry.ID | None = None
+    conversation_id: strawberry.ID | None = None
+    saved_search_id: strawberry.ID | None = None
+
+
+@strawberry.input(description="An announcement to every user with a role.")
+class SendRoleNotificationInput(_Links):
+    role: RoleEnum
+    title: str = strawberry.field(description="1 to 200 characters.")
+    body: str = strawberry.field(description="1 to 2,000 characters.")
+    property_id: strawberry.ID | None = None
+    booking_id: strawberry.ID | None = None
+    conversation_id: strawberry.ID | None = None
+    saved_search_id: strawberry.ID | None = None
 
 
 @strawberry.type
@@ -77,7 +97,10 @@ class Mutation:
     async def mark_all_notifications_read(self, info: NotificationsInfo) -> int:
         return await info.context.services.inbox.mark_all_read(info.context.viewer)
 
-    @strawberry.mutation(description="Admins only (FORBIDDEN otherwise): notify one user.")
+    @strawberry.mutation(
+        description="Admins, or services whose credential grants notifications:send "
+        "(FORBIDDEN otherwise): notify one user."
+    )
     async def send_notification(
         self, info: NotificationsInfo, input: SendNotificationInput
     ) -> Notification:
@@ -89,6 +112,21 @@ class Mutation:
             input.links(),
         )
         return Notification.of(made)
+
+    @strawberry.mutation(
+        description="Admins, or services whose credential grants notifications:send "
+        "(FORBIDDEN otherwise): notify every user with the role; returns how many."
+    )
+    async def send_notification_to_role(
+        self, info: NotificationsInfo, input: SendRoleNotificationInput
+    ) -> int:
+        return await info.context.services.inbox.send_to_role(
+            info.context.viewer,
+            Role(input.role.value),
+            input.title,
+            input.body,
+            input.links(),
+        )
 
 
 @strawberry.type

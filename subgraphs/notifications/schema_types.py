@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import Enum
 
 import strawberry
 import strawberry.federation as federation
@@ -28,6 +29,16 @@ DeliveryStatus = strawberry.enum(
     description="PENDING until tried; DELIVERED; FAILED after its last attempt; SKIPPED when "
     "the channel does not apply.",
 )
+
+
+@strawberry.enum(name="Role", description="What a user may do on Realio.")
+class RoleEnum(Enum):
+    """users' Role (the same enum in the supergraph)."""
+
+    BUYER = "buyer"
+    SELLER = "seller"
+    AGENT = "agent"
+    ADMIN = "admin"
 
 
 @strawberry.type(description="How a notification went out on one channel.")

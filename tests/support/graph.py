@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import httpx
 from starlette.applications import Starlette
 
-from common.config import Settings
+from common.auth.service_credentials import secret_digest
+from common.config import ServiceCredential, Settings
 from common.demo import DEMO_USERS
 from common.sdl_export import subgraph_sdl
 from router.composition import SubgraphDefinition, compose
@@ -27,6 +28,7 @@ from subgraphs.bookings.app import create_app as create_bookings_app
 from subgraphs.bookings.app import migrate as migrate_bookings
 from subgraphs.messaging.app import create_app as create_messaging_app
 from subgraphs.messaging.app import migrate as migrate_messaging
+from subgraphs.notifications.app import NotificationsOptions
 from subgraphs.notifications.app import create_app as create_notifications_app
 from subgraphs.notifications.app import migrate as migrate_notifications
 from subgraphs.properties.app import create_app as create_properties_app
@@ -65,13 +67,28 @@ def _bookings_app(settings: Settings, urls: dict[str, str]) -> Starlette:
     return create_bookings_app(settings, BookingsOptions(schedule_interval_seconds=0))
 
 
+def _notifications_app(settings: Settings, urls: dict[str, str]) -> Starlette:
+    # The unread-message schedule is driven by tests (services.message_alerts.run_due).
+    return create_notifications_app(settings, NotificationsOptions(schedule_interval_seconds=0))
+
+
+# A service credential the graph accepts (decision 0027): it may send notifications.
+SERVICE_TOKEN = "rsvc.e2e-sender.e2e-sender-secret-for-tests-only"
+SERVICE_CREDENTIALS = {
+    "e2e-sender": ServiceCredential(
+        secret_sha256=secret_digest("e2e-sender-secret-for-tests-only"),
+        scopes=["notifications:send"],
+    )
+}
+
+
 MEMBERS: list[GraphMember] = [
     GraphMember("users", migrate_users, lambda s, _: create_users_app(s)),
     GraphMember("properties", migrate_properties, lambda s, _: create_properties_app(s)),
     GraphMember("search", migrate_search, _search_app),
     GraphMember("bookings", migrate_bookings, _bookings_app),
     GraphMember("messaging", migrate_messaging, lambda s, _: create_messaging_app(s)),
-    GraphMember("notifications", migrate_notifications, lambda s, _: create_notifications_app(s)),
+    GraphMember("notifications", migrate_notifications, _notifications_app),
 ]
 
 
@@ -124,6 +141,7 @@ async def running_graph(
         update={
             "database_prefix": f"{settings.database_prefix}{label}_",
             "forwarding_secret": secret,
+            "service_credentials": {**settings.service_credentials, **SERVICE_CREDENTIALS},
         }
     )
     for member in MEMBERS:

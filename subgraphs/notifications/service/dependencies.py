@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.pubsub import PubSub
@@ -30,3 +31,8 @@ class Dependencies:
     pubsub: PubSub
     notifications: NotificationRepository = field(default_factory=NotificationRepository)
     clock: Clock = utc_now
+    # Short-lived state (unread counters, de-duplication keys, send limits; decision 0027).
+    redis: Redis | None = None
+    redis_key_prefix: str = "realio:"
+    # How long a message may stay unread before its receiver is notified.
+    message_delay: timedelta = timedelta(minutes=2)

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, text
 
 from common.auth.viewer import Role
-from subgraphs.notifications.consumers import GROUP, booking_consumer
+from subgraphs.notifications.app import consumer_specs
+from subgraphs.notifications.consumers import GROUP
 from subgraphs.notifications.models import notifications
 from tests.integration.bookings.world import CANCEL, CONFIRM, DECLINE, RESCHEDULE, parse
 from tests.integration.notifications.world import NotificationsWorld
@@ -134,7 +135,9 @@ async def test_redelivered_booking_events_create_no_second_notification(
             text("UPDATE event_consumer_offsets SET position = 0 WHERE consumer_group = :g"),
             {"g": GROUP},
         )
-    await nworld.runtime.start_consumer(booking_consumer(nworld.app.state.services.inbox))
+    # Every group starts again (the others were stopped too); only bookings' starts over.
+    for spec in consumer_specs(nworld.app.state.services):
+        await nworld.runtime.start_consumer(spec)
     await nworld.runtime.wait_until_idle(timeout=30)
     async with engine.connect() as conn:
         offset = await conn.execute(

@@ -7,8 +7,10 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from common.auth.service_credentials import secret_digest
+from common.auth.tokens import TokenVerifier
 from common.auth.viewer import Role
-from common.config import Settings
+from common.config import ServiceCredential, Settings
 from common.events import EventRuntime
 from tests.integration.bookings.world import World
 from tests.support.graphql import GraphQLClient
@@ -30,12 +32,25 @@ USER_FIELDS = """query($id: ID!, $unreadOnly: Boolean! = false) {
       notifications(unreadOnly: $unreadOnly) { totalCount edges { node { id kind } } } } } }"""
 
 
+# Services this world accepts (decision 0027): one may send notifications, one may not.
+SENDER_TOKEN = "rsvc.listings-bot.sender-secret-for-tests-only"
+OTHER_SERVICE_TOKEN = "rsvc.reports.reports-secret-for-tests-only"
+SERVICE_CREDENTIALS = {
+    "listings-bot": ServiceCredential(
+        secret_sha256=secret_digest("sender-secret-for-tests-only"),
+        scopes=["notifications:send"],
+    ),
+    "reports": ServiceCredential(secret_sha256=secret_digest("reports-secret-for-tests-only")),
+}
+
+
 @dataclass
 class NotificationsWorld:
     bookings: World
     notifications: GraphQLClient
     app: Starlette
     settings: Settings
+    verifier: TokenVerifier
 
     @property
     def runtime(self) -> EventRuntime:
