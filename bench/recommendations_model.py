@@ -93,16 +93,14 @@ def model_part(listings: int = 100_000, interactions: int = 1_000_000, requests:
     picks = [rng.choice(ids) for _ in range(requests)]
     bandit = Recommender.new_bandit(seed=1)
     print(f"top-10 latency, in memory, {len(model.catalogue):,} listings:")
-    _time("similar", [lambda p=p: model.similar(p, 10) for p in picks])
-    _time("for_property", [lambda p=p: model.for_property(p, 10) for p in picks])
-    _time("feed", [lambda v=v: model.feed(v, 10, now=NOW) for v in viewers])
-    _time(
-        "feed with bandit", [lambda v=v: model.feed(v, 10, now=NOW, bandit=bandit) for v in viewers]
-    )
+    _time("similar", [partial(model.similar, p, 10) for p in picks])
+    _time("for_property", [partial(model.for_property, p, 10) for p in picks])
+    _time("feed", [partial(model.feed, v, 10, now=NOW) for v in viewers])
+    _time("feed with bandit", [partial(model.feed, v, 10, now=NOW, bandit=bandit) for v in viewers])
     cold = [UserState(f"cold-{i}", searches=v.searches) for i, v in enumerate(viewers)]
-    _time("feed, cold start", [lambda v=v: model.feed(v, 10, now=NOW) for v in cold])
+    _time("feed, cold start", [partial(model.feed, v, 10, now=NOW) for v in cold])
     fresh = world.listings[0]
-    _time("add_listing", [lambda: model.add_listing(fresh) for _ in range(50)])
+    _time("add_listing", [partial(model.add_listing, fresh) for _ in range(50)])
 
 
 def main() -> None:
