@@ -6,7 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from common.auth.viewer import Role
+from common.config import Settings
+from subgraphs.notifications.app import NotificationsOptions, create_app
 from tests.integration.notifications.triggers import MARK_READ, SEND_MESSAGE, Producers
 from tests.support.personas import Persona
 
@@ -69,3 +73,15 @@ async def test_reading_the_conversation_before_the_delay_cancels_the_alert(
     [told] = await producers.stored(buyer.id)
     assert (told.kind, str(told.conversation_id)) == ("message_unread", answer["conversationId"])
     assert asked["conversationId"] == answer["conversationId"] != conversation_id
+
+
+async def test_the_delay_is_read_from_its_setting(
+    producers: Producers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REALIO_NOTIFICATIONS_MESSAGE_DELAY_SECONDS", "7")
+    app = create_app(Settings(), NotificationsOptions(run_events=False))
+    try:
+        assert app.state.services.message_alerts.delay == timedelta(seconds=7)
+    finally:
+        await app.state.engine.dispose()
+    assert producers.services.message_alerts.delay == timedelta(minutes=2)  # the default

@@ -7,7 +7,9 @@ from typing import Any
 from sqlalchemy import select
 from starlette.applications import Starlette
 
+from common.config import Settings
 from subgraphs.users.models import outbox
+from subgraphs.users.republish import republish
 from tests.integration.users.client import VERIFY, UsersClient, unique_email
 
 UPDATE = """mutation($input: UpdateProfileInput!) {
@@ -117,3 +119,16 @@ async def test_session_started_says_whether_the_device_is_new(
     assert started[phone_again]["new_device"] is False
     assert {e["first_session"] for s, e in started.items() if s != me.session_id} == {False}
     assert all(e["user_id"] == me.id for e in started.values())
+
+
+async def test_republishing_gives_every_account_one_more_snapshot(
+    served: tuple[UsersClient, Starlette], users_settings: Settings
+) -> None:
+    client, app = served
+    user = (await client.register(email=unique_email("again")))["user"]
+    before = await published(app, user["id"], "user.profile_updated")
+    count = await republish(users_settings)
+    assert count >= 1
+    after = await published(app, user["id"], "user.profile_updated")
+    [again] = [e for e in after if e not in before]
+    assert (again["changes"], again["verified"], again["user_id"]) == ([], False, user["id"])
