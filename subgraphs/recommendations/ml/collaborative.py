@@ -94,10 +94,14 @@ def interaction_matrix(
     return matrix, list(users)
 
 
-def item_factors(matrix: sparse.csr_matrix, *, seed: int = 0) -> np.ndarray:
+def item_factors(
+    matrix: sparse.csr_matrix, *, seed: int = 0, factors: int | None = None
+) -> np.ndarray:
     """Item factors V (n_items × k, float32) of the matrix; zero rows for unseen items."""
     n_users, n_items = matrix.shape
-    k = min(FACTORS, n_users - 1, n_items - 1)
+    # Far fewer factors than users or items: a near-full-rank SVD would reproduce each user's
+    # own row and recommend nothing new.
+    k = min(factors or FACTORS, n_users // 4, n_items // 4)
     if k < 1 or matrix.nnz == 0:
         return np.zeros((n_items, 1), dtype=np.float32)
     svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=5, random_state=seed)

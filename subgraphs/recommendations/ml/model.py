@@ -22,7 +22,7 @@ All scoring is in memory over precomputed arrays: no fitting per request.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -55,18 +55,31 @@ MIN_CANDIDATES = 100
 REASON_ANCHORS = 10
 FEED_TRADE_OFF = 0.75  # MMR λ for the feed
 PROPERTY_TRADE_OFF = 0.85  # MMR λ for a home's recommendations
+SIMILAR_WEIGHT = 0.6
+ALSO_LIKED_WEIGHT = 0.4
 SEARCH_MATCH_BONUS = 0.2
+# Blend weights of the feed's sources (tuned on the simulator, decision 0028): collaborative
+# grows to its full weight by COLLABORATIVE_FULL_AT anchors; popular counts less once the
+# viewer has a history.
+CONTENT_WEIGHT = 1.0
+COLLABORATIVE_WEIGHT = 0.3
+COLLABORATIVE_FULL_AT = 3.0
+POPULAR_WEIGHT_WARM = 0.05
 COLLABORATIVE_REASON = "Liked by people with tastes like yours"
 ALSO_LIKED_REASON = "People who liked this home also liked"
 
 
 @dataclass(slots=True)
 class _Candidates:
-    """One source's candidate rows, best first, with raw scores and reasons."""
+    """One source: its score for every catalogue row, its best rows, and its reason for a row."""
 
-    rows: np.ndarray
-    scores: np.ndarray
-    reasons: list[str]
+    full: np.ndarray  # score per catalogue row (only meaningful where allowed)
+    rows: np.ndarray  # this source's best allowed rows, best first
+    reason_of: Callable[[int], str]
+
+    @property
+    def scores(self) -> np.ndarray:
+        return self.full[self.rows]
 
 
 class Recommender:
@@ -174,26 +187,23 @@ class Recommender:
         allowed[row] = False
         pool = max(MIN_CANDIDATES, 4 * k)
         content = catalogue.vectors @ catalogue.vectors[row]
-        sources: dict[str, tuple[_Candidates, float]] = {}
-        content_rows = top_rows(content, allowed, pool)
-        sources["similar"] = (
-            _Candidates(
-                content_rows, content[content_rows], [self._similar_reason(r) for r in content_rows]
-            ),
-            0.6,
-        )
+        sources: dict[str, tuple[_Candidates, float]] = {
+            "similar": (
+                _Candidates(content, top_rows(content, allowed, pool), self._similar_reason),
+                SIMILAR_WEIGHT,
+            )
+        }
         own = catalogue.factors[row]
         own_norm = float(np.linalg.norm(own))
         if own_norm > 0:
             factors = catalogue.factors
             norms = np.linalg.norm(factors, axis=1)
-            norms[norms == 0] = np.inf
-            cosine = (factors @ own) / (norms * own_norm)
-            also_allowed = allowed & np.isfinite(norms)
-            also_rows = top_rows(cosine, also_allowed, pool)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                cosine = np.where(norms > 0, (factors @ own) / (norms * own_norm), 0.0)
+            also_rows = top_rows(cosine, allowed & (norms > 0), pool)
             sources["also_liked"] = (
-                _Candidates(also_rows, cosine[also_rows], [ALSO_LIKED_REASON] * len(also_rows)),
-                0.4,
+                _Candidates(cosine, also_rows, lambda _row: ALSO_LIKED_REASON),
+                ALSO_LIKED_WEIGHT,
             )
         return self._blend(sources, k, trade_off=PROPERTY_TRADE_OFF)
 
@@ -213,12 +223,14 @@ class Recommender:
         *,
         bandit: Bandit | None = None,
         now: datetime | None = None,
+        sources: Collection[str] = SOURCES,
     ) -> list[Scored]:
         """The viewer's personal feed of ``k`` homes (see the module docstring).
 
         ``now`` (default: the current time) is the reference of the time decay. With a
         ``bandit`` (of ``FEED_CONTEXT_DIMENSIONS``), each slot's source is drawn by the bandit
         and ``Scored.propensity``/``context`` say how; log them with the impression.
+        ``sources`` limits the candidate sources (the offline evaluation scores each alone).
         """
         if k <= 0 or len(self.catalogue) == 0:
             return []
@@ -229,16 +241,19 @@ class Recommender:
         segments = viewer_segments(self.catalogue, searches, list(signals.weights))
         candidates: dict[str, _Candidates] = {}
         weights: dict[str, float] = {}
-        if signals.anchors:
+        if signals.anchors and "content" in sources:
             candidates["content"] = self._content_candidates(signals, pool)
-            weights["content"] = 0.6
+            weights["content"] = CONTENT_WEIGHT
+        if signals.anchors and "collaborative" in sources:
             collaborative = self._collaborative_candidates(signals, pool)
             if collaborative is not None:
                 candidates["collaborative"] = collaborative
-                weights["collaborative"] = 0.8 * min(1.0, signals.anchors / 3.0)
-        candidates["popular"] = self._popular_candidates(signals, segments, pool, moment)
-        weights["popular"] = 0.4 if signals.anchors else 1.0
-        bonus_segments = [s for s in segments if not s.unconstrained] if searches else []
+                share = min(1.0, signals.anchors / COLLABORATIVE_FULL_AT)
+                weights["collaborative"] = COLLABORATIVE_WEIGHT * share
+        if "popular" in sources:
+            candidates["popular"] = self._popular_candidates(signals, segments, pool, moment)
+            weights["popular"] = POPULAR_WEIGHT_WARM if signals.anchors else 1.0
+        bonus_segments = [seg for seg in segments if not seg.unconstrained] if searches else []
         if bandit is not None:
             context_base = [
                 1.0,
@@ -247,22 +262,24 @@ class Recommender:
                 1.0 if "collaborative" in candidates else 0.0,
             ]
             return self._bandit_slots(candidates, bandit, context_base, k)
-        sources = {name: (candidates[name], weights[name]) for name in candidates}
-        return self._blend(sources, k, trade_off=FEED_TRADE_OFF, bonus_segments=bonus_segments)
+        blend = {name: (candidates[name], weights[name]) for name in candidates}
+        return self._blend(blend, k, trade_off=FEED_TRADE_OFF, bonus_segments=bonus_segments)
 
     def _content_candidates(self, signals: ViewerSignals, pool: int) -> _Candidates:
-        catalogue = self.catalogue
+        vectors = self.catalogue.vectors
         anchor_rows = np.fromiter(signals.weights, dtype=np.int64)
         anchor_weights = np.log1p(np.fromiter(signals.weights.values(), dtype=np.float64))
-        profile = anchor_weights.astype(np.float32) @ catalogue.vectors[anchor_rows]
+        profile = anchor_weights.astype(np.float32) @ vectors[anchor_rows]
         profile /= max(float(np.linalg.norm(profile)), 1e-12)
-        scores = catalogue.vectors @ profile
-        rows = top_rows(scores, signals.allowed, pool)
-        # The reason names the strongest kind of the anchor each pick is most similar to.
+        scores = vectors @ profile
+        # The reason names the strongest kind of the anchor a pick is most similar to.
         strongest = anchor_rows[np.argsort(-anchor_weights)[:REASON_ANCHORS]]
-        nearest = np.argmax(catalogue.vectors[rows] @ catalogue.vectors[strongest].T, axis=1)
-        reasons = [anchor_reason(signals.kinds[int(strongest[i])]) for i in nearest]
-        return _Candidates(rows, scores[rows], reasons)
+
+        def reason_of(row: int) -> str:
+            nearest = int(np.argmax(vectors[strongest] @ vectors[row]))
+            return anchor_reason(signals.kinds[int(strongest[nearest])])
+
+        return _Candidates(scores, top_rows(scores, signals.allowed, pool), reason_of)
 
     def _collaborative_candidates(self, signals: ViewerSignals, pool: int) -> _Candidates | None:
         if not self._has_factors:
@@ -272,36 +289,36 @@ class Recommender:
         if not np.any(user):
             return None
         scores = factors @ user
-        allowed = signals.allowed & (scores > 0)
-        rows = top_rows(scores, allowed, pool)
+        rows = top_rows(scores, signals.allowed & (scores > 0), pool)
         if rows.size == 0:
             return None
-        return _Candidates(rows, scores[rows], [COLLABORATIVE_REASON] * len(rows))
+        return _Candidates(scores, rows, lambda _row: COLLABORATIVE_REASON)
 
     def _popular_candidates(
         self, signals: ViewerSignals, segments: list[Segment], pool: int, now: datetime
     ) -> _Candidates:
+        """Popularity in the viewer's segments; the whole site counts half as a fallback."""
         catalogue = self.catalogue
-        scores = popularity_scores(catalogue, now.timestamp())
-        best: dict[int, tuple[float, str]] = {}
-        own_segments = any(not segment.unconstrained for segment in segments)
-        for segment in dict.fromkeys([*segments, Segment()]):
-            rows = top_rows(scores, signals.allowed & segment_mask(catalogue, segment), pool)
-            if rows.size == 0:
-                continue
-            reason = reason_for(catalogue, segment, rows)
-            # A segment of the viewer's own beats the whole-site fallback for the same row.
-            weight = 0.5 if own_segments and segment.unconstrained else 1.0
-            for row in rows.tolist():
-                value = float(scores[row]) * weight
-                if row not in best or value > best[row][0]:
-                    best[row] = (value, reason)
-            if len(best) >= pool:
-                break
-        ordered = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:pool]
-        rows = np.array([row for row, _ in ordered], dtype=np.int64)
-        values = np.array([value for _, (value, _) in ordered], dtype=np.float64)
-        return _Candidates(rows, values, [reason for _, (_, reason) in ordered])
+        popularity = popularity_scores(catalogue, now.timestamp())
+        own = [segment for segment in segments if not segment.unconstrained]
+        scores = popularity * (0.5 if own else 1.0)
+        segment_of = np.full(len(catalogue), -1, dtype=np.int64)
+        for index, segment in enumerate(own):
+            inside = segment_mask(catalogue, segment) & (segment_of < 0)
+            segment_of[inside] = index
+            scores = np.where(inside, popularity, scores)
+        rows = top_rows(scores, signals.allowed, pool)
+        reasons: dict[int, str] = {}
+
+        def reason_of(row: int) -> str:
+            index = int(segment_of[row])
+            if index not in reasons:
+                segment = own[index] if index >= 0 else Segment()
+                members = rows[segment_of[rows] == index] if rows.size else rows
+                reasons[index] = reason_for(catalogue, segment, members)
+            return reasons[index]
+
+        return _Candidates(scores, rows, reason_of)
 
     # ---- blending, diversity, the bandit ---------------------------------------------------
 
@@ -313,38 +330,36 @@ class Recommender:
         trade_off: float,
         bonus_segments: Sequence[Segment] = (),
     ) -> list[Scored]:
-        """Weighted sum of each source's min-max scaled scores, then MMR; the reason and
-        source of a pick are those of the source that contributed most to its score."""
-        contributions: dict[int, dict[str, float]] = {}
-        reasons: dict[tuple[int, str], str] = {}
-        for name, (candidates, weight) in sources.items():
-            scaled = min_max(candidates.scores)
-            for row, value, reason in zip(
-                candidates.rows.tolist(), scaled.tolist(), candidates.reasons, strict=True
-            ):
-                contributions.setdefault(row, {})[name] = weight * value
-                reasons[(row, name)] = reason
-        if not contributions:
+        """Blend the sources over the union of their best rows, then diversify with MMR.
+
+        Every source scores every row of the union (not only its own best), each min-max
+        scaled over the union; the blend is their weighted sum, plus SEARCH_MATCH_BONUS for rows in
+        the viewer's searched segments. A pick's reason and source are those of the source
+        contributing most to its score.
+        """
+        union = np.unique(np.concatenate([c.rows for c, _ in sources.values()]))
+        if union.size == 0:
             return []
-        rows = np.fromiter(contributions, dtype=np.int64, count=len(contributions))
-        totals = np.array([sum(contributions[r].values()) for r in rows.tolist()])
+        names = list(sources)
+        parts = np.zeros((len(names), union.size))
+        for index, name in enumerate(names):
+            candidates, weight = sources[name]
+            parts[index] = weight * min_max(candidates.full[union].astype(np.float64))
+        totals = parts.sum(axis=0)
         if bonus_segments:
-            matched = np.zeros(rows.shape[0], dtype=bool)
+            matched = np.zeros(union.size, dtype=bool)
             for segment in bonus_segments:
-                matched |= segment_mask(self.catalogue, segment, rows)
+                matched |= segment_mask(self.catalogue, segment, union)
             totals = totals + SEARCH_MATCH_BONUS * matched
-        order = np.lexsort((rows, -totals))[: max(4 * k, k + 10)]
-        rows, totals = rows[order], totals[order]
+        order = np.lexsort((union, -totals))[: max(4 * k, k + 10)]
+        rows, totals, parts = union[order], totals[order], parts[:, order]
         picks = mmr(min_max(totals), self.catalogue.vectors[rows], k, trade_off=trade_off)
         results = []
         for index in picks:
             row = int(rows[index])
-            source = max(contributions[row].items(), key=lambda item: item[1])[0]
-            results.append(
-                Scored(
-                    self.catalogue.ids[row], float(totals[index]), reasons[(row, source)], source
-                )
-            )
+            name = names[int(np.argmax(parts[:, index]))]
+            reason = sources[name][0].reason_of(row)
+            results.append(Scored(self.catalogue.ids[row], float(totals[index]), reason, name))
         return results
 
     def _bandit_slots(
@@ -385,7 +400,7 @@ class Recommender:
                 Scored(
                     self.catalogue.ids[row],
                     float(scaled[arm][index]),
-                    source.reasons[index],
+                    source.reason_of(row),
                     arm,
                     propensity=propensity,
                     context=tuple(float(x) for x in context),
