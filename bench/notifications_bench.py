@@ -28,6 +28,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.notifications_email import email_throughput
 from common.auth.tokens import TokenSigner, TokenVerifier, load_or_create_private_key
 from common.auth.viewer import Role
 from common.config import Settings
@@ -254,8 +255,12 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--fans", type=int, default=10_000)
     parser.add_argument("--redis", action="store_true", help="fan out and count through Redis")
+    parser.add_argument("--email-users", type=int, default=10_000, help="0 skips the email part")
+    parser.add_argument("--email-concurrency", type=int, nargs="*", default=[10, 50])
     args = parser.parse_args()
     asyncio.run(run(args.events, args.fans, args.redis))
+    if args.email_users:
+        asyncio.run(email_throughput(args.email_users, tuple(args.email_concurrency)))
 
 
 if __name__ == "__main__":

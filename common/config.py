@@ -128,6 +128,36 @@ class Settings(BaseSettings):
     bookings_public_url: str = "http://localhost:4004"
     bookings_schedule_interval_seconds: float = 30.0
 
+    # notifications: delivery channels and preferences (decisions 0024, 0025).
+    # SMS: "console" (log) or "twilio" (Twilio's Messages API with the three settings below;
+    # the sender is a phone number or a Messaging Service SID, MG…).
+    sms_provider: str = "console"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from: str | None = None
+    twilio_api_url: str = "https://api.twilio.com"
+    # Push: "console" (log) or "fcm" (Firebase Cloud Messaging HTTP v1, authorised with the
+    # service account's JSON key file).
+    push_provider: str = "console"
+    fcm_service_account_file: Path | None = None
+    fcm_api_url: str = "https://fcm.googleapis.com"
+    # The dispatcher's pass interval (it also wakes when a notification is written); 0 stops
+    # the loop (tests drive passes themselves). Retries back off from the base, doubling.
+    notifications_dispatch_interval_seconds: float = 5.0
+    notifications_dispatch_concurrency: int = 10
+    notifications_max_attempts: int = 5
+    notifications_retry_base_seconds: float = 30.0
+    # The daily digest of saved-search matches: local hour it goes out, how often to check.
+    notifications_digest_hour: int = 8
+    notifications_digest_interval_seconds: float = 300.0
+    # Signs unsubscribe links; made once in the data directory when unset (set it when more
+    # than one notifications instance runs).
+    notifications_link_secret: str | None = None
+    # Public base of links in emails: the router's /links (it proxies /links/{subgraph}/…)
+    # and the app's own address.
+    public_links_url: str = "http://localhost:4000/links"
+    public_app_url: str = "http://localhost:4000"
+
     @field_validator("subgraph_ports", mode="after")
     @classmethod
     def _over_default_ports(cls, ports: dict[str, int]) -> dict[str, int]:
@@ -141,6 +171,8 @@ class Settings(BaseSettings):
             self.jwks_url = f"{users}/.well-known/jwks.json"
         if "public_files_url" not in self.model_fields_set:
             self.public_files_url = f"http://localhost:{self.router_port}/files"
+        if "public_links_url" not in self.model_fields_set:
+            self.public_links_url = f"http://localhost:{self.router_port}/links"
         if "bookings_public_url" not in self.model_fields_set:
             self.bookings_public_url = f"http://localhost:{self.subgraph_ports['bookings']}"
         return self

@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+import email.policy
 import logging
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -21,9 +23,33 @@ log = logging.getLogger("realio.mail")
 
 @dataclass(frozen=True, slots=True)
 class Mail:
+    """One message: a plain-text body, optionally an HTML alternative and extra headers
+    (``List-Unsubscribe`` and the like)."""
+
     to: str
     subject: str
     text: str
+    html: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+# RFC 5322 allows 998 characters a line: a long header without spaces (a List-Unsubscribe
+# URL) stays one plain line instead of being turned into encoded words clients cannot read.
+POLICY = email.policy.SMTP.clone(max_line_length=998)  # CRLF line endings
+
+
+def to_message(sender: str, mail: Mail) -> EmailMessage:
+    """``mail`` as a MIME message: text, or multipart/alternative when it has an HTML body."""
+    message = EmailMessage(policy=POLICY)
+    message["From"] = sender
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    for name, value in mail.headers:
+        message[name] = value
+    message.set_content(mail.text)
+    if mail.html is not None:
+        message.add_alternative(mail.html, subtype="html")
+    return message
 
 
 class Mailer(Protocol):
@@ -37,7 +63,15 @@ class ConsoleMailer:
         self.sender = sender
 
     async def send(self, mail: Mail) -> None:
-        log.info("mail", extra={"to": mail.to, "subject": mail.subject, "body": mail.text})
+        log.info(
+            "mail",
+            extra={
+                "to": mail.to,
+                "subject": mail.subject,
+                "body": mail.text,
+                "headers": dict(mail.headers),
+            },
+        )
 
 
 class SmtpMailer:
@@ -58,13 +92,12 @@ class SmtpMailer:
         self._timeout = timeout
 
     async def send(self, mail: Mail) -> None:
-        message = EmailMessage()
-        message["From"] = self.sender
-        message["To"] = mail.to
-        message["Subject"] = mail.subject
-        message.set_content(mail.text)
+        # Flattened here with POLICY: aiosmtplib would re-fold headers at 78 characters.
+        raw = to_message(self.sender, mail).as_bytes(policy=POLICY)
         await aiosmtplib.send(
-            message,
+            raw,
+            sender=parseaddr(self.sender)[1],
+            recipients=[mail.to],
             hostname=self._host,
             port=self._port,
             username=self._username,

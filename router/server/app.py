@@ -28,6 +28,7 @@ from router.server.files import serve_file
 from router.server.graphiql import graphiql_asset_routes
 from router.server.health import health, ready
 from router.server.http import PREFLIGHT_HEADERS, QUERY_PLAN_HEADER, graphql_http
+from router.server.links import serve_link
 from router.server.metrics import RouterMetrics, metrics_endpoint
 from router.server.operation import REQUEST_ID_HEADER, ConnectHook, RouterState, request_id_of
 from router.server.websocket import graphql_websocket
@@ -231,6 +232,7 @@ def create_app(
             Route("/ready", ready, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
             Route("/files/{subgraph}/{key:path}", serve_file, methods=["GET"]),
+            Route("/links/{subgraph}/{path:path}", serve_link, methods=["GET", "POST"]),
             *graphiql_asset_routes(),
         ],
         middleware=middleware,

@@ -3,7 +3,8 @@
 The app's lifespan runs the event consumers (bookings, users, properties, searches, messages:
 each writes notifications), the unread-message schedule and the live fan-out (in-process, or
 Redis when ``REALIO_REDIS_URL`` is set, so instances share it; Redis also holds the unread
-counters and other short-lived state, decision 0027).
+counters and other short-lived state, decision 0027), the delivery dispatcher (email, SMS,
+push; decision 0024) and the daily digest schedule (decision 0025).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from common.metrics import GraphQLMetrics
 from common.migrations import upgrade
 from common.pubsub import PubSub
 from common.redis_fallback import redis_checks
+from subgraphs.notifications.channels.build import build_channels
+from subgraphs.notifications.channels.directory import ProjectionDirectory, RecipientDirectory
 from subgraphs.notifications.consumers import (
     booking_consumer,
     messages_consumer,
@@ -38,8 +41,13 @@ from subgraphs.notifications.consumers import (
     users_consumer,
 )
 from subgraphs.notifications.schema import build_schema
-from subgraphs.notifications.service import Dependencies, NotificationsServices
+from subgraphs.notifications.service import DeliveryOptions, Dependencies, NotificationsServices
+from subgraphs.notifications.service.delivery import RetryPolicy
+from subgraphs.notifications.service.dependencies import Clock, utc_now
 from subgraphs.notifications.service.message_alerts import MessageAlerts
+from subgraphs.notifications.service.push_devices import PushDevices
+from subgraphs.notifications.service.unsubscribe import UnsubscribeLinks, load_or_create_secret
+from subgraphs.notifications.unsubscribe_routes import unsubscribe_routes
 
 SUBGRAPH = "notifications"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -54,6 +62,43 @@ class NotificationsOptions:
 
     run_events: bool = True
     schedule_interval_seconds: float | None = None
+    # The delivery dispatcher's and the digest's intervals (0 turns a loop off).
+    dispatch_interval_seconds: float | None = None
+    digest_interval_seconds: float | None = None
+
+    def intervals(self, settings: Settings) -> tuple[float, float, float]:
+        """(unread-message schedule, dispatcher, digest), settings filling what is None."""
+
+        def pick(value: float | None, default: float) -> float:
+            return default if value is None else value
+
+        return (
+            pick(self.schedule_interval_seconds, settings.notifications_schedule_interval_seconds),
+            pick(
+                self.dispatch_interval_seconds,
+                settings.notifications_dispatch_interval_seconds,
+            ),
+            pick(self.digest_interval_seconds, settings.notifications_digest_interval_seconds),
+        )
+
+
+def delivery_options(settings: Settings) -> DeliveryOptions:
+    return DeliveryOptions(
+        policy=RetryPolicy(
+            max_attempts=settings.notifications_max_attempts,
+            base=timedelta(seconds=settings.notifications_retry_base_seconds),
+        ),
+        concurrency=settings.notifications_dispatch_concurrency,
+        digest_hour=settings.notifications_digest_hour,
+    )
+
+
+def unsubscribe_links(settings: Settings) -> UnsubscribeLinks:
+    secret = settings.notifications_link_secret or load_or_create_secret(
+        settings.data_dir / "keys" / "notifications-links.secret"
+    )
+    base = f"{settings.public_links_url.rstrip('/')}/{SUBGRAPH}/unsubscribe"
+    return UnsubscribeLinks(secret, base)
 
 
 async def run_schedule(alerts: MessageAlerts, interval: float, stop: asyncio.Event) -> None:
@@ -89,28 +134,32 @@ def create_app(
     options: NotificationsOptions | None = None,
     *,
     verifier: TokenVerifier | None = None,
+    directory: RecipientDirectory | None = None,
+    clock: Clock = utc_now,
 ) -> Starlette:
     """The notifications subgraph as an ASGI app (migrations are applied by ``migrate``).
 
-    Tests pass a ``verifier`` holding their own keys.
+    Tests pass a ``verifier`` holding their own keys, and may pass a ``clock`` and the
+    ``directory`` delivery finds recipients in (the users projection by default).
     """
     settings = settings or get_settings()
     options = options or NotificationsOptions()
     engine = create_engine(settings, SUBGRAPH)
     pubsub = PubSub(settings.redis_url, prefix=settings.redis_key_prefix)
     redis = build_redis(settings)
-    services = NotificationsServices.build(
-        Dependencies(
-            sessions=session_factory(engine),
-            pubsub=pubsub,
-            redis=redis,
-            redis_key_prefix=settings.redis_key_prefix,
-            message_delay=timedelta(seconds=settings.notifications_message_delay_seconds),
-        )
+    deps = Dependencies(
+        sessions=session_factory(engine),
+        pubsub=pubsub,
+        clock=clock,
+        redis=redis,
+        redis_key_prefix=settings.redis_key_prefix,
+        message_delay=timedelta(seconds=settings.notifications_message_delay_seconds),
+        directory=directory or ProjectionDirectory(),
     )
-    interval = options.schedule_interval_seconds
-    if interval is None:
-        interval = settings.notifications_schedule_interval_seconds
+    links = unsubscribe_links(settings)
+    channels = build_channels(settings, links.url, PushDevices(deps).forget)
+    services = NotificationsServices.build(deps, channels, links, delivery_options(settings))
+    interval, dispatch_interval, digest_interval = options.intervals(settings)
     metrics = GraphQLMetrics(SUBGRAPH)
     runtime = EventRuntime(settings, subgraph=SUBGRAPH, engine=engine, registry=metrics.registry)
 
@@ -118,21 +167,25 @@ def create_app(
     async def lifespan() -> AsyncIterator[None]:
         await pubsub.start()
         stop = asyncio.Event()
-        scheduling: asyncio.Task[None] | None = None
+        loops: list[asyncio.Task[None]] = []
         try:
             if options.run_events:
                 for spec in consumer_specs(services):
                     await runtime.start_consumer(spec)
             if interval > 0:
-                scheduling = asyncio.create_task(
-                    run_schedule(services.message_alerts, interval, stop)
+                loops.append(
+                    asyncio.create_task(run_schedule(services.message_alerts, interval, stop))
                 )
+            if dispatch_interval > 0:
+                loops.append(asyncio.create_task(services.dispatcher.run(dispatch_interval, stop)))
+            if digest_interval > 0:
+                loops.append(asyncio.create_task(services.digest.run(digest_interval, stop)))
             yield
         finally:
             stop.set()
-            if scheduling is not None:
+            for loop in loops:
                 with contextlib.suppress(asyncio.CancelledError):
-                    await scheduling
+                    await loop
             await runtime.stop()
             await pubsub.stop()
             if redis is not None:
@@ -148,6 +201,7 @@ def create_app(
             readiness_checks={"database": partial(is_reachable, engine)},
             degradable_checks=redis_checks(redis),
             lifespan=lifespan,
+            extra_routes=unsubscribe_routes(services.unsubscribe),
             metrics=metrics,
             settings=settings,
         )

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Time,
     Uuid,
     func,
     text,
@@ -30,8 +32,8 @@ from common.events.tables import consumer_tables, outbox_table
 
 metadata = new_metadata()
 
-CHANNELS = ("in_app", "email")
-DELIVERY_STATUSES = ("pending", "delivered", "failed", "skipped")
+CHANNELS = ("in_app", "email", "sms", "push")
+DELIVERY_STATUSES = ("pending", "sending", "digest", "delivered", "failed", "skipped")
 
 
 def _in_list(column: str, values: tuple[str, ...]) -> str:
@@ -84,9 +86,62 @@ deliveries = Table(
     Column("attempts", Integer, nullable=False, server_default=text("0")),
     Column("last_error", Text, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Delivery (decision 0024): a pending row is due at next_attempt_at (backoff, quiet hours);
+    # a dispatcher claims it (status sending) until claimed_until.
+    Column("user_id", Uuid, nullable=True),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=True),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
     PrimaryKeyConstraint("notification_id", "channel"),
     CheckConstraint(_in_list("channel", CHANNELS), name="channel"),
     CheckConstraint(_in_list("status", DELIVERY_STATUSES), name="status"),
+    Index(
+        "ix_notification_deliveries_due",
+        "next_attempt_at",
+        postgresql_where=text("status = 'pending'"),
+    ),
+    Index(
+        "ix_notification_deliveries_digest",
+        "user_id",
+        postgresql_where=text("status = 'digest'"),
+    ),
+)
+
+# Preferences (decision 0025): one row per (user, kind, channel) the user changed; the
+# defaults apply to every pair without a row.
+preferences = Table(
+    "notification_preferences",
+    metadata,
+    Column("user_id", Uuid, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("user_id", "kind", "channel"),
+)
+
+# A user's delivery settings: time zone, quiet hours (local wall-clock times), daily digest.
+delivery_settings = Table(
+    "notification_settings",
+    metadata,
+    Column("user_id", Uuid, primary_key=True),
+    Column("time_zone", String(64), nullable=True),
+    Column("quiet_start", Time, nullable=True),
+    Column("quiet_end", Time, nullable=True),
+    Column("saved_search_digest", Boolean, nullable=False, server_default=text("false")),
+    Column("last_digest_on", Date, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("(quiet_start IS NULL) = (quiet_end IS NULL)", name="quiet_hours_pair"),
+)
+
+push_devices = Table(
+    "push_devices",
+    metadata,
+    Column("token", String(4096), primary_key=True),
+    Column("user_id", Uuid, nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_push_devices_user_id", "user_id"),
 )
 
 # -- projections and schedules of the triggers (decision 0026) ---------------------------------

@@ -14,10 +14,14 @@ T = TypeVar("T")
 class Channel(StrEnum):
     IN_APP = "in_app"
     EMAIL = "email"
+    SMS = "sms"
+    PUSH = "push"
 
 
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"
+    DIGEST = "digest"
     DELIVERED = "delivered"
     FAILED = "failed"
     SKIPPED = "skipped"

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from subgraphs.notifications.delivery_records import PlannedDelivery
 from subgraphs.notifications.models import deliveries, notifications
 from subgraphs.notifications.records import (
     Channel,
@@ -73,9 +74,12 @@ _INSERT_MANY = text(
 ).columns(*notifications.c)
 _DELIVER_MANY = text(
     """
-    INSERT INTO notification_deliveries (notification_id, channel, status, attempts)
-    SELECT * FROM unnest(CAST(:notification_id AS uuid[]), CAST(:channel AS text[]),
-                         CAST(:status AS text[]), CAST(:attempts AS int[]))
+    INSERT INTO notification_deliveries
+        (notification_id, user_id, channel, status, attempts, last_error, next_attempt_at)
+    SELECT * FROM unnest(CAST(:notification_id AS uuid[]), CAST(:user_id AS uuid[]),
+                         CAST(:channel AS text[]), CAST(:status AS text[]),
+                         CAST(:attempts AS int[]), CAST(:last_error AS text[]),
+                         CAST(:next_attempt_at AS timestamptz[]))
     """
 )
 
@@ -100,7 +104,7 @@ class NotificationRepository:
         self,
         session: AsyncSession,
         draft: Draft,
-        channels: Sequence[tuple[Channel, DeliveryStatus]],
+        channels: Sequence[PlannedDelivery],
     ) -> Notification | None:
         """Write one notification and its deliveries; None when its event already made one."""
         row = (
@@ -127,21 +131,21 @@ class NotificationRepository:
         ).first()
         if row is None:
             return None
-        made = [
-            Delivery(channel, status, 1 if status is DeliveryStatus.DELIVERED else 0, None)
-            for channel, status in channels
-        ]
-        if made:
+        made = [Delivery(p.channel, p.status, p.attempts, p.last_error) for p in channels]
+        if channels:
             await session.execute(
                 insert(deliveries),
                 [
                     {
                         "notification_id": row.id,
-                        "channel": d.channel.value,
-                        "status": d.status.value,
-                        "attempts": d.attempts,
+                        "user_id": draft.user_id,
+                        "channel": p.channel.value,
+                        "status": p.status.value,
+                        "attempts": p.attempts,
+                        "last_error": p.last_error,
+                        "next_attempt_at": p.next_attempt_at,
                     }
-                    for d in made
+                    for p in channels
                 ],
             )
         return _notification(row, made)
@@ -150,32 +154,47 @@ class NotificationRepository:
         self,
         session: AsyncSession,
         drafts: Sequence[Draft],
-        channels: Sequence[tuple[Channel, DeliveryStatus]],
+        plans: Sequence[Sequence[PlannedDelivery]],
     ) -> list[Notification]:
-        """``insert`` for many drafts in a few statements (a fan-out to thousands of users).
+        """``insert`` for many drafts in a few statements (a fan-out to thousands of users),
+        each with its own delivery rows (``plans[i]`` for ``drafts[i]``).
 
         Drafts whose event already made a notification for their recipient are skipped.
         """
         made: list[Notification] = []
-        delivered = [
-            Delivery(channel, status, 1 if status is DeliveryStatus.DELIVERED else 0, None)
-            for channel, status in channels
-        ]
         for start in range(0, len(drafts), _BATCH):
             rows = [_row(d) for d in drafts[start : start + _BATCH]]
+            planned = {
+                r["id"]: (r["user_id"], plan)
+                for r, plan in zip(rows, plans[start : start + _BATCH], strict=True)
+            }
             columns = {name: [r[name] for r in rows] for name in _COLUMNS}
             written = (await session.execute(_INSERT_MANY, columns)).all()
-            if written and delivered:
+            pairs = [(w.id, *planned[w.id]) for w in written]
+            flat = [(nid, user, p) for nid, user, plan in pairs for p in plan]
+            if flat:
                 await session.execute(
                     _DELIVER_MANY,
                     {
-                        "notification_id": [w.id for w in written for _ in delivered],
-                        "channel": [d.channel.value for _ in written for d in delivered],
-                        "status": [d.status.value for _ in written for d in delivered],
-                        "attempts": [d.attempts for _ in written for d in delivered],
+                        "notification_id": [nid for nid, _, _ in flat],
+                        "user_id": [user for _, user, _ in flat],
+                        "channel": [p.channel.value for _, _, p in flat],
+                        "status": [p.status.value for _, _, p in flat],
+                        "attempts": [p.attempts for _, _, p in flat],
+                        "last_error": [p.last_error for _, _, p in flat],
+                        "next_attempt_at": [p.next_attempt_at for _, _, p in flat],
                     },
                 )
-            made += [_notification(w, delivered) for w in written]
+            made += [
+                _notification(
+                    w,
+                    [
+                        Delivery(p.channel, p.status, p.attempts, p.last_error)
+                        for p in planned[w.id][1]
+                    ],
+                )
+                for w in written
+            ]
         return made
 
     async def page(
@@ -220,6 +239,15 @@ class NotificationRepository:
         )
         found = await self._with_deliveries(session, rows)
         return found[0] if found else None
+
+    async def get_many(
+        self, session: AsyncSession, ids: Sequence[uuid.UUID]
+    ) -> dict[uuid.UUID, Notification]:
+        """The notifications among ``ids`` (without their deliveries), by id."""
+        if not ids:
+            return {}
+        rows = await session.execute(select(notifications).where(notifications.c.id.in_(ids)))
+        return {row.id: _notification(row, ()) for row in rows}
 
     async def mark_read(
         self, session: AsyncSession, notification_id: uuid.UUID, at: datetime

@@ -13,6 +13,14 @@ from common.graphql_app import schema_extensions
 from common.metrics import GraphQLMetrics
 from common.pagination import Connection
 from subgraphs.notifications.records import Links
+from subgraphs.notifications.schema_preferences import (
+    NotificationPreferences,
+    PushDevice,
+    notification_preferences,
+    register_push_device,
+    unregister_push_device,
+    update_notification_preferences,
+)
 from subgraphs.notifications.schema_types import (
     Booking,
     Notification,
@@ -83,6 +91,12 @@ class Query:
         owner = info.context.services.inbox.owner_for_list(info.context.viewer, target)
         return await notifications_page(info, owner, first, after, unread_only)
 
+    notification_preferences: NotificationPreferences = strawberry.field(
+        resolver=notification_preferences,
+        description="A user's notification preferences (the viewer's own by default; admins "
+        "may read anyone's, anyone else gets NOT_FOUND).",
+    )
+
 
 @strawberry.type
 class Mutation:
@@ -112,6 +126,20 @@ class Mutation:
             input.links(),
         )
         return Notification.of(made)
+
+    update_notification_preferences: NotificationPreferences = strawberry.mutation(
+        resolver=update_notification_preferences,
+        description="Change the viewer's notification preferences (admins: anyone's; another "
+        "user's is NOT_FOUND). Refused values are BAD_USER_INPUT naming the field.",
+    )
+    register_push_device: PushDevice = strawberry.mutation(
+        resolver=register_push_device,
+        description="Receive push notifications on this device (a token from FCM).",
+    )
+    unregister_push_device: bool = strawberry.mutation(
+        resolver=unregister_push_device,
+        description="Stop push on this device; false when the viewer had not registered it.",
+    )
 
     @strawberry.mutation(
         description="Admins, or services whose credential grants notifications:send "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry.federation as federation
@@ -16,6 +17,9 @@ from subgraphs.notifications import records
 from subgraphs.notifications.service import NotificationsServices
 from subgraphs.notifications.service.validation import parse_cursor, parse_id
 
+if TYPE_CHECKING:
+    from subgraphs.notifications.schema_preferences import NotificationPreferences
+
 Context = RequestContext[NotificationsServices]
 NotificationsInfo = Info[Context, None]
 
@@ -26,8 +30,9 @@ NotificationChannel = strawberry.enum(records.Channel, name="NotificationChannel
 DeliveryStatus = strawberry.enum(
     records.DeliveryStatus,
     name="NotificationDeliveryStatus",
-    description="PENDING until tried; DELIVERED; FAILED after its last attempt; SKIPPED when "
-    "the channel does not apply.",
+    description="PENDING until tried (or retried after a backoff, or after quiet hours); "
+    "SENDING while a dispatcher holds it; DIGEST waiting for the daily digest; DELIVERED; FAILED "
+    "after its last attempt; SKIPPED when the channel does not apply (lastError says why).",
 )
 
 
@@ -170,6 +175,20 @@ class User:
         inbox = info.context.services.inbox
         user_id = inbox.owner_for_user_field(info.context.viewer, parse_id(self.id, "id"))
         return await inbox.count(user_id, unread_only=True)
+
+    @strawberry.field(
+        description="The user's notification preferences (the user themself and admins only)."
+    )
+    async def notification_preferences(
+        self, info: NotificationsInfo
+    ) -> Annotated[
+        NotificationPreferences, strawberry.lazy("subgraphs.notifications.schema_preferences")
+    ]:
+        from subgraphs.notifications.schema_preferences import NotificationPreferences
+
+        service = info.context.services.preferences
+        user_id = service.owner_for_user_field(info.context.viewer, parse_id(self.id, "id"))
+        return NotificationPreferences.of(await service.get(user_id))
 
     @classmethod
     def resolve_reference(cls, id: strawberry.ID) -> User:

@@ -17,10 +17,10 @@ from common.config import Settings
 from common.db import create_engine, session_factory, transaction
 from common.demo import DEMO_USERS, DemoUser
 from subgraphs.notifications.app import SUBGRAPH
+from subgraphs.notifications.delivery_records import IN_APP_DELIVERED
 from subgraphs.notifications.models import notifications
 from subgraphs.notifications.records import Draft, Kind, Links
 from subgraphs.notifications.repository import NotificationRepository
-from subgraphs.notifications.service.inbox import CHANNELS
 
 _NAMESPACE = uuid.UUID("9d7f2c4a-1b3e-4f5a-8c6d-2e1f0a9b8c7d")
 _LISTINGS = uuid.UUID("0b6f4f0e-5c39-4f3e-9d7a-3c1f9e2a8b41")  # properties' demo listing ids
@@ -115,7 +115,10 @@ async def seed(settings: Settings) -> list[str]:
         planned = demo_drafts()
         async with transaction(session_factory(engine)) as session:
             made = await NotificationRepository().insert_many(
-                session, [d for d, _ in planned], CHANNELS
+                # In-app only: demo notifications are not emailed, texted or pushed.
+                session,
+                [d for d, _ in planned],
+                [[IN_APP_DELIVERED]] * len(planned),
             )
             read = [d.source_event_id for d, was_read in planned if was_read]
             new_ids = [n.id for n in made]

@@ -4,18 +4,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from subgraphs.notifications.channels.build import DeliveryChannels
+from subgraphs.notifications.service.delivery import Dispatcher, RetryPolicy
 from subgraphs.notifications.service.dependencies import Dependencies
+from subgraphs.notifications.service.digest import DigestService
 from subgraphs.notifications.service.inbox import Inbox
 from subgraphs.notifications.service.live import LiveService
 from subgraphs.notifications.service.message_alerts import MessageAlerts
+from subgraphs.notifications.service.preferences import PreferencesService
 from subgraphs.notifications.service.property_events import PropertyTriggers
+from subgraphs.notifications.service.push_devices import PushDevices
 from subgraphs.notifications.service.state import NotificationState
+from subgraphs.notifications.service.unsubscribe import UnsubscribeLinks, UnsubscribeService
 from subgraphs.notifications.service.users_directory import UsersDirectory
+
+
+@dataclass(frozen=True)
+class DeliveryOptions:
+    """How delivery runs: the retry policy, the dispatcher's concurrency, the digest hour."""
+
+    policy: RetryPolicy = RetryPolicy()
+    concurrency: int = 10
+    digest_hour: int = 8
 
 
 @dataclass
 class NotificationsServices:
-    """Everything a resolver (or consumer) may call."""
+    """Everything a resolver (or consumer, or loop) may call."""
 
     inbox: Inbox
     live: LiveService
@@ -23,14 +38,31 @@ class NotificationsServices:
     directory: UsersDirectory
     properties: PropertyTriggers
     message_alerts: MessageAlerts
+    # Delivery (decisions 0024, 0025).
+    preferences: PreferencesService
+    push_devices: PushDevices
+    unsubscribe: UnsubscribeService
+    dispatcher: Dispatcher
+    digest: DigestService
 
     @property
     def state(self) -> NotificationState:
         return self.inbox.state
 
     @classmethod
-    def build(cls, deps: Dependencies) -> NotificationsServices:
+    def build(
+        cls,
+        deps: Dependencies,
+        channels: DeliveryChannels,
+        links: UnsubscribeLinks,
+        options: DeliveryOptions | None = None,
+    ) -> NotificationsServices:
+        options = options or DeliveryOptions()
         inbox = Inbox(deps)
+        dispatcher = Dispatcher(
+            deps, channels.senders(), policy=options.policy, concurrency=options.concurrency
+        )
+        deps.on_queued = dispatcher.wake
         return cls(
             inbox=inbox,
             live=LiveService(inbox),
@@ -39,7 +71,14 @@ class NotificationsServices:
             message_alerts=MessageAlerts(
                 deps.sessions, inbox, delay=deps.message_delay, clock=deps.clock
             ),
+            preferences=PreferencesService(deps),
+            push_devices=PushDevices(deps),
+            unsubscribe=UnsubscribeService(deps, links),
+            dispatcher=dispatcher,
+            digest=DigestService(
+                deps, channels.email, hour=options.digest_hour, policy=options.policy
+            ),
         )
 
 
-__all__ = ["Dependencies", "NotificationsServices"]
+__all__ = ["DeliveryOptions", "Dependencies", "NotificationsServices"]

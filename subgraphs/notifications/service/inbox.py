@@ -19,8 +19,6 @@ from common.auth import Role, Viewer, require_admin_or_scope, require_authentica
 from common.db import transaction
 from common.errors import Forbidden, NotFound
 from subgraphs.notifications.records import (
-    Channel,
-    DeliveryStatus,
     Draft,
     Kind,
     Links,
@@ -28,6 +26,7 @@ from subgraphs.notifications.records import (
     Page,
 )
 from subgraphs.notifications.repository_projections import UserDirectoryRepository
+from subgraphs.notifications.service.delivery_plan import DeliveryPlanner
 from subgraphs.notifications.service.dependencies import Dependencies, user_channel
 from subgraphs.notifications.service.state import NotificationState
 from subgraphs.notifications.service.validation import MAX_BODY, MAX_TITLE, check_text
@@ -36,9 +35,6 @@ log = logging.getLogger("realio.notifications")
 
 # What a service credential needs to send notifications (decision 0027).
 SEND_SCOPE = "notifications:send"
-
-# The channels a new notification is delivered on; in-app is delivered by being written.
-CHANNELS: tuple[tuple[Channel, DeliveryStatus], ...] = ((Channel.IN_APP, DeliveryStatus.DELIVERED),)
 
 
 def _announcement(user_id: uuid.UUID, title: str, body: str, links: Links) -> Draft:
@@ -55,6 +51,8 @@ class Inbox:
     def __init__(self, deps: Dependencies) -> None:
         self.deps = deps
         self.repo = deps.notifications
+        # Which channels each new notification goes out on (in-app, email, SMS, push).
+        self.planner = DeliveryPlanner(deps)
         self.state = NotificationState(deps.sessions, deps.redis, deps.redis_key_prefix)
         self._directory = UserDirectoryRepository()
         self._publishing: set[asyncio.Task[None]] = set()
@@ -164,13 +162,15 @@ class Inbox:
 
         A draft whose event already produced a notification for its recipient is skipped.
         """
-        made = await self.repo.insert_many(session, drafts, CHANNELS)
+        plans = await self.planner.plan(session, drafts)
+        made = await self.repo.insert_many(session, drafts, plans)
         if made:
             event.listen(session.sync_session, "after_commit", self._after_commit(made), once=True)
         return made
 
     def _after_commit(self, made: list[Notification]) -> Callable[[object], None]:
         def publish_all(_session: object) -> None:
+            self.deps.on_queued()
             task = asyncio.get_running_loop().create_task(self._publish(made))
             self._publishing.add(task)
             task.add_done_callback(self._publishing.discard)
