@@ -141,6 +141,13 @@ class Recommender:
         vector = self.features.transform([listing])[0]
         self.catalogue.upsert(listing, vector)
 
+    def add_listings(self, listings: Sequence[Listing]) -> None:
+        """``add_listing`` for many at once: one batched transform (after a bulk import)."""
+        if not listings:
+            return
+        for listing, vector in zip(listings, self.features.transform(listings), strict=True):
+            self.catalogue.upsert(listing, vector)
+
     def remove_listing(self, property_id: str) -> None:
         """Never recommend ``property_id`` again (sold, off market, deleted)."""
         self.catalogue.hide(property_id)
@@ -150,8 +157,14 @@ class Recommender:
 
     def _refresh_factor_norms(self) -> None:
         factors = self.catalogue.factors
-        norms = np.linalg.norm(factors, axis=1)
-        self._has_factors = bool(np.any(norms > 0))
+        # Cached: rows added later (add_listing) have no factors, so they count as zero.
+        self._factor_norms = np.linalg.norm(factors, axis=1)
+        self._has_factors = bool(np.any(self._factor_norms > 0))
+
+    def _norms(self) -> np.ndarray:
+        norms = self._factor_norms
+        missing = len(self.catalogue) - norms.shape[0]
+        return np.concatenate([norms, np.zeros(missing)]) if missing > 0 else norms
 
     # ---- a home's neighbours ---------------------------------------------------------------
 
@@ -194,10 +207,10 @@ class Recommender:
             )
         }
         own = catalogue.factors[row]
-        own_norm = float(np.linalg.norm(own))
+        own_norm = float(self._norms()[row])
         if own_norm > 0:
             factors = catalogue.factors
-            norms = np.linalg.norm(factors, axis=1)
+            norms = self._norms()
             with np.errstate(divide="ignore", invalid="ignore"):
                 cosine = np.where(norms > 0, (factors @ own) / (norms * own_norm), 0.0)
             also_rows = top_rows(cosine, allowed & (norms > 0), pool)
@@ -337,6 +350,8 @@ class Recommender:
         the viewer's searched segments. A pick's reason and source are those of the source
         contributing most to its score.
         """
+        if not sources:
+            return []
         union = np.unique(np.concatenate([c.rows for c, _ in sources.values()]))
         if union.size == 0:
             return []

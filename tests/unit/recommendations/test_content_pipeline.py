@@ -97,3 +97,14 @@ def test_an_updated_listing_replaces_its_vector() -> None:
         next(x for x in listings if x.id == s.property_id).city for s in model.similar(moved.id, 3)
     }
     assert similar_cities == {"Ikoyi"}
+
+
+def test_add_listings_in_a_batch_equals_one_by_one() -> None:
+    listings = catalogue()
+    one, batch = (Recommender.fit(listings, [], now=NOW) for _ in range(2))
+    new = [dataclasses.replace(x, id=f"new-{x.id}") for x in listings[:5]]
+    for item in new:
+        one.add_listing(item)
+    batch.add_listings(new)
+    assert batch.catalogue.ids == one.catalogue.ids
+    assert np.allclose(batch.catalogue.vectors, one.catalogue.vectors, atol=1e-6)

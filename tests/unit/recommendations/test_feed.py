@@ -149,3 +149,8 @@ def test_feed_is_diversified(model: Recommender, listings: list[Listing]) -> Non
     results = model.feed(viewer, 6, now=NOW)
     by_id = {x.id: x for x in listings}
     assert len({(by_id[s.property_id].city, by_id[s.property_id].type) for s in results}) >= 2
+
+
+def test_a_single_source_feed_for_a_newcomer_is_empty_not_an_error(model: Recommender) -> None:
+    assert model.feed(UserState("new"), 5, now=NOW, sources=["content"]) == []
+    assert model.feed(UserState("new"), 0, now=NOW) == []
