@@ -239,8 +239,10 @@ async def run(events: int, fans: int, use_redis: bool) -> None:
                 owner = uuid.uuid4()
                 token = signer.issue(owner, Role.SELLER, uuid.uuid4())
                 print(f"redis: {'on' if use_redis else 'off (in-process fan-out)'}")
-                await latency(engines["bookings"], router_url, token, owner, events)
-                await fan_out(engines["properties"], app.state.runtime, app.state.engine, fans)
+                if events:
+                    await latency(engines["bookings"], router_url, token, owner, events)
+                if fans:
+                    await fan_out(engines["properties"], app.state.runtime, app.state.engine, fans)
         for relay in relays:
             await relay.stop()
     finally:
@@ -257,10 +259,18 @@ def main() -> None:
     parser.add_argument("--redis", action="store_true", help="fan out and count through Redis")
     parser.add_argument("--email-users", type=int, default=10_000, help="0 skips the email part")
     parser.add_argument("--email-concurrency", type=int, nargs="*", default=[10, 50])
+    parser.add_argument(
+        "--email-connections",
+        choices=("pooled", "0"),
+        default="pooled",
+        help="0: one SMTP connection per message (as before pooling)",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.events, args.fans, args.redis))
+    if args.events or args.fans:
+        asyncio.run(run(args.events, args.fans, args.redis))
     if args.email_users:
-        asyncio.run(email_throughput(args.email_users, tuple(args.email_concurrency)))
+        pooled = args.email_connections == "pooled"
+        asyncio.run(email_throughput(args.email_users, tuple(args.email_concurrency), pooled))
 
 
 if __name__ == "__main__":

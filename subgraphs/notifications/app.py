@@ -40,6 +40,7 @@ from subgraphs.notifications.consumers import (
     searches_consumer,
     users_consumer,
 )
+from subgraphs.notifications.records import Channel
 from subgraphs.notifications.schema import build_schema
 from subgraphs.notifications.service import DeliveryOptions, Dependencies, NotificationsServices
 from subgraphs.notifications.service.delivery import RetryPolicy
@@ -187,6 +188,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await loop
             await runtime.stop()
+            await channels.email.aclose()
             await pubsub.stop()
             if redis is not None:
                 await redis.aclose()
@@ -209,6 +211,7 @@ def create_app(
     # Tests reach these through the app.
     app.state.engine = engine
     app.state.services = services
+    app.state.channels = channels
     app.state.runtime = runtime
     app.state.pubsub = pubsub
     return app

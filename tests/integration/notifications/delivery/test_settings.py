@@ -76,6 +76,8 @@ def test_smtp_twilio_and_fcm_are_selected_and_configured_by_settings(
     )
     channels = build_channels(settings, unsubscribe_links(settings).url, _forget)
     assert isinstance(channels.email.mailer, SmtpMailer)
+    # One pooled SMTP connection per concurrent send of the dispatcher.
+    assert channels.email.mailer.connections == 3
     assert channels.email.app_url == "https://realio.example"
     sms = channels.sms.provider
     assert isinstance(sms, TwilioSms)
