@@ -91,6 +91,12 @@ def delivery_options(settings: Settings) -> DeliveryOptions:
         ),
         concurrency=settings.notifications_dispatch_concurrency,
         digest_hour=settings.notifications_digest_hour,
+        send_limits={
+            Channel.EMAIL.value: settings.notifications_email_send_limit,
+            Channel.SMS.value: settings.notifications_sms_send_limit,
+            Channel.PUSH.value: settings.notifications_push_send_limit,
+        },
+        send_limit_window_seconds=settings.notifications_send_limit_window_seconds,
     )
 
 
