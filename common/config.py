@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     redis_key_prefix: str = "realio:"
     smtp_url: str | None = None
     mail_from: str = "Realio <no-reply@realio.local>"
-    # Queued mail (decision 0031): the relay's poll (retries, rows left by another process) and
+    # Queued mail (decision 0032): the relay's poll (retries, rows left by another process) and
     # how many failed attempts before a message is set aside as undeliverable.
     mail_relay_poll_seconds: float = 5.0
     mail_relay_max_attempts: int = 8

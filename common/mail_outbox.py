@@ -5,7 +5,7 @@ tell a pending account from an unknown address, and a slow or down server would 
 request. The request inserts the message into its subgraph's ``mail_outbox`` in the same
 transaction as the change (``enqueue``), so a committed change always has its mail queued and a
 rolled-back one never does. ``MailRelay`` sends queued mail in the background, with retries and
-backoff, and survives restarts: rows stay until sent (decision 0031).
+backoff, and survives restarts: rows stay until sent (decision 0032).
 
 Delivery is at least once. A relay leases the rows it takes (``lease_seconds``); a crash while
 sending leaves them to be taken again once the lease ends, so one message may be delivered

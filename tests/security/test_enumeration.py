@@ -97,7 +97,7 @@ async def test_resend_otp_answers_an_unknown_and_a_verified_address_alike_withou
     first = {e: (await client.data(RESEND, {"email": e}))["resendOtp"] for e in (VERIFIED, nobody)}
     assert first[VERIFIED]["email"] == VERIFIED and first[nobody]["email"] == nobody
     assert first[VERIFIED].keys() == first[nobody].keys()
-    # Mail is sent in the order it was queued (decision 0031): once a later registration's
+    # Mail is sent in the order it was queued (decision 0032): once a later registration's
     # code has arrived, a mail for either address would have arrived before it.
     later = "resend-later@example.com"
     await register(client, later)

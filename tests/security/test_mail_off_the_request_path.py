@@ -1,4 +1,4 @@
-"""Mail leaves the request path (decision 0031): register and resendOtp answer before the SMTP
+"""Mail leaves the request path (decision 0032): register and resendOtp answer before the SMTP
 server has accepted anything, so their timing does not tell a pending account from an unknown
 address; the queued mail survives a crash of the process and is delivered after a restart.
 

@@ -34,7 +34,7 @@ class UsersDeps:
     hashing: PasswordHashing
     signer: TokenSigner
     limiter: RateLimiter
-    # Sends the mail queued in users' mail_outbox (decision 0031).
+    # Sends the mail queued in users' mail_outbox (decision 0032).
     mail_relay: MailRelay
     storage: Storage
     # HMAC key for one-time codes; derived from the signing key by the composition root.
@@ -65,7 +65,7 @@ class UsersDeps:
         """Queue ``mail`` in the caller's transaction (sent by the relay once it commits).
 
         The request never waits for the mail server, so its timing does not tell who has an
-        account, and queued mail survives a crash (decision 0031). Call ``mail_queued`` after
+        account, and queued mail survives a crash (decision 0032). Call ``mail_queued`` after
         the commit.
         """
         await enqueue(session, self.mail_relay.table, mail, self.now())

@@ -1,4 +1,4 @@
-"""users' mail outbox (decision 0031): a message the SMTP server refuses is retried with
+"""users' mail outbox (decision 0032): a message the SMTP server refuses is retried with
 backoff and, after ``REALIO_MAIL_RELAY_MAX_ATTEMPTS`` failures, set aside with its error for an
 operator instead of being retried forever or dropped."""
 

@@ -1,4 +1,4 @@
-"""mail outbox: sign-up codes are queued with the change and sent by a relay (decision 0031)
+"""mail outbox: sign-up codes are queued with the change and sent by a relay (decision 0032)
 
 Revision ID: 0003
 Revises: 0002
