@@ -24,6 +24,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UnsetType
 
+from common.auth.token_end import EndSubscriptionsWithToken
 from common.auth.tokens import TokenVerifier, bearer_token
 from common.auth.viewer import ANONYMOUS
 from common.config import Settings
@@ -192,7 +193,10 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
 
     routes: list[BaseRoute] = [
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
-        WebSocketRoute("/graphql", graphql_app),
+        # Open subscriptions end (UNAUTHENTICATED, then 4403) when the token does (0030).
+        WebSocketRoute(
+            "/graphql", EndSubscriptionsWithToken(graphql_app, lambda _: config.verifier)
+        ),
         Route("/health", health),
         Route("/ready", ready),
         Route("/metrics", metrics_endpoint),

@@ -91,6 +91,7 @@ class RevocationFeed:
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._failing = False
+        self._changed: asyncio.Future[None] | None = None
 
     @property
     def running(self) -> bool:
@@ -119,7 +120,20 @@ class RevocationFeed:
                 if len(page.revocations) < PAGE_LIMIT:
                     break
             self._synced_at = time.monotonic()
+            if applied:
+                self._notify_changed()
             return applied
+
+    def changed(self) -> asyncio.Future[None]:
+        """A future resolved the next time entries are applied (open streams re-check then)."""
+        if self._changed is None or self._changed.done():
+            self._changed = asyncio.get_running_loop().create_future()
+        return self._changed
+
+    def _notify_changed(self) -> None:
+        changed, self._changed = self._changed, None
+        if changed is not None and not changed.done():
+            changed.set_result(None)
 
     def wake(self) -> None:
         """Read the feed now rather than at the next tick (a push notice arrived)."""

@@ -11,9 +11,10 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route, WebSocketRoute, websocket_session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from common.auth.token_end import EndSubscriptionsWithToken
 from common.auth.tokens import TokenVerifier
 from router import json_codec
 from router.apq import create_store
@@ -22,7 +23,7 @@ from router.execution.http1 import Http1Client
 from router.forwarding import ClientAddressing
 from router.gateway import Gateway
 from router.limits import OperationLimits
-from router.server.auth import build_verifier
+from router.server.auth import build_verifier, connection_token
 from router.server.errors import internal_error
 from router.server.files import serve_file
 from router.server.graphiql import graphiql_asset_routes
@@ -227,7 +228,15 @@ def create_app(
     app = RouterApp(
         routes=[
             Route("/graphql", graphql_http, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql_websocket),
+            WebSocketRoute(
+                "/graphql",
+                # Open operations end (UNAUTHENTICATED, then 4403) when the token does (0030).
+                EndSubscriptionsWithToken(
+                    websocket_session(graphql_websocket),
+                    lambda _: state.verifier,
+                    connection_token,
+                ),
+            ),
             Route("/health", health, methods=["GET"]),
             Route("/ready", ready, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),
