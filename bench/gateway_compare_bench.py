@@ -129,7 +129,7 @@ def _data() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], list[
         }
         for i in range(1, PRODUCT_COUNT + 1)
     }
-    reviews = []
+    reviews: list[dict[str, Any]] = []
     for user in range(1, USER_COUNT + 1):
         for k in range(REVIEWS_PER_USER):
             number = len(reviews) + 1
@@ -245,7 +245,9 @@ def _memoised(app: Any) -> Any:
 
             await app(scope, replay, keep)
             start = next(m for m in sent if m["type"] == "http.response.start")
-            content = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+            content = b"".join(
+                m.get("body", b"") for m in sent if m["type"] == "http.response.body"
+            )
             headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
             headers.append((b"content-length", str(len(content)).encode()))
             known = answers[body] = (start["status"], headers, content)
@@ -372,7 +374,8 @@ async def _start_realio(supergraph: Path, urls: dict[str, str], core: int | None
         stderr=asyncio.subprocess.PIPE,
     )
     assert process.stderr is not None
-    drain = asyncio.create_task(_drain(process.stderr, keep := []))
+    keep: list[str] = []
+    drain = asyncio.create_task(_drain(process.stderr, keep))
     try:
         await _until_listening(process, port, 60, "realio", keep)
     except BaseException:
@@ -401,9 +404,10 @@ def _hive_binary(hive_dir: Path) -> Path:
 
 def ensure_hive(hive_dir: Path, install: bool) -> str | None:
     """Install Hive Gateway into ``hive_dir`` if needed; the reason it is unavailable, or None."""
-    if _hive_binary(hive_dir).exists() and (
-        hive_dir / "node_modules" / "@graphql-hive" / "router-runtime"
-    ).exists():
+    if (
+        _hive_binary(hive_dir).exists()
+        and (hive_dir / "node_modules" / "@graphql-hive" / "router-runtime").exists()
+    ):
         return None
     if not install:
         return f"not installed in {hive_dir} (--no-install)"
@@ -443,9 +447,11 @@ async def _start_hive(
     supergraph: Path, hive_dir: Path, core: int | None, rust_planner: bool
 ) -> Gateway:
     port = _free_port()
+    script = hive_dir / "node_modules" / "@graphql-hive" / "gateway" / "dist" / "bin.js"
+    installed = script.exists()
+    launcher = ["node", str(script)] if installed else [str(_hive_binary(hive_dir))]
     argv = [
-        "node",
-        str(hive_dir / "node_modules" / "@graphql-hive" / "gateway" / "dist" / "bin.js"),
+        *launcher,
         "supergraph",
         str(supergraph),
         "--port",
@@ -458,8 +464,6 @@ async def _start_hive(
     if rust_planner:
         argv.append("--hive-router-runtime")
     env = {**os.environ, "NODE_ENV": "production"}
-    if not Path(argv[1]).exists():
-        argv[:2] = [str(_hive_binary(hive_dir))]
     process = await asyncio.create_subprocess_exec(
         *_pinned(core, argv),
         cwd=hive_dir,
@@ -469,7 +473,8 @@ async def _start_hive(
     )
     assert process.stdout is not None
     name = "hive" if rust_planner else "hive-js"
-    drain = asyncio.create_task(_drain(process.stdout, keep := []))
+    keep: list[str] = []
+    drain = asyncio.create_task(_drain(process.stdout, keep))
     try:
         await _until_listening(process, port, 120, name, keep)
     except BaseException:
@@ -600,9 +605,7 @@ async def _load(
     seconds = time.perf_counter() - measured_from
     cpu = _cpu_seconds(pids) - cpu_before
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
-    return Figures(
-        gateway.name, state["requests"], state["errors"], seconds, latencies, cpu, load
-    )
+    return Figures(gateway.name, state["requests"], state["errors"], seconds, latencies, cpu, load)
 
 
 async def _answer(client: aiohttp.ClientSession, url: str, body: bytes) -> tuple[bytes, Any]:

@@ -1,5 +1,11 @@
 """HTTP requests to subgraphs over pooled keep-alive connections (``Http1Client``).
 
+Identical fetches in flight at once share one upstream request when the caller says they may
+(``shared=True``: the executor does for queries, never for mutations or subscription events):
+same subgraph, same request body (operation and variables) and same viewer (the
+``authorization`` header). The first one sends it; the others wait for its response bytes,
+and each parses them into its own data (a result tree is merged into, so it is never shared).
+
 A failed fetch tells the client which subgraph failed and how, in words of our own (could not
 connect, timed out, an HTTP status): never a host, a port or an exception's text, which go to
 the log with the request id.
@@ -98,6 +104,10 @@ class SubgraphFetcher:
         self.observer: FetchObserver | None = None
         # Multipart requests (file uploads) go through httpx, opened on the first upload.
         self.uploads: UploadSender | None = None
+        # Shared fetches in flight: (subgraph, body, viewer) → the exchange.
+        self._inflight: dict[tuple[str, bytes, str | None], asyncio.Future[Response]] = {}
+        self.upstream_requests = 0  # requests sent to subgraphs (metrics, tests)
+        self.shared_fetches = 0  # fetches answered by another fetch's request
 
     def use_client(self, client: Http1Client) -> None:
         """Fetch through ``client`` from now on; the caller closes it."""
@@ -135,12 +145,18 @@ class SubgraphFetcher:
         variables: Mapping[str, Any] | None,
         headers: Mapping[str, str],
         operation_name: str | None = None,
+        *,
+        shared: bool = False,
     ) -> dict[str, Any]:
-        """Send one operation; returns the subgraph's GraphQL response (``data``/``errors``)."""
+        """Send one operation; returns the subgraph's GraphQL response (``data``/``errors``).
+
+        ``shared``: the operation is read-only, so an identical fetch in flight for the same
+        viewer may answer it (see the module's docstring).
+        """
         observer = self.observer
         started = time.perf_counter() if observer is not None else 0.0
         try:
-            payload = await self._fetch(service, query, variables, headers, operation_name)
+            payload = await self._fetch(service, query, variables, headers, operation_name, shared)
         except SubgraphFetchError as error:
             logger.warning(
                 "fetch from subgraph %s failed (request %s): %s",
@@ -163,6 +179,7 @@ class SubgraphFetcher:
         variables: Mapping[str, Any] | None,
         headers: Mapping[str, str],
         operation_name: str | None,
+        shared: bool = False,
     ) -> dict[str, Any]:
         target = self._targets.get(service)
         if target is None:
@@ -179,12 +196,19 @@ class SubgraphFetcher:
         uploads: list[ForwardedUpload] = []
         encoded = json_codec.dumps(body, default=upload_placeholder(uploads))
         try:
-            async with asyncio.timeout(seconds):
-                if uploads:
+            if uploads:
+                self.upstream_requests += 1
+                async with asyncio.timeout(seconds):
                     response: Response | UploadResponse = await self._upload_sender().post(
                         self.urls[service], body, headers, seconds
                     )
-                else:
+            elif shared:
+                response = await self._shared_post(
+                    service, target, encoded, request_headers, seconds
+                )
+            else:
+                self.upstream_requests += 1
+                async with asyncio.timeout(seconds):
                     response = await self._client_for_fetch().post(target, encoded, request_headers)
         except TimeoutError:
             raise SubgraphFetchError(service, f"timed out after {seconds:g}s") from None
@@ -209,3 +233,40 @@ class SubgraphFetcher:
                 reason = "the response is not a GraphQL response"
             raise SubgraphFetchError(service, reason, f"{response.status} {response.reason}")
         return payload
+
+    async def _shared_post(
+        self,
+        service: str,
+        target: Target,
+        encoded: bytes,
+        headers: Mapping[str, str],
+        seconds: float,
+    ) -> Response:
+        """POST ``encoded``, or wait for the identical request in flight for the same viewer.
+
+        The exchange runs as its own task with its own timeout, so a caller that goes away
+        (its client disconnected) does not fail the others waiting for it.
+        """
+        key = (service, encoded, headers.get("authorization"))
+        exchange = self._inflight.get(key)
+        if exchange is None:
+            self.upstream_requests += 1
+            exchange = asyncio.ensure_future(self._timed_post(target, encoded, headers, seconds))
+            self._inflight[key] = exchange
+            exchange.add_done_callback(lambda done: self._settled(key, done))
+        else:
+            self.shared_fetches += 1
+        async with asyncio.timeout(seconds):
+            return await asyncio.shield(exchange)
+
+    async def _timed_post(
+        self, target: Target, encoded: bytes, headers: Mapping[str, str], seconds: float
+    ) -> Response:
+        async with asyncio.timeout(seconds):
+            return await self._client_for_fetch().post(target, encoded, headers)
+
+    def _settled(self, key: tuple[str, bytes, str | None], done: asyncio.Future[Response]) -> None:
+        if self._inflight.get(key) is done:
+            del self._inflight[key]
+        if not done.cancelled():
+            done.exception()  # retrieved: the waiters (if any are left) got it
