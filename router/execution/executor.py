@@ -16,6 +16,7 @@ serialising each one.
 from __future__ import annotations
 
 import asyncio
+import operator
 from collections.abc import Mapping
 from typing import Any
 
@@ -473,72 +474,85 @@ def _without(error: dict[str, Any], *keys: str) -> dict[str, Any]:
 _Target = tuple[dict[str, Any], tuple[str, ...], SubSelection]
 
 
-class _RepKeys:
-    """Builds a representation and its identity (to deduplicate) without serialising it.
+class _Plain:
+    """A ``requires`` fragment of plain fields (keys and ``@requires`` scalars: the usual case),
+    compiled: the values are read with one ``itemgetter`` and identify the representation
+    together with the fragment's shape (``number``: equal field lists share one) and type."""
 
-    For a ``requires`` fragment of plain fields (keys and ``@requires`` scalars: the usual
-    case) the representation is copied field by field and its identity is a tuple of the type
-    and the values (each non-string value with its class, so ``1``, ``1.0``, ``True`` and
-    ``"1"`` stay apart). Anything else (nested key fields, a value that cannot be hashed) goes
-    through :func:`representation` and is identified by its sorted serialisation.
+    __slots__ = ("fields", "getter", "number", "single")
+
+    def __init__(self, fields: tuple[tuple[str, str], ...], number: int) -> None:
+        self.fields = fields  # (data key, field name), __typename included, in query order
+        keys = [key for key, name in fields if name != "__typename"]
+        self.getter = operator.itemgetter(*keys)
+        self.single = len(keys) == 1  # the getter returns the value, not a tuple
+        self.number = number
+
+    def representation(self, values: Any, rep_type: str) -> dict[str, Any]:
+        if self.single:
+            values = (values,)
+        rep: dict[str, Any] = {}
+        position = 0
+        for _key, name in self.fields:
+            if name == "__typename":
+                rep["__typename"] = rep_type
+            else:
+                rep[name] = values[position]
+                position += 1
+        rep["__typename"] = rep_type
+        return rep
+
+
+class _RepKeys:
+    """Compiles ``requires`` fragments into :class:`_Plain` readers (cached by fragment).
+
+    Representations are deduplicated by (shape, type, values) tuples, not by serialising
+    each one. Values equal in Python but of other classes (``1`` and ``1.0``) count as one: for
+    one field of one type they are the same input to the subgraph. Anything else (nested key
+    fields, fragments, a value that cannot be hashed) goes through :func:`representation` and
+    is identified by its sorted serialisation.
     """
 
-    __slots__ = ("_plain",)
+    __slots__ = ("_numbers", "_plain")
 
     def __init__(self) -> None:
-        # requires fragment (by id, held) → its field (key, name) pairs, or None: not plain.
-        self._plain: dict[int, tuple[SubSelection, tuple[tuple[str, str], ...] | None]] = {}
+        self._plain: dict[int, tuple[SubSelection, _Plain | None]] = {}
+        self._numbers: dict[tuple[tuple[str, str], ...], int] = {}
 
-    def plain_fields(self, fragment: SubSelection) -> tuple[tuple[str, str], ...] | None:
+    def plain(self, fragment: SubSelection) -> _Plain | None:
         cached = self._plain.get(id(fragment))
         if cached is not None and cached[0] is fragment:
             return cached[1]
-        fields: tuple[tuple[str, str], ...] | None = tuple(
-            (sub.key, sub.name) for sub in fragment.fields.values()
-        )
-        if fragment.fragments or any(sub.selection is not None for sub in fragment.fields.values()):
-            fields = None
+        fields = tuple((sub.key, sub.name) for sub in fragment.fields.values())
+        compiled: _Plain | None = None
+        if (
+            not fragment.fragments
+            and all(sub.selection is None for sub in fragment.fields.values())
+            and any(name != "__typename" for _key, name in fields)
+        ):
+            number = self._numbers.setdefault(fields, len(self._numbers))
+            compiled = _Plain(fields, number)
         if len(self._plain) >= _TRIES_MAX:
             self._plain.clear()
-        self._plain[id(fragment)] = (fragment, fields)
-        return fields
+        self._plain[id(fragment)] = (fragment, compiled)
+        return compiled
 
-    def build(self, obj: dict[str, Any], fetch: FetchNode) -> tuple[dict[str, Any], Any] | None:
-        """(representation, identity) of ``obj`` for ``fetch``, or None (not wanted)."""
+    def reader(self, fetch: FetchNode, typename: Any) -> tuple[_Plain, str] | None:
+        """The compiled reader of ``fetch``'s representations of ``typename`` objects and the
+        type they are sent as; None: build them with :func:`representation`."""
         requires = fetch.requires
-        assert requires is not None
-        typename = obj.get("__typename")
-        fragment = requires.fragments.get(typename) if isinstance(typename, str) else None
-        fields = self.plain_fields(fragment) if fragment is not None else None
-        if fields is None or not isinstance(typename, str):
-            general = representation(obj, requires, fetch.input_rewrites, fetch.input_types)
-            if general is None:
-                return None
-            return general, orjson.dumps(general, option=orjson.OPT_SORT_KEYS)
+        if requires is None or not isinstance(typename, str):
+            return None
+        fragment = requires.fragments.get(typename)
+        compiled = self.plain(fragment) if fragment is not None else None
+        if compiled is None:
+            return None
         rewrites = fetch.input_rewrites
-        rep_type = rewrites.get(typename, typename) if rewrites else typename
-        rep: dict[str, Any] = {}
-        identity: list[Any] = [rep_type]
-        for key, name in fields:
-            if name == "__typename":
-                rep["__typename"] = rep_type
-                continue
-            if key not in obj:
-                return None  # a key or required field is missing: the entity cannot be looked up
-            value = obj[key]
-            rep[name] = value
-            identity.append(name)
-            identity.append(value if value.__class__ is str else (value.__class__, value))
-        rep["__typename"] = rep_type
-        key_tuple = tuple(identity)
-        try:
-            hash(key_tuple)
-        except TypeError:  # a list or object value (a custom scalar): identify it by its text
-            return rep, orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
-        return rep, key_tuple
+        return compiled, rewrites.get(typename, typename) if rewrites else typename
 
 
 _REP_KEYS = _RepKeys()
+_MISSING: Any = object()
 
 
 async def _run_batch(batch: EntityBatch, ctx: ExecutionContext) -> None:
@@ -546,27 +560,52 @@ async def _run_batch(batch: EntityBatch, ctx: ExecutionContext) -> None:
     # Per slot: deduplicated representations and, for each, the objects it serves.
     collected: list[tuple[list[dict[str, Any]], list[list[_Target]]]] = []
     anything = False
-    build = _REP_KEYS.build
+    reader = _REP_KEYS.reader
     for slot in batch.slots:
         representations: list[dict[str, Any]] = []
         targets: list[list[_Target]] = []
         index_of: dict[Any, int] = {}
         for part in slot.parts:
             fetch = part.node
-            flatten = part.path
-            selection = fetch.selection
-            for obj in _objects_for(ctx, flatten):
-                built = build(obj, fetch)
-                if built is None:
+            requires = fetch.requires
+            assert requires is not None
+            target_of = (part.path, fetch.selection)
+            readers: dict[Any, tuple[_Plain, str] | None] = {}
+            for obj in _objects_for(ctx, part.path):
+                typename = obj.get("__typename")
+                found = readers.get(typename, _MISSING)
+                if found is _MISSING:
+                    found = readers[typename] = reader(fetch, typename)
+                identity: Any = None
+                if found is not None:
+                    plain, rep_type = found
+                    try:
+                        values = plain.getter(obj)
+                        identity = (plain.number, rep_type, values)
+                        index = index_of.get(identity)
+                    except KeyError:
+                        continue  # a key or required field is missing: it cannot be looked up
+                    except TypeError:  # a value that cannot be hashed (a list, an object)
+                        identity = None
+                    if identity is not None:
+                        if index is None:
+                            index = index_of[identity] = len(representations)
+                            representations.append(plain.representation(values, rep_type))
+                            targets.append([(obj, *target_of)])
+                        else:
+                            targets[index].append((obj, *target_of))
+                        continue
+                rep = representation(obj, requires, fetch.input_rewrites, fetch.input_types)
+                if rep is None:
                     continue
-                rep, identity = built
-                index = index_of.get(identity)
+                key = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
+                index = index_of.get(key)
                 if index is None:
-                    index = index_of[identity] = len(representations)
+                    index = index_of[key] = len(representations)
                     representations.append(rep)
-                    targets.append([(obj, flatten, selection)])
+                    targets.append([(obj, *target_of)])
                 else:
-                    targets[index].append((obj, flatten, selection))
+                    targets[index].append((obj, *target_of))
         anything = anything or bool(representations)
         collected.append((representations, targets))
     if not anything:
