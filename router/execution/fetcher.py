@@ -25,6 +25,7 @@ import orjson
 
 from router import json_codec
 from router.execution.http1 import Http1Client, HttpFetchError, Response, Target
+from router.execution.inflight import InflightGroup
 from router.forwarding import REQUEST_ID_HEADER
 from router.transport.uploads import (
     ForwardedUpload,
@@ -105,9 +106,13 @@ class SubgraphFetcher:
         # Multipart requests (file uploads) go through httpx, opened on the first upload.
         self.uploads: UploadSender | None = None
         # Shared fetches in flight: (subgraph, body, viewer) → the exchange.
-        self._inflight: dict[tuple[str, bytes, str | None], asyncio.Future[Response]] = {}
-        self.upstream_requests = 0  # requests sent to subgraphs (metrics, tests)
-        self.shared_fetches = 0  # fetches answered by another fetch's request
+        self._inflight: InflightGroup[Response] = InflightGroup()
+        self.upstream_requests = 0  # requests sent to subgraphs
+
+    @property
+    def shared_fetches(self) -> int:
+        """Fetches answered by a request another fetch sent."""
+        return self._inflight.joined
 
     def use_client(self, client: Http1Client) -> None:
         """Fetch through ``client`` from now on; the caller closes it."""
@@ -244,29 +249,14 @@ class SubgraphFetcher:
     ) -> Response:
         """POST ``encoded``, or wait for the identical request in flight for the same viewer.
 
-        The exchange runs as its own task with its own timeout, so a caller that goes away
-        (its client disconnected) does not fail the others waiting for it.
+        The exchange has its own timeout, so a waiter that goes away does not fail the others.
         """
         key = (service, encoded, headers.get("authorization"))
-        exchange = self._inflight.get(key)
-        if exchange is None:
+
+        async def exchange() -> Response:
             self.upstream_requests += 1
-            exchange = asyncio.ensure_future(self._timed_post(target, encoded, headers, seconds))
-            self._inflight[key] = exchange
-            exchange.add_done_callback(lambda done: self._settled(key, done))
-        else:
-            self.shared_fetches += 1
-        async with asyncio.timeout(seconds):
-            return await asyncio.shield(exchange)
+            async with asyncio.timeout(seconds):
+                return await self._client_for_fetch().post(target, encoded, headers)
 
-    async def _timed_post(
-        self, target: Target, encoded: bytes, headers: Mapping[str, str], seconds: float
-    ) -> Response:
         async with asyncio.timeout(seconds):
-            return await self._client_for_fetch().post(target, encoded, headers)
-
-    def _settled(self, key: tuple[str, bytes, str | None], done: asyncio.Future[Response]) -> None:
-        if self._inflight.get(key) is done:
-            del self._inflight[key]
-        if not done.cancelled():
-            done.exception()  # retrieved: the waiters (if any are left) got it
+            return await self._inflight.run(key, exchange)
