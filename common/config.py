@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     redis_key_prefix: str = "realio:"
     smtp_url: str | None = None
     mail_from: str = "Realio <no-reply@realio.local>"
+    # Queued mail (decision 0032): the relay's poll (retries, rows left by another process) and
+    # how many failed attempts before a message is set aside as undeliverable.
+    mail_relay_poll_seconds: float = 5.0
+    mail_relay_max_attempts: int = 8
+    # A relay that died mid-send leaves its rows to another process after this long.
+    mail_relay_lease_seconds: float = 60.0
     s3_url: str | None = None
     kafka_url: str | None = None
     elasticsearch_url: str | None = None
@@ -208,6 +214,17 @@ class Settings(BaseSettings):
     # is notified, and how often the due alerts are checked (0 turns the loop off).
     notifications_message_delay_seconds: float = 120.0
     notifications_schedule_interval_seconds: float = 5.0
+
+    # recommendations (decisions 0028, 0029, 0031): the HMAC key model artefacts are signed with
+    # (made once in the data directory when unset; set it when instances or the trainer do
+    # not share that directory), how often an instance looks for a new model and changed
+    # listings, how long a viewer's feed stays cached, whether the bandit picks each feed
+    # slot's source, and whether an instance finding no model trains one at start.
+    recommendations_artefact_key: str | None = None
+    recommendations_refresh_interval_seconds: float = 2.0
+    recommendations_feed_cache_seconds: int = 300
+    recommendations_bandit: bool = True
+    recommendations_train_when_empty: bool = True
 
     def resolved_storage_dir(self) -> Path:
         return self.storage_dir or self.data_dir / "files"

@@ -24,11 +24,13 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UnsetType
 
+from common.auth.token_end import EndSubscriptionsWithToken
 from common.auth.tokens import TokenVerifier, bearer_token
 from common.auth.viewer import ANONYMOUS
 from common.config import Settings
 from common.context import RequestContext
-from common.errors import DomainErrorExtension, Unauthenticated
+from common.error_extension import DomainErrorExtension
+from common.errors import Unauthenticated
 from common.graphiql import graphiql_asset_routes, graphiql_html
 from common.idempotency import KeyPruning
 from common.input_guard import InputGuard
@@ -192,7 +194,10 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
 
     routes: list[BaseRoute] = [
         Route("/graphql", graphql_app, methods=["GET", "POST"]),
-        WebSocketRoute("/graphql", graphql_app),
+        # Open subscriptions end (UNAUTHENTICATED, then 4403) when the token does (0030).
+        WebSocketRoute(
+            "/graphql", EndSubscriptionsWithToken(graphql_app, lambda _: config.verifier)
+        ),
         Route("/health", health),
         Route("/ready", ready),
         Route("/metrics", metrics_endpoint),

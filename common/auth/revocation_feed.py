@@ -16,9 +16,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Protocol
 
 from common.auth.revocation import Revocation, RevocationSet
 
@@ -39,6 +37,10 @@ class RevocationSource(Protocol):
         ...
 
 
+if TYPE_CHECKING:
+    import httpx
+
+
 class HttpRevocationSource:
     """users' ``GET /auth/revocations?after=N&limit=M``.
 
@@ -54,6 +56,8 @@ class HttpRevocationSource:
         http = self._http
         if http is None:
             if self._owned is None:
+                import httpx  # on first use: the router starts without it
+
                 self._owned = httpx.AsyncClient(timeout=5, trust_env=False)
             http = self._owned
         response = await http.get(self._url, params={"after": after, "limit": limit})
@@ -91,6 +95,7 @@ class RevocationFeed:
         self._wake = asyncio.Event()
         self._lock = asyncio.Lock()
         self._failing = False
+        self._changed: asyncio.Future[None] | None = None
 
     @property
     def running(self) -> bool:
@@ -119,7 +124,20 @@ class RevocationFeed:
                 if len(page.revocations) < PAGE_LIMIT:
                     break
             self._synced_at = time.monotonic()
+            if applied:
+                self._notify_changed()
             return applied
+
+    def changed(self) -> asyncio.Future[None]:
+        """A future resolved the next time entries are applied (open streams re-check then)."""
+        if self._changed is None or self._changed.done():
+            self._changed = asyncio.get_running_loop().create_future()
+        return self._changed
+
+    def _notify_changed(self) -> None:
+        changed, self._changed = self._changed, None
+        if changed is not None and not changed.done():
+            changed.set_result(None)
 
     def wake(self) -> None:
         """Read the feed now rather than at the next tick (a push notice arrived)."""

@@ -30,7 +30,7 @@ from router.planning.operation import (
 from router.planning.plan import ContextRead, PlanNode, QueryPlan, SequenceNode
 from router.planning.routes import Path, PlanningError, RouteFinder, unwrap
 from router.planning.selection import SubSelection
-from router.supergraph.model import ContextArgument, Supergraph
+from router.supergraph.model import ContextArgument, Key, Supergraph
 
 __all__ = ["Planner", "PlanningError", "unwrap"]
 
@@ -149,13 +149,32 @@ class Planner(RouteFinder):
         else:
             roots: dict[str, FetchGroup] = {}
             for field in fields:
-                graph = self.choose_root_graph(root_type, field, roots)
-                group = roots.get(graph) or roots.setdefault(
-                    graph, self.new_group(graph, None, operation_kind)
-                )
-                self.add_local(group, group.selection, root_type, (), field, None)
+                self.plan_root_field(roots, root_type, field, operation_kind)
             node = self._assemble(self.groups)
         return QueryPlan(operation_kind, root_type, node, selections, introspection)
+
+    def plan_root_field(
+        self,
+        roots: dict[str, FetchGroup],
+        root_type: str,
+        field: Field,
+        kind: str,
+        tried: frozenset[str] = frozenset(),
+        graph: str | None = None,
+    ) -> None:
+        """Plan one root field (query, subscription) in the cheapest root subgraph.
+
+        What that subgraph cannot serve of the field's sub-selection, and no entity below can
+        reach, comes back as a continuation of the field, fetched from another root subgraph
+        (the root type is the entity above every field) and merged at the same response key.
+        """
+        if graph is None:
+            graph = self.choose_root_graph(root_type, field, roots, tried)
+        group = roots.get(graph) or roots.setdefault(graph, self.new_group(graph, None, kind))
+        rest: list[Field] = []
+        self.add_local(group, group.selection, root_type, (), field, None, rest)
+        for continuation in rest:
+            self.plan_root_field(roots, root_type, continuation, kind, tried | {graph})
 
     def _plan_serial(self, root_type: str, fields: list[Field]) -> PlanNode | None:
         """Mutations: root fields in order; adjacent fields of one subgraph share a fetch."""
@@ -187,10 +206,19 @@ class Planner(RouteFinder):
                         group.input_types.setdefault(possible, condition)
         return assemble(groups, self.operation_name, self.variable_definitions)
 
-    def choose_root_graph(self, root_type: str, field: Field, chosen: dict[str, FetchGroup]) -> str:
-        """The subgraph for a root field: the one whose plan needs the fewest fetches."""
-        candidates = self.resolvers(root_type, field.name)
+    def choose_root_graph(
+        self,
+        root_type: str,
+        field: Field,
+        chosen: dict[str, FetchGroup],
+        tried: frozenset[str] = frozenset(),
+    ) -> str:
+        """The subgraph for a root field: the one whose plan is cheapest (fewest fetches, then
+        the shortest sequence, then a subgraph already fetched, then the supergraph's order)."""
+        candidates = [g for g in self.resolvers(root_type, field.name) if g not in tried]
         if not candidates:
+            if tried:
+                raise PlanningError(f"no subgraph can resolve {root_type}.{field.name} as selected")
             raise PlanningError(f"no subgraph resolves {root_type}.{field.name}")
         candidates = [g for g in candidates if self.accepts(g, root_type, field)]
         if not candidates:
@@ -199,25 +227,40 @@ class Planner(RouteFinder):
             )
         if len(candidates) == 1:
             return candidates[0]
-        best: tuple[int, int, int] | None = None
+        best: tuple[int, int, int, int] | None = None
         best_graph = candidates[0]
         for order, graph in enumerate(candidates):
             trial = Planner(self.sg, self.variable_definitions, self.operation_name, self.labels)
             trial.keys_at = {path: dict(keys) for path, keys in self.keys_at.items()}
             try:
-                group = trial.new_group(graph, None)
-                trial.add_local(group, group.selection, root_type, (), field, None)
-                cost = len(trial.groups) - (1 if graph in chosen else 0)
+                roots = {g: trial.new_group(g, None) for g in chosen}
+                existing = set(roots.values())
+                trial.plan_root_field(roots, root_type, field, "query", tried, graph)
+                cost = sum(
+                    1 for g in trial.groups if g not in existing and not g.selection.is_empty()
+                )
+                depth = trial.depth()
             except PlanningError:
                 continue
             finally:
                 self.labels_read |= trial.labels_read
-            score = (cost, 0 if graph in chosen else 1, order)
+            score = (cost, depth, 0 if graph in chosen else 1, order)
             if best is None or score < best:
                 best, best_graph = score, graph
         if best is None:
             raise PlanningError(f"no subgraph can resolve {root_type}.{field.name} as selected")
         return best_graph
+
+    def depth(self) -> int:
+        """Length of the longest chain of dependent fetches planned so far."""
+        levels: dict[FetchGroup, int] = {}
+
+        def level(group: FetchGroup) -> int:
+            if group not in levels:
+                levels[group] = 1 + max((level(d) for d in group.deps), default=0)
+            return levels[group]
+
+        return max((level(g) for g in self.groups if not g.selection.is_empty()), default=0)
 
     def plan_at(
         self,
@@ -227,25 +270,66 @@ class Planner(RouteFinder):
         path: Path,
         selections: list[Selection],
         provided: list[Selection] | None,
+        rest: list[Field] | None = None,
     ) -> set[FetchGroup]:
         """Plan ``selections`` on objects of ``type_name`` that ``group`` fetches at ``path``.
 
-        Returns the groups that fetch any of them.
+        Returns the groups that fetch any of them. Fields that neither ``group``'s subgraph nor
+        an entity jump from here can serve go to ``rest`` (for the nearest entity above to
+        fetch), or raise :class:`PlanningError` when ``rest`` is None.
         """
         if not self.sg.is_abstract(type_name):
             return self.plan_object(
-                group, node, type_name, path, self.collect(selections, type_name), provided
+                group, node, type_name, path, self.collect(selections, type_name), provided, rest
             )
         if self.sg.is_interface_object(type_name, group.graph):
             return self.plan_interface_object(group, node, type_name, path, selections, provided)
         node.add_typename()
         used: set[FetchGroup] = {group}
-        for possible in self.sg.possible_types(type_name, group.graph):
+        possible_types = self.sg.possible_types(type_name, group.graph)
+        if not possible_types:
+            return self.plan_without_objects(group, node, type_name, path, selections)
+        for possible in possible_types:
             fields = self.collect(selections, possible)
             if any(f.name != "__typename" for f in fields):
                 used |= self.plan_object(
-                    group, node.fragment(possible), possible, path, fields, provided
+                    group, node.fragment(possible), possible, path, fields, provided, rest
                 )
+        return used
+
+    def plan_without_objects(
+        self,
+        group: FetchGroup,
+        node: SubSelection,
+        type_name: str,
+        path: Path,
+        selections: list[Selection],
+    ) -> set[FetchGroup]:
+        """An abstract type that no object type of ``group``'s subgraph implements: only the
+        fields the subgraph declares on the interface itself can be asked (its objects, if it
+        returns any, are unknown to the plan); anything else is a planning error, never a
+        field quietly left out."""
+        used: set[FetchGroup] = {group}
+        for field in self.collect(selections, type_name):
+            if field.name == "__typename":
+                continue
+            fact = self.sg.field_fact(type_name, field.name, group.graph)
+            if isinstance(self.sg.type(type_name), GraphQLUnionType) or fact is None:
+                raise PlanningError(
+                    f"no object type of {type_name} in subgraph {group.graph!r} resolves "
+                    f"{type_name}.{field.name}"
+                )
+            used |= self.add_local(group, node, type_name, path, field, None)
+        for selection in selections:
+            if isinstance(selection, Fragment) and selection.type_condition not in (
+                None,
+                type_name,
+            ):
+                if self.collect(selection.selections, selection.type_condition):
+                    raise PlanningError(
+                        f"subgraph {group.graph!r} has no {selection.type_condition} "
+                        f"object for {type_name} at {'.'.join(path)}"
+                    )
         return used
 
     def plan_object(
@@ -256,28 +340,86 @@ class Planner(RouteFinder):
         path: Path,
         fields: list[Field],
         provided: list[Selection] | None,
+        rest: list[Field] | None = None,
     ) -> set[FetchGroup]:
         self.ancestors.append((path, type_name, group, node))
         try:
             used: set[FetchGroup] = {group}
             here = self.provided_fields(provided, type_name)
+            split: list[Field] = []
             remote: list[Field] = []
             for field in fields:
                 if field.name == "__typename":
                     continue  # static on object types; representations add it themselves
-                if self.stays_local(group.graph, type_name, field, here) and not self.contextual_in(
-                    group.graph, type_name, field.name
-                ):
-                    used |= self.add_local(
-                        group, node, type_name, path, field, here.get(field.name)
-                    )
+                if self.contextual_in(group.graph, type_name, field.name):
+                    remote.append(field)
+                elif self.stays_local(group.graph, type_name, field, here):
+                    used |= self.add_here(group, node, type_name, path, field, here, rest)
+                elif self.serves(group.graph, type_name, field, here):
+                    split.append(field)  # local, but not all of its sub-selection
                 else:
                     remote.append(field)
+            for field in split:
+                # A subgraph that serves the whole sub-selection saves the split (route choice
+                # checks the destination); else fetch here what can be, the rest through jumps.
+                route = self.remote_route(group, type_name, path, field, frozenset(), whole=True)
+                if route is not None:
+                    used |= self.plan_remote(group, node, type_name, path, field, route, rest)
+                else:
+                    used |= self.add_here(group, node, type_name, path, field, here, rest)
             for field in remote:
-                used |= self.plan_remote(group, node, type_name, path, field)
+                used |= self.plan_elsewhere(group, node, type_name, path, field, rest)
             return used
         finally:
             self.ancestors.pop()
+
+    def add_here(
+        self,
+        group: FetchGroup,
+        node: SubSelection,
+        type_name: str,
+        path: Path,
+        field: Field,
+        here: dict[str, list],
+        rest: list[Field] | None,
+    ) -> set[FetchGroup]:
+        """Select ``field`` in ``group``; a continuation of what its sub-selection could not
+        get here is fetched through an entity jump from this object, or passed up."""
+        left: list[Field] = []
+        used = self.add_local(group, node, type_name, path, field, here.get(field.name), left)
+        for continuation in left:
+            used |= self.plan_elsewhere(
+                group, node, type_name, path, continuation, rest, frozenset({group.graph})
+            )
+        return used
+
+    def plan_elsewhere(
+        self,
+        group: FetchGroup,
+        node: SubSelection,
+        type_name: str,
+        path: Path,
+        field: Field,
+        rest: list[Field] | None,
+        tried: frozenset[str] = frozenset(),
+    ) -> set[FetchGroup]:
+        """Fetch ``field`` from another subgraph through an entity jump from this object, or
+        leave it to the entity above (``rest``) when no jump from here reaches one."""
+        route = self.remote_route(group, type_name, path, field, tried, whole=True)
+        if route is None:
+            route = self.remote_route(group, type_name, path, field, tried, whole=False)
+        if route is None:
+            if rest is not None and not self.sg.is_interface_object(type_name, group.graph):
+                rest.append(field)
+                return set()
+            targets = self.targets(type_name, field, tried)
+            if not targets:
+                raise PlanningError(f"no subgraph resolves {type_name}.{field.name} as asked")
+            raise PlanningError(
+                f"no subgraph reachable from {group.graph!r} resolves the requested "
+                f"{type_name} fields"
+            )
+        return self.plan_remote(group, node, type_name, path, field, route, rest, tried)
 
     def add_local(
         self,
@@ -287,23 +429,101 @@ class Planner(RouteFinder):
         path: Path,
         field: Field,
         provided: list[Selection] | None,
+        rest: list[Field] | None = None,
     ) -> set[FetchGroup]:
-        """Select ``field`` in ``group`` and plan its sub-selection from there."""
+        """Select ``field`` in ``group`` and plan its sub-selection from there.
+
+        What of the sub-selection cannot be had from here comes back in ``rest`` as a
+        continuation of ``field`` (same data key), for the object above to fetch elsewhere.
+        """
         sub = node.add_field(field.data_key, field.name, field.args_text)
         if field.arguments:
             group.variables |= variables_in(field.arguments)
         if field.selections is None:
             return {group}
         child, named = self.child_path(path, type_name, field)
+        narrowed = self.type_in_graph(type_name, field.name, group.graph)
+        if narrowed is not None and narrowed != named:
+            if self.sg.is_abstract(named):
+                sub_typename = True
+            named = narrowed
+        else:
+            sub_typename = False
         if provided is None:
             fact = self.sg.field_fact(type_name, field.name, group.graph)
             if fact is not None and fact.provides:
                 provided = parse_field_set(fact.provides)
         if sub.selection is None:
             sub.selection = SubSelection()
-        return self.plan_at(group, sub.selection, named, child, field.selections, provided) | {
-            group
-        }
+        if sub_typename:
+            # The client's conditions are on the supergraph's abstract type: the shaper
+            # needs the object's type, which the subgraph's narrower type leaves implicit.
+            sub.selection.add_typename()
+        left: list[Field] | None = [] if rest is not None else None
+        used = self.plan_at(group, sub.selection, named, child, field.selections, provided, left)
+        if sub.selection.is_empty():
+            sub.selection.add_typename()  # never an empty selection set: `f{}` is invalid
+        if left:
+            assert rest is not None
+            rest.append(
+                Field(
+                    field.response_key,
+                    field.name,
+                    field.arguments,
+                    list(left),
+                    field.data_key,
+                    field.node,
+                )
+            )
+        return used | {group}
+
+    def concrete(self, type_name: str, selections: list[Selection]) -> list[Selection]:
+        """``selections`` with each fragment on an interface or union replaced by fragments on
+        its object types: representations are built from the runtime ``__typename``."""
+        result: list[Selection] = []
+        for selection in selections:
+            if isinstance(selection, Field):
+                if selection.selections is None:
+                    result.append(selection)
+                    continue
+                named, _depth = unwrap(self.field_type(type_name, selection.name))
+                result.append(
+                    Field(
+                        selection.response_key,
+                        selection.name,
+                        selection.arguments,
+                        self.concrete(named, selection.selections),
+                        selection.data_key,
+                        selection.node,
+                    )
+                )
+                continue
+            condition = selection.type_condition or type_name
+            if not self.sg.is_abstract(condition):
+                result.append(
+                    Fragment(
+                        selection.type_condition, self.concrete(condition, selection.selections)
+                    )
+                )
+                continue
+            for possible in self.sg.possible_types(condition):
+                if self.sg.is_abstract(type_name) and possible not in self.sg.possible_types(
+                    type_name
+                ):
+                    continue
+                if not self.sg.is_abstract(type_name) and possible != type_name:
+                    continue
+                result.append(Fragment(possible, self.concrete(possible, selection.selections)))
+        return result
+
+    def type_in_graph(self, type_name: str, field_name: str, graph: str) -> str | None:
+        """The named type ``graph`` declares for the field, when it differs from the
+        supergraph's (an object where the supergraph has an interface or a union)."""
+        fact = self.sg.field_fact(type_name, field_name, graph)
+        if fact is None or not fact.type:
+            return None
+        named = fact.type.replace("[", "").replace("]", "").replace("!", "").strip()
+        return named if named in self.sg.schema.type_map else None
 
     # -------------------------------------------------------- entity jumps
 
@@ -325,18 +545,62 @@ class Planner(RouteFinder):
         group.deps |= deps
         return group
 
-    def plan_remote(
-        self, group: FetchGroup, node: SubSelection, type_name: str, path: Path, field: Field
-    ) -> set[FetchGroup]:
-        """Fetch ``field`` from another subgraph through entity jumps."""
-        targets = {
+    def targets(self, type_name: str, field: Field, tried: frozenset[str]) -> dict[str, str]:
+        """Subgraphs (and the type queried there) that resolve ``field`` with its arguments."""
+        return {
             graph: via
             for graph, via in self.sources(type_name, field.name).items()
-            if self.accepts(graph, via, field)
+            if graph not in tried and self.accepts(graph, via, field)
         }
+
+    def remote_route(
+        self,
+        group: FetchGroup,
+        type_name: str,
+        path: Path,
+        field: Field,
+        tried: frozenset[str],
+        whole: bool,
+    ) -> list[tuple[str, str, Key]] | None:
+        """The jumps from ``group``'s subgraph to one that resolves ``field`` (with ``whole``:
+        one that serves its whole sub-selection too), or None."""
+        targets = self.targets(type_name, field, tried)
+        if whole and field.selections is not None:
+            targets = {
+                graph: via for graph, via in targets.items() if self.serves_whole(graph, via, field)
+            }
         if not targets:
-            raise PlanningError(f"no subgraph resolves {type_name}.{field.name} as asked")
-        route = self.find_route(type_name, group.graph, type_name, targets, path, field.name)
+            return None
+        try:
+            return self.find_route(type_name, group.graph, type_name, targets, path, field.name)
+        except PlanningError:
+            return None
+
+    def serves_whole(self, graph: str, type_name: str, field: Field) -> bool:
+        """Whether ``graph`` serves the field's whole sub-selection (itself or by jumps)."""
+        assert field.selections is not None
+        _child, named = self.child_path((), type_name, field)
+        named = self.type_in_graph(type_name, field.name, graph) or named
+        provided = self.provides_of(graph, type_name, field.name)
+        return self.feasible(graph, named, field.selections, provided)
+
+    def plan_remote(
+        self,
+        group: FetchGroup,
+        node: SubSelection,
+        type_name: str,
+        path: Path,
+        field: Field,
+        route: list[tuple[str, str, Key]] | None = None,
+        rest: list[Field] | None = None,
+        tried: frozenset[str] = frozenset(),
+    ) -> set[FetchGroup]:
+        """Fetch ``field`` from another subgraph through entity jumps."""
+        if route is None:
+            targets = self.targets(type_name, field, tried)
+            if not targets:
+                raise PlanningError(f"no subgraph resolves {type_name}.{field.name} as asked")
+            route = self.find_route(type_name, group.graph, type_name, targets, path, field.name)
         used: set[FetchGroup] = set()
         current, current_node, current_type = group, node, type_name
         for index, (graph, via, key) in enumerate(route):
@@ -361,10 +625,22 @@ class Planner(RouteFinder):
                 waits |= target.deps
             else:
                 target = self.entity_group(graph, path, waits, type_name, inputs)
-            target.add_inputs(type_name, via, inputs)
+            target.add_inputs(type_name, via, self.concrete(type_name, inputs))
             used |= waits
             current, current_node, current_type = target, target.selection.fragment(via), via
-        return used | self.add_local(current, current_node, current_type, path, field, None)
+        left: list[Field] = []
+        used |= self.add_local(current, current_node, current_type, path, field, None, left)
+        for continuation in left:
+            used |= self.plan_elsewhere(
+                current,
+                current_node,
+                current_type,
+                path,
+                continuation,
+                rest,
+                tried | {group.graph, current.graph},
+            )
+        return used
 
     # ------------------------------------------------------ contextual arguments
 

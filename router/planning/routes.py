@@ -169,6 +169,17 @@ class RouteFinder:
         fact = self.sg.field_fact(type_name, field_name, graph)
         return bool(fact and fact.requires)
 
+    def serves(self, graph: str, type_name: str, field: Field, here: dict[str, list]) -> bool:
+        """Whether ``graph`` resolves ``field`` itself in the current fetch (provided by a
+        parent, or its own field without ``@requires``), whatever its sub-selection."""
+        if not self.accepts(graph, type_name, field):
+            return False
+        if field.name in here:
+            return True
+        return self.is_local(graph, type_name, field.name) and not self.has_requires(
+            graph, type_name, field.name
+        )
+
     def stays_local(self, graph: str, type_name: str, field: Field, here: dict[str, list]) -> bool:
         """Whether ``graph`` fetches ``field`` in the current fetch (else: an entity jump)."""
         if not self.accepts(graph, type_name, field):
@@ -186,8 +197,11 @@ class RouteFinder:
         # A local field whose sub-selection cannot be completed from here (a value type whose
         # other fields live elsewhere) is better fetched from a subgraph that can.
         _child, named = self.child_path((), type_name, field)
+        fact = self.sg.field_fact(type_name, field.name, graph)
+        if fact is not None and fact.type:
+            narrowed = fact.type.replace("[", "").replace("]", "").replace("!", "").strip()
+            named = narrowed if narrowed in self.sg.schema.type_map else named
         if provided is None:
-            fact = self.sg.field_fact(type_name, field.name, graph)
             provided = parse_field_set(fact.provides) if fact and fact.provides else None
         return self.feasible(graph, named, field.selections, provided)
 
@@ -277,6 +291,8 @@ class RouteFinder:
                             entries.append((graph, interface, keys))
         return entries
 
+    _assembling = False
+
     def key_available(self, graph: str, type_name: str, key: Key) -> bool:
         return all(
             self.is_local(graph, type_name, s.name.value)  # type: ignore[attr-defined]
@@ -331,6 +347,55 @@ class RouteFinder:
                 return reached[0]
             seen.update(g for g, _t, _r in next_frontier)
             frontier = next_frontier
+        assembled = self.assembled_route(type_name, start, start_type, targets, entries)
+        if assembled is not None:
+            return assembled
         raise PlanningError(
             f"no subgraph reachable from {start!r} resolves the requested {type_name} fields"
         )
+
+    def assembled_route(
+        self,
+        type_name: str,
+        start: str,
+        start_type: str,
+        targets: dict[str, str],
+        entries: list[tuple[str, str, list[Key]]],
+    ) -> list[tuple[str, str, Key]] | None:
+        """A jump straight to a target whose key ``start`` lacks some fields of, when each
+        missing field can be fetched first from a subgraph ``start`` reaches by its own keys
+        (the planner then plans the key fields like any other field)."""
+        if self._assembling:
+            return None
+        self._assembling = True
+        try:
+            for entry_graph, entry_type, keys in entries:
+                if targets.get(entry_graph) != entry_type or entry_graph == start:
+                    continue
+                for key in keys:
+                    if all(
+                        self.key_field_reachable(type_name, start, start_type, name)
+                        for name in key_field_names(key)
+                    ):
+                        return [(entry_graph, entry_type, key)]
+            return None
+        finally:
+            self._assembling = False
+
+    def key_field_reachable(self, type_name: str, start: str, start_type: str, name: str) -> bool:
+        """Whether key field ``name`` is in ``start`` or one jump chain away from it."""
+        if self.is_local(start, start_type, name):
+            return True
+        owners = {g: type_name for g in self.resolvers(type_name, name) if g != start}
+        if not owners:
+            return False
+        try:
+            self.find_route(type_name, start, start_type, owners, (), name)
+        except PlanningError:
+            return False
+        return True
+
+
+def key_field_names(key: Key) -> list[str]:
+    """Top-level field names of a key."""
+    return [s.name.value for s in key.selection.selections if hasattr(s, "name")]

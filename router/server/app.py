@@ -6,14 +6,14 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route, WebSocketRoute, websocket_session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from common.auth.token_end import EndSubscriptionsWithToken
 from common.auth.tokens import TokenVerifier
 from router import json_codec
 from router.apq import create_store
@@ -23,7 +23,7 @@ from router.execution.inflight import InflightGroup
 from router.forwarding import ClientAddressing
 from router.gateway import Gateway
 from router.limits import OperationLimits
-from router.server.auth import build_verifier
+from router.server.auth import build_verifier, connection_token
 from router.server.errors import internal_error
 from router.server.files import serve_file
 from router.server.graphiql import graphiql_asset_routes
@@ -121,15 +121,6 @@ def build_http_client(settings: RouterSettings) -> Http1Client:
     return Http1Client(max_connections=settings.subgraph_max_connections)
 
 
-def build_probe_client() -> aiohttp.ClientSession:
-    """The session of the ``/ready`` probes, apart from the gateway's pool."""
-    return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=20),
-        cookie_jar=aiohttp.DummyCookieJar(),
-        trust_env=False,
-    )
-
-
 def create_app(
     settings: RouterSettings,
     *,
@@ -186,8 +177,7 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # HTTP clients belong to the loop they are created in: open them here, not above.
-        probe_client = build_probe_client()
-        app.state.probe_client = probe_client
+        app.state.probe_client = None  # opened by the first /ready (health.ready)
         http_client = None
         if built_gateway:
             http_client = build_http_client(settings)
@@ -203,7 +193,8 @@ def create_app(
                 await resource.aclose()
             if http_client is not None:
                 await http_client.aclose()
-            await probe_client.close()
+            if app.state.probe_client is not None:
+                await app.state.probe_client.close()
 
     middleware = [Middleware(InternalErrorMiddleware)]
     cors = bool(settings.cors_origins or settings.cors_origin_regex)
@@ -230,7 +221,15 @@ def create_app(
     app = RouterApp(
         routes=[
             Route("/graphql", graphql_http, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", graphql_websocket),
+            WebSocketRoute(
+                "/graphql",
+                # Open operations end (UNAUTHENTICATED, then 4403) when the token does (0030).
+                EndSubscriptionsWithToken(
+                    websocket_session(graphql_websocket),
+                    lambda _: state.verifier,
+                    connection_token,
+                ),
+            ),
             Route("/health", health, methods=["GET"]),
             Route("/ready", ready, methods=["GET"]),
             Route("/metrics", metrics_endpoint, methods=["GET"]),

@@ -94,3 +94,10 @@ async def authenticate_connection(
         except Unauthenticated as error:
             raise ConnectionRefused(str(error)) from error
     return ConnectionAuth(authorization, {**(params or {}), "Authorization": authorization})
+
+
+def connection_token(
+    payload: Mapping[str, Any] | None, upgrade_authorization: str | None
+) -> str | None:
+    """The token a connection is authorised with, read as :func:`authenticate_connection` does."""
+    return bearer_token(authorization_of(payload) or upgrade_authorization)

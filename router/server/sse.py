@@ -1,6 +1,8 @@
 """graphql-sse, distinct connections mode: one HTTP response stream per operation.
 
-Each result is ``event: next``; the end is ``event: complete``. The response is a small ASGI
+Each result is ``event: next``; the end is ``event: complete``. A subscription whose token
+ends (expiry or revocation, common.auth.token_end) gets a last ``next`` carrying an
+UNAUTHENTICATED error, then ``complete`` (decision 0030). The response is a small ASGI
 app rather than Starlette's StreamingResponse so that a client disconnect deterministically
 closes the gateway stream, and with it the subgraph subscription.
 """
@@ -14,6 +16,9 @@ from typing import Any
 from graphql import OperationType
 from starlette.types import Receive, Scope, Send
 
+from common.auth.token_end import unauthenticated_error, wait_for_token_end
+from common.auth.tokens import bearer_token
+from common.errors import Unauthenticated
 from router import json_codec
 from router.gateway import GatewayRequest, PreparedOperation
 from router.server.errors import internal_error
@@ -53,14 +58,32 @@ class EventStreamResponse:
         await send({"type": "http.response.start", "status": 200, "headers": raw_headers})
         pump = asyncio.ensure_future(self._pump(send))
         watcher = asyncio.ensure_future(_wait_for_disconnect(receive))
+        tasks: set[asyncio.Future[Any]] = {pump, watcher}
+        token_end = self._token_end()
+        if token_end is not None:
+            tasks.add(token_end)
+        done: set[asyncio.Future[Any]] = set()
         try:
-            await asyncio.wait({pump, watcher}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
-            for task in (pump, watcher):
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(pump, watcher, return_exceptions=True)
-        if pump.done() and not pump.cancelled() and pump.exception() is None:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        ended = _result(token_end) if pump not in done and watcher not in done else None
+        if ended is not None:
+            body = next_event({"errors": [unauthenticated_error(ended)]}) + COMPLETE_EVENT
+            await send({"type": "http.response.body", "body": body, "more_body": False})
+        elif pump.done() and not pump.cancelled() and pump.exception() is None:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    def _token_end(self) -> asyncio.Future[Unauthenticated] | None:
+        """For a subscription carrying a token the router can verify: its end."""
+        verifier = self.state.verifier
+        token = bearer_token(self.request.headers.get("authorization"))
+        subscription = self.prepared.operation_type is OperationType.SUBSCRIPTION
+        if verifier is None or token is None or not subscription:
+            return None
+        return asyncio.ensure_future(wait_for_token_end(verifier, token))
 
     async def _pump(self, send: Send) -> None:
         events = self._events()
@@ -88,6 +111,12 @@ class EventStreamResponse:
             request_id = self.headers.get(REQUEST_ID_HEADER, "")
             yield next_event({"data": None, "errors": [internal_error(request_id, exc)]})
         yield COMPLETE_EVENT
+
+
+def _result(task: asyncio.Future[Unauthenticated] | None) -> Unauthenticated | None:
+    if task is None or not task.done() or task.cancelled() or task.exception() is not None:
+        return None
+    return task.result()
 
 
 async def _wait_for_disconnect(receive: Receive) -> None:

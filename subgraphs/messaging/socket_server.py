@@ -9,6 +9,10 @@ Connect with ``auth={"token": "<access token>"}`` (or an ``Authorization`` heade
 - ``send_message`` ``{"conversation_id"}`` or ``{"receiver_id", "property_id"?}`` with
   ``"content"``: acknowledged with ``{"message": {...}}`` or ``{"error": {"code", ...}}``.
 
+When the connection's token expires or is revoked, each joined room gets a
+``conversation_error`` with code UNAUTHENTICATED, then the server disconnects the client
+(common.auth.token_end, decision 0030).
+
 A message sent here reaches GraphQL subscribers and the other way round: both sides go through
 ``MessageService`` and ``LiveService``. Errors carry the same codes as GraphQL's.
 """
@@ -26,6 +30,7 @@ from typing import Any
 
 import socketio
 
+from common.auth.token_end import wait_for_token_end
 from common.auth.tokens import TokenVerifier
 from common.auth.viewer import Viewer
 from common.errors import BadUserInput, DomainError, Unauthenticated
@@ -42,6 +47,7 @@ class _Client:
     viewer: Viewer
     expires_at: datetime | None
     rooms: dict[uuid.UUID, asyncio.Task[None]] = field(default_factory=dict)
+    token_watch: asyncio.Task[None] | None = None
 
 
 def message_json(view: MessageView) -> dict[str, Any]:
@@ -100,14 +106,30 @@ class ChatSocketServer:
             viewer = await self.verifier.verify(token)
         except Unauthenticated as error:
             raise socketio.exceptions.ConnectionRefusedError(_error(error)["error"]) from None
-        self.clients[sid] = _Client(viewer, expiry_of(token))
+        client = self.clients[sid] = _Client(viewer, expiry_of(token))
+        client.token_watch = asyncio.ensure_future(self._end_with_token(sid, client, token))
 
     async def disconnect(self, sid: str, *_: Any) -> None:
         client = self.clients.pop(sid, None)
         if client is not None:
+            if client.token_watch is not None:
+                client.token_watch.cancel()
             for task in client.rooms.values():
                 task.cancel()
             await asyncio.gather(*client.rooms.values(), return_exceptions=True)
+
+    async def _end_with_token(self, sid: str, client: _Client, token: str) -> None:
+        """When the token expires or is revoked: an error per joined room, then disconnect."""
+        error = await wait_for_token_end(self.verifier, token)
+        client.token_watch = None  # done: the disconnect below must not cancel this task
+        rooms = {room: task for room, task in client.rooms.items() if not task.done()}
+        for task in rooms.values():
+            task.cancel()
+        await asyncio.gather(*rooms.values(), return_exceptions=True)
+        for room in rooms:
+            payload = {**_error(error), "conversation_id": str(room)}
+            await self.sio.emit("conversation_error", payload, to=sid)
+        await self.sio.disconnect(sid)
 
     async def join_room(self, sid: str, data: Any) -> dict[str, Any]:
         client = self.clients.get(sid)
@@ -187,7 +209,8 @@ class ChatSocketServer:
                 await self._emit(sid, event)
         except DomainError as error:
             if ready.done():
-                await self.sio.emit("conversation_error", _error(error), to=sid)
+                payload = {**_error(error), "conversation_id": str(conversation_id)}
+                await self.sio.emit("conversation_error", payload, to=sid)
             else:
                 ready.set_result(error)
         except asyncio.CancelledError:

@@ -33,6 +33,9 @@ from subgraphs.notifications.app import create_app as create_notifications_app
 from subgraphs.notifications.app import migrate as migrate_notifications
 from subgraphs.properties.app import create_app as create_properties_app
 from subgraphs.properties.app import migrate as migrate_properties
+from subgraphs.recommendations.app import RecommendationsOptions
+from subgraphs.recommendations.app import create_app as create_recommendations_app
+from subgraphs.recommendations.app import migrate as migrate_recommendations
 from subgraphs.search.app import SearchOptions
 from subgraphs.search.app import create_app as create_search_app
 from subgraphs.search.app import migrate as migrate_search
@@ -72,6 +75,13 @@ def _notifications_app(settings: Settings, urls: dict[str, str]) -> Starlette:
     return create_notifications_app(settings, NotificationsOptions(schedule_interval_seconds=0))
 
 
+def _recommendations_app(settings: Settings, urls: dict[str, str]) -> Starlette:
+    # Tests train (services.training.train) and refresh (services.model.refresh) themselves.
+    return create_recommendations_app(
+        settings, RecommendationsOptions(refresh_interval_seconds=0, train_when_empty=False)
+    )
+
+
 # A service credential the graph accepts (decision 0027): it may send notifications.
 SERVICE_TOKEN = "rsvc.e2e-sender.e2e-sender-secret-for-tests-only"
 SERVICE_CREDENTIALS = {
@@ -89,6 +99,7 @@ MEMBERS: list[GraphMember] = [
     GraphMember("bookings", migrate_bookings, _bookings_app),
     GraphMember("messaging", migrate_messaging, lambda s, _: create_messaging_app(s)),
     GraphMember("notifications", migrate_notifications, _notifications_app),
+    GraphMember("recommendations", migrate_recommendations, _recommendations_app),
 ]
 
 
