@@ -117,7 +117,7 @@ class RouterSettings(BaseSettings):
         ),
     )
     query_plan_header_enabled: bool = False
-    # In-flight sharing (decision 0031): identical queries in flight at once (same document,
+    # In-flight sharing (decision 0034): identical queries in flight at once (same document,
     # operation name, variables and Authorization) share one execution; identical subgraph
     # fetches of queries (same subgraph, body and Authorization) share one upstream request.
     # Never mutations or subscriptions, never across viewers.

@@ -189,7 +189,7 @@ class Gateway:
             per_subgraph_timeouts=per_subgraph_timeouts,
         )
         self.subscription_transport = subscription_transport
-        # Queries' identical subgraph fetches in flight share one request (decision 0031).
+        # Queries' identical subgraph fetches in flight share one request (decision 0034).
         self.share_subgraph_fetches = share_subgraph_fetches
         self.shaper = ResponseShaper(self.api_schema)
         self._cache: OrderedDict[tuple[str, str | None], PreparedOperation] = OrderedDict()

@@ -53,7 +53,7 @@ def main(argv: list[str]) -> int:
     except Exception as exc:  # a supergraph that does not load: say why, no traceback
         print(f"router: cannot serve {settings.supergraph}: {exc}", file=sys.stderr)
         return 1
-    # Startup's objects out of the collector's way, fewer collections under load (decision 0031).
+    # Startup's objects out of the collector's way, fewer collections under load (decision 0034).
     tune_gc()
     uvicorn.run(
         app,

@@ -1,4 +1,4 @@
-"""The router process's garbage-collector policy (decision 0031).
+"""The router process's garbage-collector policy (decision 0034).
 
 A router's heap is mostly short-lived trees without cycles: parsed subgraph responses, the
 merged data of each request, the shaped answer. Reference counting frees them; the cyclic

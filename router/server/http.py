@@ -178,7 +178,7 @@ async def graphql_http(request: Request) -> Response:
 async def _execute(
     state: RouterState, prepared: PreparedOperation, request: GatewayRequest, show_plan: bool
 ) -> tuple[dict[str, Any], bytes]:
-    """The result and its JSON; identical queries in flight share both (decision 0031).
+    """The result and its JSON; identical queries in flight share both (decision 0034).
 
     Identical: the same document, operation name, variables and viewer (``authorization``;
     whether the query plan is shown too). Never a mutation; subscriptions do not come here.

@@ -51,7 +51,7 @@ class RouterState:
     # Verifies WebSocket tokens (router.server.auth); None passes them on unchecked.
     verifier: TokenVerifier | None = None
     addressing: ClientAddressing = ClientAddressing()
-    # Identical queries in flight share one execution and its encoded answer (decision 0031).
+    # Identical queries in flight share one execution and its encoded answer (decision 0034).
     inflight: InflightGroup[tuple[dict[str, Any], bytes]] | None = None
 
 

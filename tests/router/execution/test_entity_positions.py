@@ -1,4 +1,4 @@
-"""Entity positions collected while merging (decision 0031): the index the entity fetches read
+"""Entity positions collected while merging (decision 0034): the index the entity fetches read
 instead of walking the merged tree, and the walk it falls back to when a merge makes it stale.
 
 Pure logic on plan nodes and data trees (the fetches themselves are covered through real

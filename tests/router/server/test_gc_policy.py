@@ -1,4 +1,4 @@
-"""The serving process's garbage-collector policy (decision 0031)."""
+"""The serving process's garbage-collector policy (decision 0034)."""
 
 from __future__ import annotations
 

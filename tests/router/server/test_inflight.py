@@ -1,4 +1,4 @@
-"""In-flight sharing (decision 0031), counted on a real subgraph server: identical queries in
+"""In-flight sharing (decision 0034), counted on a real subgraph server: identical queries in
 flight share one execution, identical subgraph fetches share one upstream request; never for
 mutations, never across viewers, not when switched off.
 
