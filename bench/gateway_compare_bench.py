@@ -1,7 +1,7 @@
 """Gateway comparison: our router and Hive Gateway on the same four subgraphs, deep query.
 
     python -m bench.gateway_compare_bench [--duration 15] [--connections 50] [--warmup 3]
-        [--gateways realio,hive,hive-js] [--rounds 1] [--hive-dir DIR] [--no-install]
+        [--gateways realio,hive,realio-shared] [--rounds 1] [--hive-dir DIR] [--no-install]
 
 How it is measured: four subgraphs (accounts, inventory, products, reviews: the shape of the
 public federation gateway benchmarks, users with reviews of products with inventory and
@@ -12,6 +12,9 @@ subgraphs answer from memory: each distinct request body is executed once by gra
 its response bytes are kept, so after the warm-up a subgraph request costs only the HTTP
 exchange and the gateways, not the subgraphs, are the bottleneck. Every gateway is sent the
 same query, and its first answer is compared with the router's (same data, in any key order).
+"realio" runs with in-flight sharing switched off (every request executed on its own, as the
+other gateways run by default); "realio-shared" with the default settings, where the 50
+identical requests in flight share executions and subgraph fetches (decision 0034).
 
 For each gateway: requests/s over ``--duration`` seconds, latency p50/p95/p99, and the CPU
 the gateway process spent per request (from /proc; robust when other processes share the
@@ -346,11 +349,18 @@ async def _drain(stream: asyncio.StreamReader, keep: list[str]) -> None:
         del keep[:-50]
 
 
-async def _start_realio(supergraph: Path, urls: dict[str, str], core: int | None) -> Gateway:
+async def _start_realio(
+    supergraph: Path, urls: dict[str, str], core: int | None, share: bool
+) -> Gateway:
+    sharing = "true" if share else "false"
     env = {
         **os.environ,
         "REALIO_ROUTER_SUBGRAPH_URLS": json.dumps(urls),
         "REALIO_ROUTER_APQ_ENABLED": "false",
+        # "realio": every request executed on its own, as the other gateways run by default;
+        # "realio-shared": identical requests in flight share (decision 0034).
+        "REALIO_ROUTER_DEDUPLICATE_INFLIGHT_REQUESTS": sharing,
+        "REALIO_ROUTER_DEDUPLICATE_SUBGRAPH_FETCHES": sharing,
     }
     env.pop("REALIO_REDIS_URL", None)
     port = _free_port()
@@ -382,7 +392,8 @@ async def _start_realio(supergraph: Path, urls: dict[str, str], core: int | None
         process.kill()
         drain.cancel()
         raise
-    return Gateway("realio", process, f"http://127.0.0.1:{port}/graphql", drain)
+    name = "realio-shared" if share else "realio"
+    return Gateway(name, process, f"http://127.0.0.1:{port}/graphql", drain)
 
 
 def _process_tree(pid: int) -> list[int]:
@@ -703,11 +714,11 @@ async def _start(
     skipped: dict[str, str],
 ) -> Gateway | None:
     try:
-        if name == "realio":
-            return await _start_realio(supergraph, urls, core)
+        if name in ("realio", "realio-shared"):
+            return await _start_realio(supergraph, urls, core, name == "realio-shared")
         if name in ("hive", "hive-js"):
             return await _start_hive(supergraph, Path(args.hive_dir), core, name == "hive")
-        skipped[name] = "unknown gateway (realio, hive, hive-js)"
+        skipped[name] = "unknown gateway (realio, realio-shared, hive, hive-js)"
     except (RuntimeError, OSError, TimeoutError) as exc:
         skipped[name] = f"did not start: {str(exc)[-400:]}"
     return None
@@ -718,18 +729,19 @@ def _summary(results: list[Figures]) -> None:
     for figures in results:
         if figures.gateway not in best or figures.rate > best[figures.gateway].rate:
             best[figures.gateway] = figures
-    ours = best.get("realio")
-    if ours is None:
-        return
-    for name, figures in best.items():
-        if name == "realio" or not figures.requests or not ours.requests:
+    for ours_name in ("realio", "realio-shared"):
+        ours = best.get(ours_name)
+        if ours is None or not ours.requests:
             continue
-        ratio = ours.rate / figures.rate
-        cpu_ratio = (figures.cpu / figures.requests) / (ours.cpu / ours.requests)
-        print(
-            f"realio / {name}: {ratio:.2f}x requests/s (best rounds),"
-            f" {cpu_ratio:.2f}x less CPU per request"
-        )
+        for name, figures in best.items():
+            if name.startswith("realio") or not figures.requests:
+                continue
+            ratio = ours.rate / figures.rate
+            cpu_ratio = (figures.cpu / figures.requests) / (ours.cpu / ours.requests)
+            print(
+                f"{ours_name} / {name}: {ratio:.2f}x requests/s (best rounds),"
+                f" {cpu_ratio:.2f}x less CPU per request"
+            )
 
 
 def main(argv: list[str]) -> int:
@@ -738,7 +750,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--duration", type=float, default=15.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring")
     parser.add_argument("--connections", type=int, default=50, help="requests in flight")
-    parser.add_argument("--gateways", default="realio,hive", help="realio, hive, hive-js")
+    parser.add_argument(
+        "--gateways",
+        default="realio,hive,realio-shared",
+        help="realio (no in-flight sharing), realio-shared, hive (Rust planner), hive-js",
+    )
     parser.add_argument("--rounds", type=int, default=1, help="alternate the gateways N times")
     parser.add_argument("--hive-dir", default=str(DEFAULT_HIVE_DIR), help="npm install dir")
     parser.add_argument("--no-install", action="store_true", help="never run npm install")
