@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     redis_key_prefix: str = "realio:"
     smtp_url: str | None = None
     mail_from: str = "Realio <no-reply@realio.local>"
+    # Queued mail (decision 0032): the relay's poll (retries, rows left by another process) and
+    # how many failed attempts before a message is set aside as undeliverable.
+    mail_relay_poll_seconds: float = 5.0
+    mail_relay_max_attempts: int = 8
+    # A relay that died mid-send leaves its rows to another process after this long.
+    mail_relay_lease_seconds: float = 60.0
     s3_url: str | None = None
     kafka_url: str | None = None
     elasticsearch_url: str | None = None

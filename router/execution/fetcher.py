@@ -12,9 +12,8 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 
 from router import json_codec
@@ -31,6 +30,17 @@ _JSON_HEADERS = {
     "content-type": "application/json",
     "accept": "application/graphql-response+json, application/json",
 }
+
+if TYPE_CHECKING:
+    import httpx
+
+
+def _httpx() -> Any:
+    """httpx (uploads), looked up only when a fetch fails: it is imported with the first
+    upload, not at the router's start."""
+    import httpx
+
+    return httpx
 
 
 logger = logging.getLogger("router.execution")
@@ -188,9 +198,9 @@ class SubgraphFetcher:
                     response = await self._client_for_fetch().post(target, encoded, request_headers)
         except TimeoutError:
             raise SubgraphFetchError(service, f"timed out after {seconds:g}s") from None
-        except (HttpFetchError, httpx.HTTPError) as error:
+        except (HttpFetchError, _httpx().HTTPError) as error:
             detail = f"{type(error).__name__}: {error}"
-            connect = isinstance(error, httpx.ConnectError) or str(error).startswith(
+            connect = isinstance(error, _httpx().ConnectError) or str(error).startswith(
                 "cannot connect"
             )
             reason = "could not connect" if connect else "bad response"

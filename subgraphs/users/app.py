@@ -32,9 +32,11 @@ from common.file_routes import file_routes, subgraph_files_url
 from common.graphql_app import SubgraphApp, create_subgraph_app, schema_extensions
 from common.infrastructure import build_rate_limiter, build_redis, build_storage
 from common.mail import build_mailer
+from common.mail_outbox import MailRelay, RelayPolicy
 from common.metrics import GraphQLMetrics
 from common.migrations import upgrade
 from common.redis_fallback import redis_checks
+from subgraphs.users.models import mail_outbox
 from subgraphs.users.revocation_routes import revocation_feed_route
 from subgraphs.users.schema import build_schema
 from subgraphs.users.service import UsersDeps, build_services
@@ -82,13 +84,23 @@ def create_app(settings: Settings | None = None) -> Starlette:
     verifier = TokenVerifier(settings, jwks=signer.jwks, revocations=feed)
     redis = build_redis(settings)
     storage = build_storage(settings, subgraph_files_url(settings, SUBGRAPH))
+    mail_relay = MailRelay(
+        db,
+        mail_outbox,
+        build_mailer(settings),
+        RelayPolicy(
+            poll_seconds=settings.mail_relay_poll_seconds,
+            max_attempts=settings.mail_relay_max_attempts,
+            lease_seconds=settings.mail_relay_lease_seconds,
+        ),
+    )
     deps = UsersDeps(
         settings=settings,
         db=db,
         hashing=hashing,
         signer=signer,
         limiter=build_rate_limiter(settings, redis),
-        mailer=build_mailer(settings),
+        mail_relay=mail_relay,
         storage=storage,
         otp_key=otp_key_from(private_key),
         revocation_feed=feed,
@@ -103,9 +115,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         await events.start_relay()
+        await mail_relay.start()
         try:
             yield
         finally:
+            await mail_relay.stop()
             await events.stop()
             await engine.dispose()
             await feed_engine.dispose()
@@ -135,4 +149,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.engine = engine
     app.state.services = services
     app.state.events = events
+    app.state.mail_relay = mail_relay
     return app

@@ -26,10 +26,13 @@ from sqlalchemy import (
 
 from common.db import new_metadata
 from common.events import outbox_table
+from common.mail_outbox import mail_outbox_table
 
 metadata = new_metadata()
 # users publishes on realio.users (session.revoked, user.role_changed, …) through its outbox.
 outbox = outbox_table(metadata)
+# Mail waiting for the relay, written with the change that sends it (decision 0032).
+mail_outbox = mail_outbox_table(metadata)
 
 ROLES = ("buyer", "seller", "agent", "admin")
 

@@ -107,7 +107,8 @@ class AccountService:
             await OtpRepository(session).replace(
                 user_id, otp_hash(deps.otp_key, user_id, code), expires_at, now
             )
-        await deps.send_mail_after_commit(self._code_mail(email, code))
+            await deps.queue_mail(session, self._code_mail(email, code))
+        deps.mail_queued()
         return Registration(present_own(record, deps.storage), expires_at)
 
     async def verify(self, *, email: str, code: str, client_ip: str) -> UserView:
@@ -199,7 +200,8 @@ class AccountService:
                 wait = previous.sent_at + interval - now
                 raise _sent_recently(int(wait.total_seconds() + 0.999))
             await otps.replace(record.id, otp_hash(deps.otp_key, record.id, code), expires_at, now)
-        await deps.send_mail_after_commit(self._code_mail(record.email, code))
+            await deps.queue_mail(session, self._code_mail(record.email, code))
+        deps.mail_queued()
         return OtpSent(record.email, expires_at, now + interval)
 
     async def email_taken(self, *, email: str, client_ip: str) -> tuple[str, bool]:

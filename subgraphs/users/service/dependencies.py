@@ -14,7 +14,8 @@ from common.auth.passwords import PasswordHashing
 from common.auth.revocation_feed import RevocationFeed
 from common.auth.tokens import TokenSigner
 from common.config import Settings
-from common.mail import Mail, Mailer
+from common.mail import Mail
+from common.mail_outbox import MailRelay, enqueue
 from common.ratelimit import RateLimiter
 from common.storage import Storage
 
@@ -33,7 +34,8 @@ class UsersDeps:
     hashing: PasswordHashing
     signer: TokenSigner
     limiter: RateLimiter
-    mailer: Mailer
+    # Sends the mail queued in users' mail_outbox (decision 0032).
+    mail_relay: MailRelay
     storage: Storage
     # HMAC key for one-time codes; derived from the signing key by the composition root.
     otp_key: bytes
@@ -59,14 +61,15 @@ class UsersDeps:
         except Exception:
             log.exception("could not apply revocations locally; the next poll will")
 
-    async def send_mail_after_commit(self, mail: Mail) -> bool:
-        """Deliver a message once its transaction has committed; a failure is logged, not raised.
+    async def queue_mail(self, session: AsyncSession, mail: Mail) -> None:
+        """Queue ``mail`` in the caller's transaction (sent by the relay once it commits).
 
-        The data is already durable, and the user can ask for the code again (``resendOtp``).
+        The request never waits for the mail server, so its timing does not tell who has an
+        account, and queued mail survives a crash (decision 0032). Call ``mail_queued`` after
+        the commit.
         """
-        try:
-            await self.mailer.send(mail)
-            return True
-        except Exception:
-            log.exception("mail delivery failed", extra={"to": mail.to, "subject": mail.subject})
-            return False
+        await enqueue(session, self.mail_relay.table, mail, self.now())
+
+    def mail_queued(self) -> None:
+        """Start sending just-committed mail now rather than at the relay's next poll."""
+        self.mail_relay.wake()

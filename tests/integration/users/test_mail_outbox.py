@@ -1,0 +1,45 @@
+"""users' mail outbox (decision 0032): a message the SMTP server refuses is retried with
+backoff and, after ``REALIO_MAIL_RELAY_MAX_ATTEMPTS`` failures, set aside with its error for an
+operator instead of being retried forever or dropped."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import select
+
+from common.config import Settings
+from common.mail_outbox import RelayPolicy
+from subgraphs.users.models import mail_outbox
+from tests.integration.users.client import unique_email
+from tests.integration.users.conftest import ServeUsers
+from tests.support.servers import free_port
+
+
+async def _row(app: Any, email: str) -> Any:
+    async with app.state.services.deps.db() as session:
+        result = await session.execute(select(mail_outbox).where(mail_outbox.c.recipient == email))
+        return result.one_or_none()
+
+
+async def test_undeliverable_mail_is_retried_then_set_aside(
+    serve_users: ServeUsers, users_settings: Settings
+) -> None:
+    nowhere = f"smtp://127.0.0.1:{free_port()}"  # nothing listens: every attempt fails
+    async with serve_users(smtp_url=nowhere, mail_relay_max_attempts=2) as (client, app):
+        email = unique_email("undeliverable")
+        await client.register(email=email)  # answers although the mail cannot go out
+        async with asyncio.timeout(30):
+            # Polling a database row's state (no event announces it), bounded above.
+            while (row := await _row(app, email)) is None or row.failed_at is None:  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+    assert row.attempts == 2
+    assert "Connect" in row.last_error or "connect" in row.last_error
+    # The second try waited for its backoff (the first retry comes after 2 s).
+    assert (row.failed_at - row.created_at).total_seconds() >= RelayPolicy().first_retry_seconds
+
+
+def test_retry_backoff_doubles_up_to_its_cap() -> None:
+    policy = RelayPolicy(first_retry_seconds=2, max_retry_seconds=10)
+    assert [policy.retry_after(n) for n in (1, 2, 3, 4)] == [2, 4, 8, 10]
