@@ -19,6 +19,7 @@ from router import json_codec
 from router.apq import create_store
 from router.config import RouterSettings
 from router.execution.http1 import Http1Client
+from router.execution.inflight import InflightGroup
 from router.forwarding import ClientAddressing
 from router.gateway import Gateway
 from router.limits import OperationLimits
@@ -146,6 +147,7 @@ def create_app(
             subscription_transport=WebSocketSubscriptionTransport(),
             plan_cache_size=settings.plan_cache_size,
             override_labels=settings.override_labels,
+            share_subgraph_fetches=settings.deduplicate_subgraph_fetches,
         )
         owned.append(gateway)
     apq = None
@@ -169,6 +171,7 @@ def create_app(
         addressing=ClientAddressing.from_settings(
             settings.trusted_proxies, settings.forwarding_secret
         ),
+        inflight=InflightGroup() if settings.deduplicate_inflight_requests else None,
     )
 
     @contextlib.asynccontextmanager
