@@ -74,3 +74,30 @@ async def test_planning_failure_over_http_is_data_null_with_the_error() -> None:
             body = response.json()
             assert body["data"] is None
             assert [e["extensions"]["code"] for e in body["errors"]] == ["QUERY_PLANNING_FAILED"]
+
+
+# ``Shop`` is a value type whose ``city`` only b has; b has no mutation.
+SPLIT_ROOT = hand_supergraph(
+    ["a", "b"],
+    """
+type Query @join__type(graph: A) @join__type(graph: B) {
+  shop: Shop @join__field(graph: A) @join__field(graph: B)
+}
+type Mutation @join__type(graph: A) { renameShop(name: String): Shop @join__field(graph: A) }
+type Shop @join__type(graph: A) @join__type(graph: B) {
+  name: String @join__field(graph: A)
+  city: String @join__field(graph: B)
+}
+""",
+    roots="query: Query mutation: Mutation",
+)
+
+
+def test_query_root_field_continues_in_another_root_subgraph() -> None:
+    query_plan = plan(SPLIT_ROOT, "{ shop { name city } }")
+    assert sorted(f.service for f in query_plan.fetch_nodes) == ["a", "b"]
+
+
+def test_mutation_root_field_is_never_run_twice_to_complete_its_selection() -> None:
+    with pytest.raises(PlanningError):
+        plan(SPLIT_ROOT, 'mutation { renameShop(name: "x") { name city } }')
