@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from redis.exceptions import RedisError
 
+from common.analytics import MESSAGE_SENT
 from common.auth import Viewer, require_authenticated
 from common.errors import BadUserInput, Forbidden, NotFound, RateLimited
 from common.ratelimit import enforce
@@ -106,6 +107,9 @@ class MessageService:
             return await self._earlier(uuid.UUID(outcome.result_id))
         found, message = sent[0]
         conversation_id = found.id
+        # Counted once per message stored (a retry returning the first one is not counted).
+        about = {"item_id": str(found.property_id)} if found.property_id else {}
+        self.deps.analytics.track(viewer, MESSAGE_SENT, about)
         # A new message is unread by its receiver (their pointer is below its seq).
         view = MessageView(message, read=False)
         conversation = found
