@@ -9,9 +9,8 @@ import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -22,6 +21,9 @@ from common.auth.service_credentials import ServiceCredentials, is_service_token
 from common.auth.viewer import Role, Viewer
 from common.config import Settings
 from common.errors import Unauthenticated
+
+if TYPE_CHECKING:
+    import httpx
 
 ALGORITHM = "EdDSA"
 
@@ -171,6 +173,8 @@ class TokenVerifier:
             if now < self._next_fetch_at:
                 return
             self._next_fetch_at = now + self.RETRY_AFTER_FAILURE_SECONDS
+            import httpx  # on first use: the router starts without it
+
             client = self._http or httpx.AsyncClient(timeout=5)
             try:
                 response = await client.get(self._jwks_url)

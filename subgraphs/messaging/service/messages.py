@@ -9,7 +9,7 @@ from redis.exceptions import RedisError
 
 from common.analytics import MESSAGE_SENT
 from common.auth import Viewer, require_authenticated
-from common.errors import BadUserInput, Forbidden, NotFound, RateLimited
+from common.errors import BadUserInput, Conflict, Forbidden, NotFound, RateLimited
 from common.ratelimit import enforce
 from subgraphs.messaging.records import (
     Conversation,
@@ -31,6 +31,25 @@ from subgraphs.messaging.service.dependencies import (
 )
 from subgraphs.messaging.service.validation import clean_content
 from subgraphs.messaging.service.wire import message_payload
+
+
+class _Refused(Exception):
+    """The checked append wrote nothing: the sender is not a participant, or is blocked."""
+
+
+def _fingerprinted(
+    conversation_id: uuid.UUID | None,
+    receiver_id: uuid.UUID | None,
+    property_id: uuid.UUID | None,
+    text: str,
+) -> dict[str, object]:
+    """What an idempotency key stands for (a retry with other input is a conflict)."""
+    return {
+        "conversation_id": conversation_id,
+        "receiver_id": receiver_id,
+        "property_id": property_id,
+        "content": text,
+    }
 
 
 class MessageService:
@@ -66,25 +85,21 @@ class MessageService:
                 "You cannot start a conversation with yourself.", field="input.receiverId"
             )
         if conversation_id is not None:
-            _, existing = await participant_conversation(self.deps, viewer, conversation_id)
-            receiver_id = existing.other(sender_id)
-        else:
-            assert receiver_id is not None
-            await known_user(self.deps, receiver_id, "input.receiverId")
+            return await self._send_to_conversation(
+                viewer, sender_id, conversation_id, text, idempotency_key
+            )
         assert receiver_id is not None
+        await known_user(self.deps, receiver_id, "input.receiverId")
         if await self.store.is_blocked(receiver_id, sender_id):
             raise Forbidden("This user does not accept your messages.", reason="BLOCKED")
         await self._within_rate_limit(sender_id)
         now = self.deps.clock()
         sent: list[tuple[Conversation, Message]] = []
-        target = {"conversation_id": conversation_id, "receiver_id": receiver_id}
         async with self.store.transaction() as tx:
 
             async def create() -> str:
+                found = await tx.find_between(sender_id, receiver_id, property_id)
                 started = False
-                found = None if conversation_id is None else existing
-                if found is None:
-                    found = await tx.find_between(sender_id, receiver_id, property_id)
                 if found is None:
                     found, started = await tx.create_conversation(
                         uuid.uuid4(), sender_id, receiver_id, property_id, now
@@ -100,30 +115,78 @@ class MessageService:
                 idempotency_key,
                 user_id=sender_id,
                 operation="sendMessage",
-                payload={**target, "property_id": property_id, "content": text},
+                payload=_fingerprinted(None, receiver_id, property_id, text),
                 create=create,
             )
         if not sent:
             return await self._earlier(uuid.UUID(outcome.result_id))
-        found, message = sent[0]
-        conversation_id = found.id
-        # Counted once per message stored (a retry returning the first one is not counted).
-        about = {"item_id": str(found.property_id)} if found.property_id else {}
+        return await self._fan_out_sent(viewer, *sent[0])
+
+    async def _send_to_conversation(
+        self,
+        viewer: Viewer,
+        sender_id: uuid.UUID,
+        conversation_id: uuid.UUID,
+        text: str,
+        idempotency_key: str | None,
+    ) -> tuple[Conversation, MessageView]:
+        """The hot path: one transaction whose append statement also checks that the sender
+        takes part and is not blocked. Only a refused send reads more, to say why."""
+        await self._within_rate_limit(sender_id)
+        now = self.deps.clock()
+        sent: list[tuple[Conversation, Message]] = []
+        try:
+            async with self.store.transaction() as tx:
+
+                async def create() -> str:
+                    appended = await tx.append_checked(
+                        conversation_id, uuid.uuid4(), sender_id, text, now
+                    )
+                    if appended is None:
+                        raise _Refused
+                    conversation, message = appended
+                    await tx.record(events.message_sent(conversation, message))
+                    sent.append(appended)
+                    return str(message.id)
+
+                outcome = await tx.idempotent(
+                    idempotency_key,
+                    user_id=sender_id,
+                    operation="sendMessage",
+                    payload=_fingerprinted(conversation_id, None, None, text),
+                    create=create,
+                )
+        except _Refused:
+            # NOT_FOUND for a conversation the sender is not in, FORBIDDEN when blocked.
+            _, existing = await participant_conversation(self.deps, viewer, conversation_id)
+            if await self.store.is_blocked(existing.other(sender_id), sender_id):
+                raise Forbidden(
+                    "This user does not accept your messages.", reason="BLOCKED"
+                ) from None
+            raise Conflict("The conversation changed while sending; send again.") from None
+        if not sent:
+            return await self._earlier(uuid.UUID(outcome.result_id))
+        return await self._fan_out_sent(viewer, *sent[0])
+
+    async def _fan_out_sent(
+        self, viewer: Viewer, conversation: Conversation, message: Message
+    ) -> tuple[Conversation, MessageView]:
+        """Publish a committed message: the full message to the conversation's channel (its
+        subscribers deliver it from there, reading nothing), a change note to both inboxes.
+        Counted for analytics once per message stored (a retry answered with the first one is
+        not counted)."""
+        about = {"item_id": str(conversation.property_id)} if conversation.property_id else {}
         self.deps.analytics.track(viewer, MESSAGE_SENT, about)
         # A new message is unread by its receiver (their pointer is below its seq).
         view = MessageView(message, read=False)
-        conversation = found
         await fan_out(
             self.deps,
-            conversation_channel(conversation_id),
+            conversation_channel(conversation.id),
             {"kind": EventKind.MESSAGE_SENT, "message": message_payload(view)},
         )
+        note = {"kind": EventKind.MESSAGE_SENT, "conversation_id": str(conversation.id)}
         for user in conversation.participant_ids:
-            await fan_out(
-                self.deps,
-                inbox_channel(user),
-                {"kind": EventKind.MESSAGE_SENT, "conversation_id": str(conversation_id)},
-            )
+            await fan_out(self.deps, inbox_channel(user), note)
         return conversation, view
 
     async def _earlier(self, message_id: uuid.UUID) -> tuple[Conversation, MessageView]:

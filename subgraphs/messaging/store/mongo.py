@@ -184,6 +184,29 @@ class MongoChatTransaction:
         await self.mark_read(conversation_id, sender_id, doc.seq)
         return _message(doc)
 
+    async def append_checked(
+        self,
+        conversation_id: uuid.UUID,
+        message_id: uuid.UUID,
+        sender_id: uuid.UUID,
+        content: str,
+        now: datetime,
+    ) -> tuple[Conversation, Message] | None:
+        # No single-statement form here: the checks, then the append.
+        doc = await ConversationDoc.get(conversation_id)
+        if doc is None:
+            return None
+        found = _conversation(doc)
+        if not found.has_participant(sender_id):
+            return None
+        blocker = found.other(sender_id)
+        if await BlockDoc.find_one({"_id": f"{blocker}:{sender_id}"}) is not None:
+            return None
+        message = await self.append_message(conversation_id, message_id, sender_id, content, now)
+        updated = await ConversationDoc.get(conversation_id)
+        assert updated is not None
+        return _conversation(updated), message
+
     async def _raise_pointer(
         self, conversation_id: uuid.UUID, user_id: uuid.UUID, name: str, up_to: int
     ) -> int:

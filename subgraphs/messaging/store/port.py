@@ -51,6 +51,20 @@ class ChatTransaction(Protocol):
         """Store a message with the conversation's next seq; the sender has read it."""
         ...
 
+    async def append_checked(
+        self,
+        conversation_id: uuid.UUID,
+        message_id: uuid.UUID,
+        sender_id: uuid.UUID,
+        content: str,
+        now: datetime,
+    ) -> tuple[Conversation, Message] | None:
+        """``append_message`` when ``sender_id`` takes part in the conversation and the other
+        participant has not blocked them: the conversation as it is after the message, and the
+        message. ``None`` (nothing written) otherwise, or when the conversation does not exist.
+        """
+        ...
+
     async def mark_read(self, conversation_id: uuid.UUID, user_id: uuid.UUID, up_to: int) -> int:
         """Move the user's read pointer forward to ``up_to`` (never back); the new pointer."""
         ...

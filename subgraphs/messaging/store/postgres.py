@@ -55,6 +55,50 @@ _APPEND = text(
     """
 )
 
+# sendMessage to an existing conversation in one round trip: the permission checks (the sender
+# takes part; the other participant has not blocked them) are the WHERE of the first UPDATE, so
+# a refused send changes nothing and returns no row. The UPDATE's row lock orders concurrent
+# sends (gap-free seq); the result carries what the caller needs to build the conversation.
+_APPEND_CHECKED = text(
+    """
+    WITH bumped AS (
+        UPDATE conversations AS c
+        SET last_seq = c.last_seq + 1, last_message_id = :mid, last_message_at = :now,
+            updated_at = :now
+        WHERE c.id = :cid AND :sender IN (c.sender_id, c.receiver_id)
+          AND NOT EXISTS (
+            SELECT 1 FROM blocks AS b
+            WHERE b.blocked_id = :sender
+              AND b.blocker_id = CASE WHEN c.sender_id = :sender THEN c.receiver_id
+                                      ELSE c.sender_id END
+          )
+        RETURNING c.id, c.sender_id, c.receiver_id, c.property_id, c.last_seq,
+            c.created_at, CASE WHEN c.sender_id = :sender THEN c.receiver_id ELSE c.sender_id END
+            AS other_id
+    ), inserted AS (
+        INSERT INTO messages (id, conversation_id, seq, sender_id, receiver_id, content,
+                              deleted, created_at, updated_at)
+        SELECT :mid, id, last_seq, :sender, other_id, :content, false, :now, :now
+        FROM bumped
+        RETURNING conversation_id, seq
+    ), touched AS (
+        UPDATE conversation_participants AS p
+        SET last_message_at = :now,
+            last_read_seq = CASE WHEN p.user_id = :sender
+                THEN GREATEST(p.last_read_seq, inserted.seq) ELSE p.last_read_seq END
+        FROM inserted
+        WHERE p.conversation_id = inserted.conversation_id
+        RETURNING p.user_id, p.last_read_seq, p.cleared_seq
+    )
+    SELECT bumped.sender_id, bumped.receiver_id, bumped.property_id, bumped.last_seq,
+        bumped.created_at, bumped.other_id,
+        (SELECT array_agg(user_id) FROM touched) AS user_ids,
+        (SELECT array_agg(last_read_seq) FROM touched) AS read_seqs,
+        (SELECT array_agg(cleared_seq) FROM touched) AS cleared_seqs
+    FROM bumped
+    """
+)
+
 
 def _message(row: Mapping[Any, Any]) -> Message:
     return Message(
@@ -229,6 +273,60 @@ class PostgresChatTransaction:
             created_at=now,
             updated_at=now,
         )
+
+    async def append_checked(
+        self,
+        conversation_id: uuid.UUID,
+        message_id: uuid.UUID,
+        sender_id: uuid.UUID,
+        content: str,
+        now: datetime,
+    ) -> tuple[Conversation, Message] | None:
+        row = (
+            await self.session.execute(
+                _APPEND_CHECKED,
+                {
+                    "cid": conversation_id,
+                    "mid": message_id,
+                    "sender": sender_id,
+                    "content": content,
+                    "now": now,
+                },
+            )
+        ).first()
+        if row is None:
+            return None
+        seq = int(row.last_seq)
+        states = tuple(
+            ParticipantState(user, int(read), int(cleared))
+            for user, read, cleared in zip(
+                row.user_ids or (), row.read_seqs or (), row.cleared_seqs or (), strict=True
+            )
+        )
+        conversation = Conversation(
+            id=conversation_id,
+            sender_id=row.sender_id,
+            receiver_id=row.receiver_id,
+            property_id=row.property_id,
+            last_seq=seq,
+            last_message_id=message_id,
+            last_message_at=now,
+            created_at=row.created_at,
+            updated_at=now,
+            participants=states,
+        )
+        message = Message(
+            id=message_id,
+            conversation_id=conversation_id,
+            seq=seq,
+            sender_id=sender_id,
+            receiver_id=row.other_id,
+            content=content,
+            deleted=False,
+            created_at=now,
+            updated_at=now,
+        )
+        return conversation, message
 
     async def mark_read(self, conversation_id: uuid.UUID, user_id: uuid.UUID, up_to: int) -> int:
         pointer = await self.session.scalar(

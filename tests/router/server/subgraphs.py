@@ -71,7 +71,10 @@ def users_app(**options: Any) -> ASGIApp:
 class MessagesFeed:
     """Events for ``messageAdded`` and what the subgraph saw of its subscribers."""
 
-    queue: asyncio.Queue[dict[str, str]] = field(default_factory=asyncio.Queue)
+    # Each open subscription's queue, by room; events published to a room nobody listens to
+    # wait in the backlog for its first subscriber.
+    subscribers: dict[str, list[asyncio.Queue[dict[str, str]]]] = field(default_factory=dict)
+    backlog: list[dict[str, str]] = field(default_factory=list)
     opened: asyncio.Event = field(default_factory=asyncio.Event)
     closed: asyncio.Event = field(default_factory=asyncio.Event)
     connection_params: list[Any] = field(default_factory=list)
@@ -80,7 +83,8 @@ class MessagesFeed:
 
     def reset(self) -> None:
         """Forget everything observed; drop unconsumed events."""
-        self.queue = asyncio.Queue()
+        self.subscribers = {}
+        self.backlog = []
         self.opened = asyncio.Event()
         self.closed = asyncio.Event()
         self.connection_params.clear()
@@ -88,8 +92,23 @@ class MessagesFeed:
         self.active = 0
 
     def publish(self, message_id: str, body: str, author_id: str, room: str = "lobby") -> None:
-        """Deliver one ``messageAdded`` event to the (single) open subscription."""
-        self.queue.put_nowait({"id": message_id, "body": body, "author": author_id, "room": room})
+        """Deliver one ``messageAdded`` event to every open subscription of ``room`` (or to
+        the room's first subscriber, when it has none yet)."""
+        event = {"id": message_id, "body": body, "author": author_id, "room": room}
+        queues = self.subscribers.get(room)
+        if not queues:
+            self.backlog.append(event)
+        for queue in queues or ():
+            queue.put_nowait(event)
+
+    def listen(self, room: str) -> asyncio.Queue[dict[str, str]]:
+        """A new subscription's queue, holding the room's backlog."""
+        queue: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+        for event in [e for e in self.backlog if e["room"] == room]:
+            self.backlog.remove(event)
+            queue.put_nowait(event)
+        self.subscribers.setdefault(room, []).append(queue)
+        return queue
 
 
 @federation.type(keys=[Key(fields=FieldSet("id"), resolvable=False)])
@@ -130,14 +149,14 @@ class Subscription:
         feed: MessagesFeed = info.context["feed"]
         feed.connection_params.append(info.context.get("connection_params"))
         feed.handshake_headers.append(dict(info.context["request"].headers))
+        queue = feed.listen(room)
         feed.active += 1
         feed.opened.set()
         try:
             while True:
-                event = await feed.queue.get()
-                if event["room"] == room:
-                    yield _message(event)
+                yield _message(await queue.get())
         finally:
+            feed.subscribers[room].remove(queue)
             feed.active -= 1
             feed.closed.set()
 
