@@ -72,6 +72,8 @@ class CannedFetcher(SubgraphFetcher):
         variables: Mapping[str, Any] | None,
         headers: Mapping[str, str],
         operation_name: str | None = None,
+        *,
+        shared: bool = False,
     ) -> dict[str, Any]:
         self.requests += 1
         if service == "products":

@@ -1,6 +1,7 @@
 """Messaging benchmark: live delivery through the router with 500 subscriptions held.
 
-``python -m bench.messaging_bench [--seconds 20] [--rate 100] [--pairs 250] [--redis]``
+``python -m bench.messaging_bench [--seconds 20] [--rate 100] [--pairs 250] [--redis]
+[--per-user 1]``
 (``make bench``). The messaging subgraph (uvicorn) and the router (``python -m router``) run
 as child processes; this process holds one graphql-transport-ws connection per user to the
 router (two participants per conversation, each subscribed to ``conversationEvents``) and sends
@@ -8,9 +9,11 @@ router (two participants per conversation, each subscribed to ``conversationEven
 
 Prints: delivery latency from the moment a send is issued to its receipt by each participant
 (p50/p95/p99; budget ≤ 50 ms p95), lost and duplicated deliveries, the resident memory of the
-router and of the subgraph per open subscription, and how many upstream connections the router
-holds to the subgraph. Uses throw-away databases and drops them at the end. The load
-generator shares the 2 cores with what it measures, so figures are upper bounds.
+router and of the subgraph per open subscription (and the router's per 1,000), and how many
+upstream connections the router holds to the subgraph: one per viewer, however many
+subscriptions each viewer's connection holds (``--per-user``). Uses throw-away databases and
+drops them at the end. The load generator shares the 2 cores with what it measures, so figures
+are upper bounds.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import aiohttp
 import orjson
 import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 from common.auth.tokens import TokenSigner, load_or_create_private_key
 from common.auth.viewer import Role
@@ -163,18 +167,30 @@ async def _start_router(supergraph: Path, env: dict[str, str], logs: Any) -> tup
 
 
 class Subscriber:
-    """One user's connection to the router, subscribed to their conversation."""
+    """One user's connection to the router, with ``operations`` subscriptions to their
+    conversation (a client with several views of it open)."""
 
-    def __init__(self, socket: ClientConnection, sent_at: dict[str, float]) -> None:
+    def __init__(
+        self, socket: ClientConnection, sent_at: dict[str, float], operations: int
+    ) -> None:
         self.socket = socket
         self.sent_at = sent_at
+        self.operations = operations
         self.latencies: list[float] = []
-        self.seen: set[str] = set()
+        self.seen: set[tuple[str, str]] = set()
         self.duplicates = 0
+        self.warmed: set[str] = set()
         self.live = asyncio.Event()
         self.errors: list[Any] = []
 
     async def run(self) -> None:
+        try:
+            await self._receive()
+        except ConnectionClosed as exc:
+            self.errors.append(f"connection closed: {exc}")
+            self.live.set()
+
+    async def _receive(self) -> None:
         async for raw in self.socket:
             message = orjson.loads(raw)
             if message.get("type") != "next" or message["payload"].get("errors"):
@@ -183,29 +199,45 @@ class Subscriber:
                 continue
             event = message["payload"]["data"]["conversationEvents"]
             content = event["message"]["content"]
+            operation = message["id"]
             if content == "warm-up":
-                self.live.set()
+                self.warmed.add(operation)
+                if len(self.warmed) == self.operations:
+                    self.live.set()
                 continue
             received = time.perf_counter()
-            if content in self.seen:
+            if (operation, content) in self.seen:
                 self.duplicates += 1
                 continue
-            self.seen.add(content)
+            self.seen.add((operation, content))
             sent = self.sent_at.get(content)
             if sent is not None:
                 self.latencies.append((received - sent) * 1000)
 
 
 async def _subscribe(
-    ws_url: str, token: str, conversation: str, after: str, sent_at: dict[str, float]
+    ws_url: str,
+    token: str,
+    conversation: str,
+    after: str,
+    sent_at: dict[str, float],
+    operations: int,
 ) -> tuple[Subscriber, asyncio.Task[None]]:
-    socket = await connect(ws_url, subprotocols=["graphql-transport-ws"], proxy=None)  # type: ignore[list-item]
+    # A long opening bound: 500 connections open in batches on 2 busy cores.
+    socket = await connect(
+        ws_url,
+        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+        proxy=None,
+        open_timeout=120,
+    )
     init = {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
     await socket.send(orjson.dumps(init).decode())
     assert orjson.loads(await socket.recv())["type"] == "connection_ack"
     payload = {"query": EVENTS, "variables": {"c": conversation, "after": after}}
-    await socket.send(orjson.dumps({"id": "1", "type": "subscribe", "payload": payload}).decode())
-    subscriber = Subscriber(socket, sent_at)
+    for operation in range(1, operations + 1):
+        subscribe = {"id": str(operation), "type": "subscribe", "payload": payload}
+        await socket.send(orjson.dumps(subscribe).decode())
+    subscriber = Subscriber(socket, sent_at, operations)
     return subscriber, asyncio.ensure_future(subscriber.run())
 
 
@@ -260,7 +292,12 @@ async def _announce_users(settings: Settings, ids: list[uuid.UUID]) -> None:
 
 
 async def run(
-    seconds: float, rate: float, pairs: int, use_redis: bool, profile: str | None = None
+    seconds: float,
+    rate: float,
+    pairs: int,
+    use_redis: bool,
+    profile: str | None = None,
+    per_user: int = 1,
 ) -> None:
     run_id = uuid.uuid4().hex[:8]
     prefix = f"realio_bench{run_id}_"
@@ -282,6 +319,9 @@ async def run(
         "REALIO_MESSAGING_SEND_RATE_LIMIT": "1000000",
         "REALIO_LOG_LEVEL": "WARNING",
         "REALIO_ROUTER_APQ_ENABLED": "false",
+        # Opening 500 sockets on 2 busy cores can take the router longer than the default 3 s
+        # to read a connection_init; the bench measures delivery, not the opening.
+        "REALIO_ROUTER_WS_CONNECTION_INIT_TIMEOUT": "60",
         "REALIO_DATA_DIR": str(workdir),
     }
     if not use_redis:
@@ -345,11 +385,11 @@ async def run(
                 for (conversation, cursor, _), pair in zip(conversations, users, strict=True)
                 for user in pair
             ]
-            for batch in range(0, len(wanted), 50):
+            for batch in range(0, len(wanted), 25):
                 opened = await asyncio.gather(
                     *(
-                        _subscribe(ws_url, t, c, k, sent_at)
-                        for t, c, k in wanted[batch : batch + 50]
+                        _subscribe(ws_url, t, c, k, sent_at, per_user)
+                        for t, c, k in wanted[batch : batch + 25]
                     )
                 )
                 for subscriber, task in opened:
@@ -382,7 +422,7 @@ async def run(
             outcomes = await asyncio.gather(*pending, return_exceptions=True)
             failures = [o for o in outcomes if isinstance(o, BaseException)]
             elapsed = time.perf_counter() - start
-            expected = 2 * (total - len(failures))
+            expected = 2 * per_user * (total - len(failures))
             deadline = time.perf_counter() + 30
             while sum(len(s.latencies) for s in sockets) < expected:
                 if time.perf_counter() > deadline:
@@ -392,9 +432,11 @@ async def run(
         latencies = [v for s in sockets for v in s.latencies]
         load = " ".join(f"{n:.2f}" for n in os.getloadavg())
         fan_out = "Redis" if use_redis else "in-process"
+        subscriptions = len(sockets) * per_user
         print(
-            f"\nmessaging through the router: {len(sockets)} subscriptions ({pairs} conversations"
-            f" x 2 participants), {total} messages in {elapsed:.1f}s ({total / elapsed:.0f}/s),"
+            f"\nmessaging through the router: {subscriptions} subscriptions ({pairs} conversations"
+            f" x 2 participants x {per_user} per participant's connection), {total} messages"
+            f" in {elapsed:.1f}s ({total / elapsed:.0f}/s),"
             f" fan-out {fan_out}, load average {load}"
         )
         print(
@@ -411,10 +453,13 @@ async def run(
             f" {sum(s.duplicates for s in sockets)} duplicates,"
             f" mean {statistics.fmean(latencies) if latencies else float('nan'):.1f} ms"
         )
-        count = len(sockets)
+        count = subscriptions
+        router_per = (router_after - router_before) / count
         print(
-            f"memory per open subscription: router {(router_after - router_before) / count:.1f}"
-            f" KiB, messaging subgraph {(messaging_after - messaging_before) / count:.1f} KiB"
+            f"memory per open subscription: router {router_per:.1f}"
+            f" KiB ({router_per * 1000 / 1024:.1f} MiB per 1,000 open subscriptions, client"
+            f" sockets included), messaging subgraph"
+            f" {(messaging_after - messaging_before) / count:.1f} KiB"
             f" (RSS router {router_after / 1024:.0f} MiB,"
             f" subgraph {messaging_after / 1024:.0f} MiB)"
         )
@@ -443,6 +488,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rate", type=float, default=100.0, help="messages per second in total")
     parser.add_argument("--pairs", type=int, default=250, help="conversations (2 subscribers each)")
     parser.add_argument("--redis", action="store_true", help="fan out through REALIO_REDIS_URL")
+    parser.add_argument(
+        "--per-user",
+        type=int,
+        default=1,
+        help="subscriptions each participant's connection holds (the router multiplexes them)",
+    )
     parser.add_argument("--serve-messaging", type=int, help=argparse.SUPPRESS)
     parser.add_argument(
         "--profile-subgraph", metavar="FILE", help="write the subgraph's cProfile stats to FILE"
@@ -451,7 +502,16 @@ def main(argv: list[str]) -> int:
     if args.serve_messaging:
         _serve_messaging(args.serve_messaging, args.profile_subgraph)
         return 0
-    asyncio.run(run(args.seconds, args.rate, args.pairs, args.redis, args.profile_subgraph))
+    asyncio.run(
+        run(
+            args.seconds,
+            args.rate,
+            args.pairs,
+            args.redis,
+            args.profile_subgraph,
+            args.per_user,
+        )
+    )
     return 0
 
 

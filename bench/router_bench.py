@@ -187,17 +187,30 @@ async def _start_router(
         "--port",
         "0",
         env=env,
-        stderr=asyncio.subprocess.PIPE,
+        # Logs go to stdout (common.logging), uvicorn's own lines may go to stderr: read both.
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
-    assert process.stderr is not None
+    output = process.stdout
+    assert output is not None
     async with asyncio.timeout(60):
         while True:
-            line = (await process.stderr.readline()).decode()
+            line = (await output.readline()).decode()
             if not line:
                 raise RuntimeError("the router exited before it started")
-            found = re.search(r"Uvicorn running on (http://\S+)", line)
+            found = re.search(r"Uvicorn running on (http://[^\s\"]+)", line)
             if found:
+                # Keep reading what it logs, so a full pipe never blocks the router.
+                _DRAINS.add(asyncio.create_task(_drain(output)))
                 return process, found.group(1) + "/graphql"
+
+
+_DRAINS: set[asyncio.Task[None]] = set()
+
+
+async def _drain(stream: asyncio.StreamReader) -> None:
+    while await stream.readline():
+        pass
 
 
 Call = Callable[[], Awaitable[None]]

@@ -1,6 +1,8 @@
 """Domain errors raised by services, and their mapping to GraphQL errors in one place.
 
-Services raise ``DomainError`` subclasses; ``DomainErrorExtension`` turns each into a GraphQL
+Services raise ``DomainError`` subclasses; ``DomainErrorExtension`` (in
+``common.error_extension``, apart so that importing these errors does not import Strawberry:
+the router raises them too and starts faster without it) turns each into a GraphQL
 error carrying ``extensions.code`` and masks everything else as ``INTERNAL_SERVER_ERROR`` with
 the request id, so no stack trace or internal message ever reaches a client.
 """
@@ -8,13 +10,10 @@ the request id, so no stack trace or internal message ever reaches a client.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 
-from common.input_errors import cap_echo, to_bad_user_input
 from common.logging import current_request_id
 
 log = logging.getLogger("realio.errors")
@@ -128,30 +127,3 @@ def to_graphql_error(error: GraphQLError) -> GraphQLError:
         path=error.path,
         extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
     )
-
-
-class DomainErrorExtension(SchemaExtension):
-    """Rewrites every error of a result: input values GraphQL refused become BAD_USER_INPUT
-    naming the field, domain errors get their code, anything else is masked."""
-
-    def _map(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        document = self.execution_context.graphql_document
-        mapped = [to_graphql_error(to_bad_user_input(e, document)) for e in errors]
-        for error in mapped:
-            # Whatever produced it, a message repeats only a bounded part of the client's input.
-            error.message = cap_echo(error.message)
-        return mapped
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is not None and result.errors:
-            result.errors = self._map(result.errors)
-
-    def on_stream_result(self, result: Any) -> Iterator[None]:
-        # Results streamed over WebSocket (subscriptions, and queries sent as ``subscribe``)
-        # are sent before ``on_operation`` resumes, so they are mapped here, as each is sent.
-        errors = getattr(result, "errors", None)
-        if errors:
-            result.errors = self._map(errors)
-        yield

@@ -29,7 +29,8 @@ from common.auth.tokens import TokenVerifier, bearer_token
 from common.auth.viewer import ANONYMOUS
 from common.config import Settings
 from common.context import RequestContext
-from common.errors import DomainErrorExtension, Unauthenticated
+from common.error_extension import DomainErrorExtension
+from common.errors import Unauthenticated
 from common.graphiql import graphiql_asset_routes, graphiql_html
 from common.idempotency import KeyPruning
 from common.input_guard import InputGuard

@@ -5,8 +5,8 @@ wrong kind before any resolver runs. Left alone these would be validation failur
 masked as internal errors when a scalar's parser raised. Each becomes BAD_USER_INPUT with
 ``field`` naming the argument path the client sent (``input.type``, ``filter.types``).
 
-``common.errors.DomainErrorExtension`` applies it to every error before mapping codes, and the
-router to the errors of its own validation and variable coercion.
+``common.error_extension.DomainErrorExtension`` applies it to every error before mapping
+codes, and the router to the errors of its own validation and variable coercion.
 
 ``cap_echo`` bounds how much of the client's input a message repeats: graphql-core quotes the
 offending value (``String cannot represent a non string value: 1000…`` with all 400 digits of

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from strawberry.extensions import SchemaExtension
+
+if TYPE_CHECKING:
+    from strawberry.extensions import SchemaExtension
 
 OTHER = "other"
 INVALID = "invalid"
@@ -82,6 +85,9 @@ class GraphQLMetrics:
     def extension(self) -> type[SchemaExtension]:
         """A Strawberry extension class bound to this registry."""
         metrics = self
+
+        # Imported here: the router uses this module's labels without Strawberry.
+        from strawberry.extensions import SchemaExtension
 
         class MetricsExtension(SchemaExtension):
             def on_operation(self) -> Iterator[None]:

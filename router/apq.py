@@ -19,13 +19,13 @@ from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from graphql import GraphQLError
-from redis.exceptions import RedisError
 
 from router.limits import request_error
 
 APQ_KEY_SPACE = "router:apq:"
-# An unreachable Redis degrades the store to this router's own LRU instead of failing requests.
-REDIS_FAILURES: tuple[type[Exception], ...] = (RedisError, OSError)
+# An unreachable Redis degrades the store to this router's own LRU instead of failing requests
+# (the store adds redis' own error class when it has a Redis: redis is imported only then).
+REDIS_FAILURES: tuple[type[Exception], ...] = (OSError,)
 logger = logging.getLogger("router.apq")
 
 
@@ -77,6 +77,11 @@ class PersistedQueryStore:
         self._capacity = capacity
         self._entries: OrderedDict[str, str] = OrderedDict()
         self._redis = redis
+        self._failures = REDIS_FAILURES
+        if redis is not None:
+            from redis.exceptions import RedisError
+
+            self._failures = (RedisError, *REDIS_FAILURES)
         self._key_prefix = key_prefix + APQ_KEY_SPACE
         self.max_query_bytes = max_query_bytes
         self.ttl_seconds = ttl_seconds
@@ -125,7 +130,7 @@ class PersistedQueryStore:
         """A Redis call; None when Redis fails (this router's own entries still serve)."""
         try:
             return await call
-        except REDIS_FAILURES as error:
+        except self._failures as error:
             if not self.redis_down:
                 logger.warning("redis unreachable, persisted queries stay in-process: %s", error)
             self.redis_down = True
@@ -137,7 +142,7 @@ class PersistedQueryStore:
             return None
         try:
             await self._redis.ping()
-        except REDIS_FAILURES:
+        except self._failures:
             return False
         self.redis_down = False
         return True

@@ -117,6 +117,12 @@ class RouterSettings(BaseSettings):
         ),
     )
     query_plan_header_enabled: bool = False
+    # In-flight sharing (decision 0034): identical queries in flight at once (same document,
+    # operation name, variables and Authorization) share one execution; identical subgraph
+    # fetches of queries (same subgraph, body and Authorization) share one upstream request.
+    # Never mutations or subscriptions, never across viewers.
+    deduplicate_inflight_requests: bool = True
+    deduplicate_subgraph_fetches: bool = True
     # Progressive override: @override labels enabled for every request, as a JSON list
     # (``REALIO_ROUTER_OVERRIDE_LABELS='["my-flag"]'``). Other labels are disabled, except
     # ``percent(x)`` labels, which the router enables for x% of requests.

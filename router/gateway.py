@@ -44,9 +44,12 @@ from router.supergraph.parser import parse_supergraph
 class GatewayRequestError(Exception):
     """The request cannot be executed: syntax or validation errors against the API schema."""
 
-    def __init__(self, errors: list[GraphQLError]) -> None:
+    def __init__(self, errors: list[GraphQLError], data_null: bool = False) -> None:
         super().__init__("; ".join(error.message for error in errors))
         self.errors = errors
+        # A valid operation no plan can serve (QUERY_PLANNING_FAILED): answered with
+        # ``data: null``, as Apollo's router answers it, not as a request error.
+        self.data_null = data_null
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,9 @@ class PreparedOperation:
                 self.gateway.supergraph, self.document, self.operation, values, labels
             )
         except PlanningError as error:
-            raise GatewayRequestError([_error(str(error), "QUERY_PLANNING_FAILED")]) from error
+            raise GatewayRequestError(
+                [_error(str(error), "QUERY_PLANNING_FAILED")], data_null=True
+            ) from error
         self._plans.setdefault(conditions, []).append(plan)
         return plan
 
@@ -159,7 +164,8 @@ class Gateway:
 
     ``override_labels`` are the progressive override labels enabled for every request (the
     router's ``override_labels`` setting, ``REALIO_ROUTER_OVERRIDE_LABELS``); ``percent(x)``
-    labels are drawn per request.
+    labels are drawn per request. ``share_subgraph_fetches``: identical subgraph fetches of
+    queries in flight at once share one request (``deduplicate_subgraph_fetches``).
     """
 
     def __init__(
@@ -173,6 +179,7 @@ class Gateway:
         subscription_transport: SubscriptionTransport | None = None,
         plan_cache_size: int = 1000,
         override_labels: Iterable[str] = (),
+        share_subgraph_fetches: bool = True,
     ) -> None:
         self.supergraph = parse_supergraph(supergraph_sdl)
         self.override_labels = OverrideLabels(self.supergraph.all_override_labels, override_labels)
@@ -187,6 +194,8 @@ class Gateway:
             per_subgraph_timeouts=per_subgraph_timeouts,
         )
         self.subscription_transport = subscription_transport
+        # Queries' identical subgraph fetches in flight share one request (decision 0034).
+        self.share_subgraph_fetches = share_subgraph_fetches
         self.shaper = ResponseShaper(self.api_schema)
         self._cache: OrderedDict[tuple[str, str | None], PreparedOperation] = OrderedDict()
         self._cache_size = plan_cache_size
@@ -289,6 +298,9 @@ class Gateway:
             only_forwarded(request.headers),
             self._abstract,
         )
+        # Read-only: a query's fetches may share identical requests in flight (never a
+        # mutation's: what follows a mutation must see its effect).
+        ctx.share_fetches = self.share_subgraph_fetches and plan.operation_kind == "query"
         if plan.has_introspection:
             await self._introspect(prepared, plan, request, ctx)
         await run_node(plan.node, ctx)

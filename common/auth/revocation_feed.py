@@ -16,9 +16,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Protocol
 
 from common.auth.revocation import Revocation, RevocationSet
 
@@ -39,6 +37,10 @@ class RevocationSource(Protocol):
         ...
 
 
+if TYPE_CHECKING:
+    import httpx
+
+
 class HttpRevocationSource:
     """users' ``GET /auth/revocations?after=N&limit=M``.
 
@@ -54,6 +56,8 @@ class HttpRevocationSource:
         http = self._http
         if http is None:
             if self._owned is None:
+                import httpx  # on first use: the router starts without it
+
                 self._owned = httpx.AsyncClient(timeout=5, trust_env=False)
             http = self._owned
         response = await http.get(self._url, params={"after": after, "limit": limit})

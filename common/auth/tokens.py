@@ -7,11 +7,11 @@ import base64
 import hashlib
 import time
 import uuid
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -22,6 +22,9 @@ from common.auth.service_credentials import ServiceCredentials, is_service_token
 from common.auth.viewer import Role, Viewer
 from common.config import Settings
 from common.errors import Unauthenticated
+
+if TYPE_CHECKING:
+    import httpx
 
 ALGORITHM = "EdDSA"
 
@@ -123,6 +126,10 @@ class TokenVerifier:
 
     REFETCH_AFTER_SECONDS = 60.0
     RETRY_AFTER_FAILURE_SECONDS = 2.0
+    # Tokens whose signature and claims checked out, remembered so that verifying one again
+    # (every request of a session; every re-check of an open subscription, common.auth.
+    # token_end) costs a dictionary look-up instead of an Ed25519 verification.
+    VERIFIED_CACHE_SIZE = 4096
 
     def __init__(
         self,
@@ -138,6 +145,9 @@ class TokenVerifier:
         self._services = ServiceCredentials(settings.service_credentials)
         self._http = http_client
         self._keys: dict[str, Any] = {}
+        # token -> (kid, viewer, epoch, exp); least recently used first.
+        self._verified: OrderedDict[str, tuple[str, Viewer, int, float]] = OrderedDict()
+        self.clock: Callable[[], float] = time.time
         self._next_fetch_at = 0.0
         self._lock = asyncio.Lock()
         if jwks is not None:
@@ -171,6 +181,8 @@ class TokenVerifier:
             if now < self._next_fetch_at:
                 return
             self._next_fetch_at = now + self.RETRY_AFTER_FAILURE_SECONDS
+            import httpx  # on first use: the router starts without it
+
             client = self._http or httpx.AsyncClient(timeout=5)
             try:
                 response = await client.get(self._jwks_url)
@@ -190,6 +202,11 @@ class TokenVerifier:
         """
         if is_service_token(token):
             return self._services.verify(token)
+        remembered = self._remembered(token)
+        if remembered is not None:
+            viewer, epoch = remembered
+            self._check_not_revoked(viewer, epoch)
+            return viewer
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -215,12 +232,33 @@ class TokenVerifier:
                 session_id=uuid.UUID(claims["sid"]),
             )
             epoch = int(claims.get("ep", 0))
+            expiry = float(claims["exp"])
         except jwt.ExpiredSignatureError as exc:
             raise Unauthenticated("Access token has expired.", reason="TOKEN_EXPIRED") from exc
         except (jwt.PyJWTError, ValueError, TypeError) as exc:
             raise Unauthenticated("Invalid access token.", reason="INVALID_TOKEN") from exc
+        self._verified[token] = (kid, viewer, epoch, expiry)
+        if len(self._verified) > self.VERIFIED_CACHE_SIZE:
+            self._verified.popitem(last=False)
         self._check_not_revoked(viewer, epoch)
         return viewer
+
+    def _remembered(self, token: str) -> tuple[Viewer, int] | None:
+        """The viewer and epoch of a token verified before, while its key is still published
+        and it has not expired (as jwt counts it: expired from ``exp`` on); None otherwise.
+        Revocation is not remembered: the caller checks it every time."""
+        entry = self._verified.get(token)
+        if entry is None:
+            return None
+        kid, viewer, epoch, expiry = entry
+        if kid not in self._keys:
+            del self._verified[token]
+            return None
+        if self.clock() >= expiry:
+            del self._verified[token]
+            raise Unauthenticated("Access token has expired.", reason="TOKEN_EXPIRED")
+        self._verified.move_to_end(token)
+        return viewer, epoch
 
     def _check_not_revoked(self, viewer: Viewer, epoch: int) -> None:
         feed = self.revocations

@@ -1,8 +1,22 @@
-"""Runs a query plan: fetches, representations, merging subgraph results into one data tree."""
+"""Runs a query plan: fetches, representations, merging subgraph results into one data tree.
+
+Entity positions are collected while merging (:class:`_Paths`): every flatten path of the
+plan is a branch of one trie, and whenever a fetch's data is put into the tree the new
+subtrees are walked along that trie once, appending the objects that later entity fetches
+read. An entity fetch then takes its objects from that index instead of walking the whole
+tree again from the root, and no response path is built for an object unless an error has to
+name it (:func:`_paths_of`, on the error path only). Should a merge replace a subtree the
+index may hold objects of (a subgraph answering a list of another length, an object with a
+scalar), the index is dropped and the entity fetches that follow walk the tree as before.
+
+Representations are deduplicated by a tuple of their key values (``_RepKeys``), not by
+serialising each one.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import operator
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,6 +47,9 @@ class ExecutionContext:
         "fetcher",
         "headers",
         "operation_name",
+        "positions",
+        "share_fetches",
+        "trie",
         "variables",
     )
 
@@ -51,12 +68,28 @@ class ExecutionContext:
         self.data: dict[str, Any] = data if data is not None else {}
         self.errors: list[dict[str, Any]] = []
         self.operation_name: str | None = None
+        # Objects at each flatten path of the plan (None: not collected, walk the tree).
+        self.positions: dict[tuple[str, ...], list[dict[str, Any]]] | None = None
+        self.trie: _Trie | None = None
+        # Whether identical subgraph fetches may share one upstream request (queries only).
+        self.share_fetches = False
 
 
 async def run_node(node: PlanNode | None, ctx: ExecutionContext) -> None:
     """Execute a plan node; subgraph failures become errors, never exceptions."""
     if node is None:
         return
+    if ctx.positions is None:
+        trie = _trie_of(node)
+        if trie is not None:
+            ctx.trie = trie
+            ctx.positions = {path: [] for path in trie.nodes}
+            if ctx.data:  # a subscription event's data: index what is already there
+                _collect(ctx.data, trie, ctx.positions)
+    await _run(node, ctx)
+
+
+async def _run(node: PlanNode, ctx: ExecutionContext) -> None:
     if isinstance(node, FetchNode):
         await _root_fetch(node, ctx)
     elif isinstance(node, FlattenNode):
@@ -68,9 +101,185 @@ async def run_node(node: PlanNode | None, ctx: ExecutionContext) -> None:
         await _run_batch(node, ctx)
     elif isinstance(node, SequenceNode):
         for child in node.nodes:
-            await run_node(child, ctx)
+            await _run(child, ctx)
     elif isinstance(node, ParallelNode):
-        await asyncio.gather(*(run_node(child, ctx) for child in node.nodes))
+        await asyncio.gather(*(_run(child, ctx) for child in node.nodes))
+
+
+# ------------------------------------------------------------------ entity positions
+
+
+class _Trie:
+    """One step of the plan's flatten paths: named children, the list child ("@"), and the
+    flatten paths that end here (their objects are collected at this node)."""
+
+    __slots__ = ("children", "each", "ends", "nodes")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Trie] = {}
+        self.each: _Trie | None = None
+        self.ends: tuple[tuple[str, ...], ...] = ()
+        self.nodes: dict[tuple[str, ...], _Trie] = {}  # on the root: path → its end node
+
+    def add(self, path: tuple[str, ...]) -> None:
+        node = self
+        for segment in path:
+            if segment == "@":
+                if node.each is None:
+                    node.each = _Trie()
+                node = node.each
+            else:
+                child = node.children.get(segment)
+                if child is None:
+                    child = node.children[segment] = _Trie()
+                node = child
+        if path not in node.ends:
+            node.ends = (*node.ends, path)
+        self.nodes[path] = node
+
+
+# Tries by plan node (held with the node, so its id stays unique while cached).
+_TRIES: dict[int, tuple[PlanNode, _Trie | None]] = {}
+_TRIES_MAX = 4096
+
+
+def _trie_of(node: PlanNode) -> _Trie | None:
+    cached = _TRIES.get(id(node))
+    if cached is not None and cached[0] is node:
+        return cached[1]
+    paths: list[tuple[str, ...]] = []
+
+    def walk(item: PlanNode) -> None:
+        if isinstance(item, FlattenNode):
+            paths.append(item.path)
+        elif isinstance(item, EntityBatch):
+            paths.extend(part.path for part in item.parts)
+        elif isinstance(item, SequenceNode | ParallelNode):
+            for child in item.nodes:
+                walk(child)
+
+    walk(node)
+    trie: _Trie | None = None
+    if paths:
+        trie = _Trie()
+        for path in paths:
+            trie.add(path)
+    if len(_TRIES) >= _TRIES_MAX:
+        _TRIES.clear()
+    _TRIES[id(node)] = (node, trie)
+    return trie
+
+
+def _collect(
+    value: Any, node: _Trie, positions: dict[tuple[str, ...], list[dict[str, Any]]]
+) -> None:
+    """Append the objects of ``value`` (just put into the tree at ``node``) to the positions
+    of every flatten path that ends at or below ``node``."""
+    if isinstance(value, dict):
+        for path in node.ends:
+            positions[path].append(value)
+        for key, child in node.children.items():
+            sub = value.get(key)
+            if sub is not None:
+                _collect(sub, child, positions)
+    elif isinstance(value, list):
+        each = node.each
+        if each is not None:
+            for item in value:
+                if item is not None:
+                    _collect(item, each, positions)
+        elif node.ends:  # a list the path did not mark: its objects count (as _objects_at)
+            for item in value:
+                if item is not None:
+                    _collect(item, node, positions)
+
+
+def _merge_collecting(
+    target: dict[str, Any],
+    source: Mapping[str, Any],
+    node: _Trie,
+    positions: dict[tuple[str, ...], list[dict[str, Any]]],
+    ctx: ExecutionContext,
+) -> None:
+    """:func:`merge`, also collecting into ``positions`` the objects that land at the plan's
+    flatten paths. A merge that makes the index stale drops it (``ctx.positions = None``)
+    and goes on merging: what it still collects goes into the dropped index, unused."""
+    abstract = ctx.abstract_types
+    children = node.children
+    for key, value in source.items():
+        child = children.get(key)
+        current = target.get(key)
+        if child is None:
+            if current is None:
+                target[key] = value
+            elif isinstance(current, dict) and isinstance(value, dict):
+                merge(current, value, abstract)
+            elif (
+                isinstance(current, list) and isinstance(value, list) and len(current) == len(value)
+            ):
+                _merge_lists(current, value, abstract)
+            elif key == "__typename" and value in abstract:
+                continue
+            else:
+                target[key] = value
+        elif current is None:
+            target[key] = value
+            if value is not None:
+                _collect(value, child, positions)
+        elif isinstance(current, dict) and isinstance(value, dict):
+            _merge_collecting(current, value, child, positions, ctx)
+        elif isinstance(current, list) and isinstance(value, list) and len(current) == len(value):
+            each = child.each
+            if each is None:
+                ctx.positions = None  # a list the flatten path did not mark: walk from now on
+                _merge_lists(current, value, abstract)
+                continue
+            for index, (old, new) in enumerate(zip(current, value, strict=True)):
+                if isinstance(old, dict) and isinstance(new, dict):
+                    _merge_collecting(old, new, each, positions, ctx)
+                elif old is None:
+                    current[index] = new
+                    if new is not None:
+                        _collect(new, each, positions)
+        elif key == "__typename" and value in abstract:
+            continue
+        else:
+            target[key] = value
+            if isinstance(current, dict | list) or isinstance(value, dict | list):
+                # A subtree the index may hold objects of is replaced: the index is stale.
+                ctx.positions = None
+
+
+def _merge_lists(current: list[Any], value: list[Any], abstract: frozenset[str]) -> None:
+    for index, (old, new) in enumerate(zip(current, value, strict=True)):
+        if isinstance(old, dict) and isinstance(new, dict):
+            merge(old, new, abstract)
+        elif old is None:
+            current[index] = new
+
+
+def _objects_for(ctx: ExecutionContext, path: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The objects at flatten path ``path``: from the index, else by walking the tree."""
+    positions = ctx.positions
+    if positions is not None:
+        found = positions.get(path)
+        if found is not None:
+            return found
+    objects: list[dict[str, Any]] = []
+    _objects_at(ctx.data, path, 0, objects)
+    return objects
+
+
+def _merge_at(
+    ctx: ExecutionContext, path: tuple[str, ...], obj: dict[str, Any], entity: dict[str, Any]
+) -> None:
+    """Merge an entity into the object it was fetched for, at flatten path ``path``."""
+    if ctx.positions is not None and ctx.trie is not None:
+        node = ctx.trie.nodes.get(path)
+        if node is not None and (node.children or node.each is not None):
+            _merge_collecting(obj, entity, node, ctx.positions, ctx)
+            return
+    merge(obj, entity, ctx.abstract_types)
 
 
 def merge(target: dict[str, Any], source: Mapping[str, Any], abstract: frozenset[str]) -> None:
@@ -112,7 +321,11 @@ def _add_errors(ctx: ExecutionContext, errors: Any) -> None:
 async def _root_fetch(node: FetchNode, ctx: ExecutionContext) -> None:
     try:
         response = await ctx.fetcher.fetch(
-            node.service, node.operation, _variables_for(node, ctx), ctx.headers
+            node.service,
+            node.operation,
+            _variables_for(node, ctx),
+            ctx.headers,
+            shared=ctx.share_fetches,
         )
     except SubgraphFetchError as error:
         # One error at each root field the fetch owned: each is null and says why, while the
@@ -125,33 +338,67 @@ async def _root_fetch(node: FetchNode, ctx: ExecutionContext) -> None:
         return
     data = response.get("data")
     if isinstance(data, dict):
-        if ctx.data:
+        trie = ctx.trie
+        if ctx.positions is not None and trie is not None:
+            if ctx.data:
+                _merge_collecting(ctx.data, data, trie, ctx.positions, ctx)
+            else:
+                ctx.data = data
+                _collect(data, trie, ctx.positions)
+        elif ctx.data:
             merge(ctx.data, data, ctx.abstract_types)
         else:
             ctx.data = data
     _add_errors(ctx, response.get("errors"))
 
 
-def _objects_at(
-    value: Any, path: tuple[str, ...], index: int, at: ResponsePath, found: list
-) -> None:
+def _objects_at(value: Any, path: tuple[str, ...], index: int, found: list[dict[str, Any]]) -> None:
+    """The objects at flatten path ``path`` below ``value``, in document order (a walk)."""
     if value is None:
         return
     if index == len(path):
         if isinstance(value, dict):
-            found.append((value, list(at)))
+            found.append(value)
         elif isinstance(value, list):  # a list the path did not mark (defensive)
+            for item in value:
+                _objects_at(item, path, index, found)
+        return
+    segment = path[index]
+    if segment == "@":
+        if isinstance(value, list):
+            for item in value:
+                _objects_at(item, path, index + 1, found)
+        return
+    if isinstance(value, dict):
+        _objects_at(value.get(segment), path, index + 1, found)
+
+
+def _paths_of(
+    value: Any,
+    path: tuple[str, ...],
+    index: int,
+    at: ResponsePath,
+    found: dict[int, list[ResponsePath]],
+) -> None:
+    """Every response path of each object at flatten path ``path``, by the object's id (for
+    error paths only: building a path for every node is what the hot path avoids)."""
+    if value is None:
+        return
+    if index == len(path):
+        if isinstance(value, dict):
+            found.setdefault(id(value), []).append(list(at))
+        elif isinstance(value, list):
             for position, item in enumerate(value):
-                _objects_at(item, path, index, [*at, position], found)
+                _paths_of(item, path, index, [*at, position], found)
         return
     segment = path[index]
     if segment == "@":
         if isinstance(value, list):
             for position, item in enumerate(value):
-                _objects_at(item, path, index + 1, [*at, position], found)
+                _paths_of(item, path, index + 1, [*at, position], found)
         return
     if isinstance(value, dict):
-        _objects_at(value.get(segment), path, index + 1, [*at, segment], found)
+        _paths_of(value.get(segment), path, index + 1, [*at, segment], found)
 
 
 def _project(value: Any, selection: SubSelection | None) -> Any:
@@ -222,31 +469,143 @@ def _without(error: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in error.items() if k not in keys}
 
 
+# A target of a representation: the object, the flatten path it was found at, and what of the
+# entity it takes (the part's selection).
+_Target = tuple[dict[str, Any], tuple[str, ...], SubSelection]
+
+
+class _Plain:
+    """A ``requires`` fragment of plain fields (keys and ``@requires`` scalars: the usual case),
+    compiled: the values are read with one ``itemgetter`` and identify the representation
+    together with the fragment's shape (``number``: equal field lists share one) and type."""
+
+    __slots__ = ("fields", "getter", "number", "single")
+
+    def __init__(self, fields: tuple[tuple[str, str], ...], number: int) -> None:
+        self.fields = fields  # (data key, field name), __typename included, in query order
+        keys = [key for key, name in fields if name != "__typename"]
+        self.getter = operator.itemgetter(*keys)
+        self.single = len(keys) == 1  # the getter returns the value, not a tuple
+        self.number = number
+
+    def representation(self, values: Any, rep_type: str) -> dict[str, Any]:
+        if self.single:
+            values = (values,)
+        rep: dict[str, Any] = {}
+        position = 0
+        for _key, name in self.fields:
+            if name == "__typename":
+                rep["__typename"] = rep_type
+            else:
+                rep[name] = values[position]
+                position += 1
+        rep["__typename"] = rep_type
+        return rep
+
+
+class _RepKeys:
+    """Compiles ``requires`` fragments into :class:`_Plain` readers (cached by fragment).
+
+    Representations are deduplicated by (shape, type, values) tuples, not by serialising
+    each one. Values equal in Python but of other classes (``1`` and ``1.0``) count as one: for
+    one field of one type they are the same input to the subgraph. Anything else (nested key
+    fields, fragments, a value that cannot be hashed) goes through :func:`representation` and
+    is identified by its sorted serialisation.
+    """
+
+    __slots__ = ("_numbers", "_plain")
+
+    def __init__(self) -> None:
+        self._plain: dict[int, tuple[SubSelection, _Plain | None]] = {}
+        self._numbers: dict[tuple[tuple[str, str], ...], int] = {}
+
+    def plain(self, fragment: SubSelection) -> _Plain | None:
+        cached = self._plain.get(id(fragment))
+        if cached is not None and cached[0] is fragment:
+            return cached[1]
+        fields = tuple((sub.key, sub.name) for sub in fragment.fields.values())
+        compiled: _Plain | None = None
+        if (
+            not fragment.fragments
+            and all(sub.selection is None for sub in fragment.fields.values())
+            and any(name != "__typename" for _key, name in fields)
+        ):
+            number = self._numbers.setdefault(fields, len(self._numbers))
+            compiled = _Plain(fields, number)
+        if len(self._plain) >= _TRIES_MAX:
+            self._plain.clear()
+        self._plain[id(fragment)] = (fragment, compiled)
+        return compiled
+
+    def reader(self, fetch: FetchNode, typename: Any) -> tuple[_Plain, str] | None:
+        """The compiled reader of ``fetch``'s representations of ``typename`` objects and the
+        type they are sent as; None: build them with :func:`representation`."""
+        requires = fetch.requires
+        if requires is None or not isinstance(typename, str):
+            return None
+        fragment = requires.fragments.get(typename)
+        compiled = self.plain(fragment) if fragment is not None else None
+        if compiled is None:
+            return None
+        rewrites = fetch.input_rewrites
+        return compiled, rewrites.get(typename, typename) if rewrites else typename
+
+
+_REP_KEYS = _RepKeys()
+_MISSING: Any = object()
+
+
 async def _run_batch(batch: EntityBatch, ctx: ExecutionContext) -> None:
     """Collect representations for every part, send one request, distribute the entities."""
-    # Per slot: deduplicated representations and, for each, the objects (and paths) it serves.
+    # Per slot: deduplicated representations and, for each, the objects it serves.
     collected: list[tuple[list[dict[str, Any]], list[list[_Target]]]] = []
     anything = False
+    reader = _REP_KEYS.reader
     for slot in batch.slots:
         representations: list[dict[str, Any]] = []
         targets: list[list[_Target]] = []
-        index_of: dict[bytes, int] = {}
+        index_of: dict[Any, int] = {}
         for part in slot.parts:
             fetch = part.node
-            assert fetch.requires is not None
-            found: list[tuple[dict[str, Any], ResponsePath]] = []
-            _objects_at(ctx.data, part.path, 0, [], found)
-            for obj, path in found:
-                rep = representation(obj, fetch.requires, fetch.input_rewrites, fetch.input_types)
+            requires = fetch.requires
+            assert requires is not None
+            target_of = (part.path, fetch.selection)
+            readers: dict[Any, tuple[_Plain, str] | None] = {}
+            for obj in _objects_for(ctx, part.path):
+                typename = obj.get("__typename")
+                found = readers.get(typename, _MISSING)
+                if found is _MISSING:
+                    found = readers[typename] = reader(fetch, typename)
+                identity: Any = None
+                if found is not None:
+                    plain, rep_type = found
+                    try:
+                        values = plain.getter(obj)
+                        identity = (plain.number, rep_type, values)
+                        index = index_of.get(identity)
+                    except KeyError:
+                        continue  # a key or required field is missing: it cannot be looked up
+                    except TypeError:  # a value that cannot be hashed (a list, an object)
+                        identity = None
+                    if identity is not None:
+                        if index is None:
+                            index = index_of[identity] = len(representations)
+                            representations.append(plain.representation(values, rep_type))
+                            targets.append([(obj, *target_of)])
+                        else:
+                            targets[index].append((obj, *target_of))
+                        continue
+                rep = representation(obj, requires, fetch.input_rewrites, fetch.input_types)
                 if rep is None:
                     continue
-                identity = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
-                index = index_of.get(identity)
+                key = orjson.dumps(rep, option=orjson.OPT_SORT_KEYS)
+                index = index_of.get(key)
                 if index is None:
-                    index = index_of[identity] = len(representations)
+                    index = index_of[key] = len(representations)
                     representations.append(rep)
-                    targets.append([])
-                targets[index].append((obj, path, fetch.selection))
+                    targets.append([(obj, *target_of)])
+                else:
+                    targets[index].append((obj, *target_of))
         anything = anything or bool(representations)
         collected.append((representations, targets))
     if not anything:
@@ -257,7 +616,9 @@ async def _run_batch(batch: EntityBatch, ctx: ExecutionContext) -> None:
     for slot, (representations, _targets) in zip(batch.slots, collected, strict=True):
         variables[slot.variable] = representations
     try:
-        response = await ctx.fetcher.fetch(batch.service, batch.operation, variables, ctx.headers)
+        response = await ctx.fetcher.fetch(
+            batch.service, batch.operation, variables, ctx.headers, shared=ctx.share_fetches
+        )
     except SubgraphFetchError as error:
         failure = error.to_graphql_error()
         for path in _distinct(_hoisted(part.path) for part in batch.parts):
@@ -270,22 +631,18 @@ async def _run_batch(batch: EntityBatch, ctx: ExecutionContext) -> None:
         entities = data.get(slot.field) if isinstance(data, dict) else None
         if not isinstance(entities, list):
             continue
+        project = slot.project
         for index, entity in enumerate(entities[: len(targets)]):
             if not isinstance(entity, dict):
                 continue
-            for obj, _path, selection in targets[index]:
-                merge(
-                    obj, restrict(entity, selection) if slot.project else entity, ctx.abstract_types
-                )
+            for obj, flatten, selection in targets[index]:
+                _merge_at(ctx, flatten, obj, restrict(entity, selection) if project else entity)
     errors = response.get("errors")
     if isinstance(errors, list):
         fallback = _common_prefix([_hoisted(part.path) for part in batch.parts])
         for item in errors:
             if isinstance(item, dict):
                 _entity_error(ctx, item, slot_index, collected, fallback)
-
-
-_Target = tuple[dict[str, Any], ResponsePath, SubSelection]
 
 
 def _entity_error(
@@ -301,8 +658,20 @@ def _entity_error(
     if isinstance(path, list) and len(path) >= 2 and isinstance(path[1], int):
         number = slot_index.get(path[0]) if isinstance(path[0], str) else None
         if number is not None and path[1] < len(collected[number][1]):
-            for _obj, target_path, _selection in collected[number][1][path[1]]:
-                ctx.errors.append({**cleaned, "path": target_path + list(path[2:])})
+            targets = collected[number][1][path[1]]
+            # Response paths are only built here: walk each flatten path once, by object id.
+            by_path: dict[tuple[str, ...], dict[int, list[ResponsePath]]] = {}
+            reported: set[tuple[Any, ...]] = set()
+            for obj, flatten_path, _selection in targets:
+                found = by_path.get(flatten_path)
+                if found is None:
+                    found = by_path[flatten_path] = {}
+                    _paths_of(ctx.data, flatten_path, 0, [], found)
+                for target_path in found.get(id(obj), ()):
+                    if tuple(target_path) in reported:
+                        continue
+                    reported.add(tuple(target_path))
+                    ctx.errors.append({**cleaned, "path": target_path + list(path[2:])})
             return
     ctx.errors.append({**cleaned, "path": fallback} if fallback else cleaned)
 
@@ -391,7 +760,7 @@ async def _run_contextual(node: FlattenNode, ctx: ExecutionContext) -> None:
     _with_ancestors(ctx.data, node.path, 0, [], [], found)
     partitions: dict[bytes, tuple[list[Any], list[dict[str, Any]], list[list[_Target]]]] = {}
     seen: dict[tuple[bytes, bytes], int] = {}
-    for obj, path, chain in found:
+    for obj, _path, chain in found:
         values = _context_values(fetch.contexts, chain)
         if values is None:
             continue
@@ -406,7 +775,7 @@ async def _run_contextual(node: FlattenNode, ctx: ExecutionContext) -> None:
             index = seen[identity] = len(reps)
             reps.append(rep)
             targets.append([])
-        targets[index].append((obj, path, fetch.selection))
+        targets[index].append((obj, node.path, fetch.selection))
     if not partitions:
         return
     variables = _variables_for(fetch, ctx)
@@ -426,7 +795,9 @@ async def _run_contextual(node: FlattenNode, ctx: ExecutionContext) -> None:
                 {f"{c.variable}_{i}": v for c, v in zip(fetch.contexts, values, strict=True)}
             )
     try:
-        response = await ctx.fetcher.fetch(fetch.service, operation, variables, ctx.headers)
+        response = await ctx.fetcher.fetch(
+            fetch.service, operation, variables, ctx.headers, shared=ctx.share_fetches
+        )
     except SubgraphFetchError as error:
         failure = error.to_graphql_error()
         path = _hoisted(node.path)
@@ -440,8 +811,8 @@ async def _run_contextual(node: FlattenNode, ctx: ExecutionContext) -> None:
             continue
         for index, entity in enumerate(entities[: len(targets)]):
             if isinstance(entity, dict):
-                for obj, _path, _selection in targets[index]:
-                    merge(obj, entity, ctx.abstract_types)
+                for target in targets[index]:
+                    _merge_at(ctx, node.path, target[0], entity)
     errors = response.get("errors")
     if isinstance(errors, list):
         slot_index = {field: number for number, field in enumerate(fields)}

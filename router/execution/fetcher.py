@@ -1,5 +1,11 @@
 """HTTP requests to subgraphs over pooled keep-alive connections (``Http1Client``).
 
+Identical fetches in flight at once share one upstream request when the caller says they may
+(``shared=True``: the executor does for queries, never for mutations or subscription events):
+same subgraph, same request body (operation and variables) and same viewer (the
+``authorization`` header). The first one sends it; the others wait for its response bytes,
+and each parses them into its own data (a result tree is merged into, so it is never shared).
+
 A failed fetch tells the client which subgraph failed and how, in words of our own (could not
 connect, timed out, an HTTP status): never a host, a port or an exception's text, which go to
 the log with the request id.
@@ -12,13 +18,13 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import orjson
 
 from router import json_codec
 from router.execution.http1 import Http1Client, HttpFetchError, Response, Target
+from router.execution.inflight import InflightGroup
 from router.forwarding import REQUEST_ID_HEADER
 from router.transport.uploads import (
     ForwardedUpload,
@@ -31,6 +37,17 @@ _JSON_HEADERS = {
     "content-type": "application/json",
     "accept": "application/graphql-response+json, application/json",
 }
+
+if TYPE_CHECKING:
+    import httpx
+
+
+def _httpx() -> Any:
+    """httpx (uploads), looked up only when a fetch fails: it is imported with the first
+    upload, not at the router's start."""
+    import httpx
+
+    return httpx
 
 
 logger = logging.getLogger("router.execution")
@@ -98,6 +115,14 @@ class SubgraphFetcher:
         self.observer: FetchObserver | None = None
         # Multipart requests (file uploads) go through httpx, opened on the first upload.
         self.uploads: UploadSender | None = None
+        # Shared fetches in flight: (subgraph, body, viewer) → the exchange.
+        self._inflight: InflightGroup[Response] = InflightGroup()
+        self.upstream_requests = 0  # requests sent to subgraphs
+
+    @property
+    def shared_fetches(self) -> int:
+        """Fetches answered by a request another fetch sent."""
+        return self._inflight.joined
 
     def use_client(self, client: Http1Client) -> None:
         """Fetch through ``client`` from now on; the caller closes it."""
@@ -135,12 +160,18 @@ class SubgraphFetcher:
         variables: Mapping[str, Any] | None,
         headers: Mapping[str, str],
         operation_name: str | None = None,
+        *,
+        shared: bool = False,
     ) -> dict[str, Any]:
-        """Send one operation; returns the subgraph's GraphQL response (``data``/``errors``)."""
+        """Send one operation; returns the subgraph's GraphQL response (``data``/``errors``).
+
+        ``shared``: the operation is read-only, so an identical fetch in flight for the same
+        viewer may answer it (see the module's docstring).
+        """
         observer = self.observer
         started = time.perf_counter() if observer is not None else 0.0
         try:
-            payload = await self._fetch(service, query, variables, headers, operation_name)
+            payload = await self._fetch(service, query, variables, headers, operation_name, shared)
         except SubgraphFetchError as error:
             logger.warning(
                 "fetch from subgraph %s failed (request %s): %s",
@@ -163,6 +194,7 @@ class SubgraphFetcher:
         variables: Mapping[str, Any] | None,
         headers: Mapping[str, str],
         operation_name: str | None,
+        shared: bool = False,
     ) -> dict[str, Any]:
         target = self._targets.get(service)
         if target is None:
@@ -179,18 +211,25 @@ class SubgraphFetcher:
         uploads: list[ForwardedUpload] = []
         encoded = json_codec.dumps(body, default=upload_placeholder(uploads))
         try:
-            async with asyncio.timeout(seconds):
-                if uploads:
+            if uploads:
+                self.upstream_requests += 1
+                async with asyncio.timeout(seconds):
                     response: Response | UploadResponse = await self._upload_sender().post(
                         self.urls[service], body, headers, seconds
                     )
-                else:
+            elif shared:
+                response = await self._shared_post(
+                    service, target, encoded, request_headers, seconds
+                )
+            else:
+                self.upstream_requests += 1
+                async with asyncio.timeout(seconds):
                     response = await self._client_for_fetch().post(target, encoded, request_headers)
         except TimeoutError:
             raise SubgraphFetchError(service, f"timed out after {seconds:g}s") from None
-        except (HttpFetchError, httpx.HTTPError) as error:
+        except (HttpFetchError, _httpx().HTTPError) as error:
             detail = f"{type(error).__name__}: {error}"
-            connect = isinstance(error, httpx.ConnectError) or str(error).startswith(
+            connect = isinstance(error, _httpx().ConnectError) or str(error).startswith(
                 "cannot connect"
             )
             reason = "could not connect" if connect else "bad response"
@@ -209,3 +248,25 @@ class SubgraphFetcher:
                 reason = "the response is not a GraphQL response"
             raise SubgraphFetchError(service, reason, f"{response.status} {response.reason}")
         return payload
+
+    async def _shared_post(
+        self,
+        service: str,
+        target: Target,
+        encoded: bytes,
+        headers: Mapping[str, str],
+        seconds: float,
+    ) -> Response:
+        """POST ``encoded``, or wait for the identical request in flight for the same viewer.
+
+        The exchange has its own timeout, so a waiter that goes away does not fail the others.
+        """
+        key = (service, encoded, headers.get("authorization"))
+
+        async def exchange() -> Response:
+            self.upstream_requests += 1
+            async with asyncio.timeout(seconds):
+                return await self._client_for_fetch().post(target, encoded, headers)
+
+        async with asyncio.timeout(seconds):
+            return await self._inflight.run(key, exchange)

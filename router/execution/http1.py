@@ -82,8 +82,10 @@ class Target:
 class _Connection(asyncio.Protocol):
     """One keep-alive connection; one request at a time (no pipelining)."""
 
-    def __init__(self, max_response_bytes: int) -> None:
+    def __init__(self, max_response_bytes: int, loop: asyncio.AbstractEventLoop) -> None:
         self.max_response_bytes = max_response_bytes
+        # Futures come from this loop: no running-loop lookup (a getpid() call) per request.
+        self._loop = loop
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.lost = asyncio.Event()  # set once the connection has ended, for whatever reason
@@ -186,7 +188,7 @@ class _Connection(asyncio.Protocol):
 
     def send(self, request: bytes) -> asyncio.Future[Response]:
         assert self.transport is not None and self._waiter is None
-        waiter = asyncio.get_running_loop().create_future()
+        waiter = self._loop.create_future()
         self._waiter = waiter
         self.transport.write(request)
         return waiter
@@ -273,7 +275,7 @@ class Http1Client:
             tls = self._ssl_context or ssl.create_default_context()
         try:
             _, protocol = await loop.create_connection(
-                lambda: _Connection(self.max_response_bytes),
+                lambda: _Connection(self.max_response_bytes, loop),
                 target.host,
                 target.port,
                 ssl=tls,

@@ -33,8 +33,20 @@ NULL_VIOLATION_CODE = "NON_NULL_VIOLATION"
 
 # (response key, field name, data key, field type or None, merged sub-selections or None, kind)
 _Entry = tuple[str, str, str, Any, list[Selection] | None, int]
-# Entry kinds: fields the hot loop completes without recursion, and the rest.
-_COPY, _LEAF, _NON_NULL_LEAF, _OTHER = 0, 1, 2, 3
+# Entry kinds: fields the hot loop completes without recursion, objects of one concrete type
+# (completed without the generic type walk), and the rest.
+_COPY, _LEAF, _NON_NULL_LEAF, _OTHER, _OBJECT, _NON_NULL_OBJECT = 0, 1, 2, 3, 4, 5
+
+
+class _Entries(list[_Entry]):
+    """The grouped fields of one selection on one type; ``leaves``: when every field is a
+    nullable leaf, its (response key, data key) pairs, copied in one comprehension."""
+
+    __slots__ = ("leaves",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.leaves: tuple[tuple[str, str], ...] | None = None
 
 
 class ResponseShaper:
@@ -180,7 +192,7 @@ class ResponseShaper:
             self._applies[(condition, type_name)] = cached
         return cached
 
-    def _entries(self, plan: QueryPlan, selections: list[Selection], gql_type: Any) -> list[_Entry]:
+    def _entries(self, plan: QueryPlan, selections: list[Selection], gql_type: Any) -> _Entries:
         cache_key = (id(selections), gql_type.name)
         found = plan.shape_cache.get(cache_key)
         if found is not None:
@@ -195,7 +207,7 @@ class ResponseShaper:
                     collect(item.selections)
 
         collect(selections)
-        entries: list[_Entry] = []
+        entries = _Entries()
         for key, fields in grouped.items():
             first = fields[0]
             if first.name == "__typename":
@@ -213,6 +225,8 @@ class ResponseShaper:
             entries.append(
                 (key, first.name, first.data_key, definition.type, sub, _kind_of(definition.type))
             )
+        if entries and all(entry[5] == _LEAF for entry in entries):
+            entries.leaves = tuple((entry[0], entry[2]) for entry in entries)
         plan.shape_cache[cache_key] = entries
         # Keep the merged lists alive: their id() is part of the cache keys below this level.
         plan.shape_cache.setdefault("_keep", []).append(entries)
@@ -227,8 +241,26 @@ class ResponseShaper:
         path: list[Any],
         state: _State,
     ) -> Any:
+        return self._fill(
+            plan, gql_type, self._entries(plan, selections, gql_type), obj, path, state
+        )
+
+    def _fill(
+        self,
+        plan: QueryPlan,
+        gql_type: Any,
+        entries: _Entries,
+        obj: dict[str, Any],
+        path: list[Any],
+        state: _State,
+    ) -> Any:
+        """:meth:`_object` with the entries already found."""
+        leaves = entries.leaves
+        if leaves is not None:
+            get = obj.get
+            return {key: get(data_key) for key, data_key in leaves}
         result: dict[str, Any] = {}
-        for key, name, data_key, field_type, sub, kind in self._entries(plan, selections, gql_type):
+        for key, name, data_key, field_type, sub, kind in entries:
             if kind == _LEAF:
                 result[key] = obj.get(data_key)
                 continue
@@ -243,6 +275,26 @@ class ResponseShaper:
                 continue
             if field_type is None:
                 result[key] = gql_type.name if name == "__typename" else obj.get(data_key)
+                continue
+            if kind >= _OBJECT:  # one concrete object type, nullable or not
+                raw = obj.get(data_key)
+                path.append(key)
+                if isinstance(raw, dict) and sub is not None:
+                    inner = field_type.of_type if kind == _NON_NULL_OBJECT else field_type
+                    value = self._fill(
+                        plan, inner, self._entries(plan, sub, inner), raw, path, state
+                    )
+                else:
+                    value = _INVALID
+                if value is _INVALID:
+                    if kind == _NON_NULL_OBJECT:
+                        if raw is None or not isinstance(raw, dict):
+                            state.report(path, plan, self)
+                        path.pop()
+                        return _INVALID
+                    value = None
+                path.pop()
+                result[key] = value
                 continue
             path.append(key)
             value = self._value(plan, field_type, obj.get(data_key), sub, path, state)
@@ -276,6 +328,9 @@ class ResponseShaper:
                 return None
             items = []
             item_type = field_type.of_type
+            inner = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+            if sub is not None and isinstance(inner, GraphQLObjectType):
+                return self._object_list(plan, inner, item_type is not inner, raw, sub, path, state)
             for index, item in enumerate(raw):
                 path.append(index)
                 value = self._value(plan, item_type, item, sub, path, state)
@@ -302,6 +357,37 @@ class ResponseShaper:
                 return None  # unknown or hidden type: the object cannot be shown
         value = self._object(plan, runtime, sub, raw, path, state)
         return _NULLED if value is _INVALID else value
+
+    def _object_list(
+        self,
+        plan: QueryPlan,
+        item_type: GraphQLObjectType,
+        non_null: bool,
+        raw: list[Any],
+        sub: list[Selection],
+        path: list[Any],
+        state: _State,
+    ) -> Any:
+        """A list of one concrete object type: the entries are looked up once for the list."""
+        entries = self._entries(plan, sub, item_type)
+        items: list[Any] = []
+        for index, item in enumerate(raw):
+            path.append(index)
+            value = (
+                self._fill(plan, item_type, entries, item, path, state)
+                if isinstance(item, dict)
+                else None
+            )
+            if value is _INVALID or value is None:
+                if non_null:
+                    if value is None:
+                        state.report(path, plan, self)
+                    path.pop()
+                    return _NULLED
+                value = None
+            path.pop()
+            items.append(value)
+        return items
 
 
 class _State:
@@ -334,6 +420,8 @@ class _State:
 def _kind_of(field_type: Any) -> int:
     """How the hot loop handles a field of this type."""
     inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
+    if isinstance(inner, GraphQLObjectType):
+        return _NON_NULL_OBJECT if inner is not field_type else _OBJECT
     if isinstance(inner, GraphQLList | GraphQLEnumType | GraphQLUnionType) or hasattr(
         inner, "fields"
     ):

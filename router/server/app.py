@@ -6,7 +6,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -20,6 +19,7 @@ from router import json_codec
 from router.apq import create_store
 from router.config import RouterSettings
 from router.execution.http1 import Http1Client
+from router.execution.inflight import InflightGroup
 from router.forwarding import ClientAddressing
 from router.gateway import Gateway
 from router.limits import OperationLimits
@@ -121,15 +121,6 @@ def build_http_client(settings: RouterSettings) -> Http1Client:
     return Http1Client(max_connections=settings.subgraph_max_connections)
 
 
-def build_probe_client() -> aiohttp.ClientSession:
-    """The session of the ``/ready`` probes, apart from the gateway's pool."""
-    return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=20),
-        cookie_jar=aiohttp.DummyCookieJar(),
-        trust_env=False,
-    )
-
-
 def create_app(
     settings: RouterSettings,
     *,
@@ -156,6 +147,7 @@ def create_app(
             subscription_transport=WebSocketSubscriptionTransport(),
             plan_cache_size=settings.plan_cache_size,
             override_labels=settings.override_labels,
+            share_subgraph_fetches=settings.deduplicate_subgraph_fetches,
         )
         owned.append(gateway)
     apq = None
@@ -179,13 +171,13 @@ def create_app(
         addressing=ClientAddressing.from_settings(
             settings.trusted_proxies, settings.forwarding_secret
         ),
+        inflight=InflightGroup() if settings.deduplicate_inflight_requests else None,
     )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # HTTP clients belong to the loop they are created in: open them here, not above.
-        probe_client = build_probe_client()
-        app.state.probe_client = probe_client
+        app.state.probe_client = None  # opened by the first /ready (health.ready)
         http_client = None
         if built_gateway:
             http_client = build_http_client(settings)
@@ -201,7 +193,8 @@ def create_app(
                 await resource.aclose()
             if http_client is not None:
                 await http_client.aclose()
-            await probe_client.close()
+            if app.state.probe_client is not None:
+                await app.state.probe_client.close()
 
     middleware = [Middleware(InternalErrorMiddleware)]
     cors = bool(settings.cors_origins or settings.cors_origin_regex)

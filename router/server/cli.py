@@ -10,6 +10,7 @@ import uvicorn
 
 from common.logging import configure_logging
 from router.config import load_settings
+from router.server.gc_policy import tune_gc
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,6 +53,8 @@ def main(argv: list[str]) -> int:
     except Exception as exc:  # a supergraph that does not load: say why, no traceback
         print(f"router: cannot serve {settings.supergraph}: {exc}", file=sys.stderr)
         return 1
+    # Startup's objects out of the collector's way, fewer collections under load (decision 0034).
+    tune_gc()
     uvicorn.run(
         app,
         host=settings.host,

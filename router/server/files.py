@@ -9,8 +9,8 @@ come back; anything unknown is a 404.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
-import httpx
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -26,6 +26,13 @@ PASSED_HEADERS = (
     "etag",
     "last-modified",
 )
+
+
+def _httpx() -> Any:
+    """httpx, imported when a file is proxied (the router starts without it)."""
+    import httpx
+
+    return httpx
 
 
 def _not_found() -> Response:
@@ -56,7 +63,7 @@ async def serve_file(request: Request) -> Response:
     upstream = client.build_request("GET", f"{files_base_url(url)}/{key}")
     try:
         response = await client.send(upstream, stream=True)
-    except httpx.HTTPError:
+    except _httpx().HTTPError:
         return JSONResponse({"error": "file service unavailable"}, status_code=502)
     if response.status_code != 200:
         await response.aclose()

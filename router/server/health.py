@@ -9,16 +9,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
-import aiohttp
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 from router.forwarding import REQUEST_ID_HEADER
 
+if TYPE_CHECKING:
+    import aiohttp
+
 PROBE = orjson.dumps({"query": "{ __typename }"})
 logger = logging.getLogger("router.server")
+
+
+def build_probe_client() -> aiohttp.ClientSession:
+    """The session of the ``/ready`` probes, apart from the gateway's pool. Opened by the
+    first probe: aiohttp is imported then, not at start (serving does not need it)."""
+    import aiohttp
+
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=20),
+        cookie_jar=aiohttp.DummyCookieJar(),
+        trust_env=False,
+    )
 
 
 async def health(request: Request) -> Response:
@@ -30,6 +45,8 @@ async def _probe(
     client: aiohttp.ClientSession, name: str, url: str, timeout: float, request_id: str
 ) -> str | None:
     """``None`` when the subgraph answers the probe, else why not (fit for the public)."""
+    import aiohttp  # already imported by the session: a lookup
+
     try:
         async with client.post(
             url,
@@ -65,6 +82,8 @@ async def ready(request: Request) -> Response:
     timeout = state.router.settings.ready_timeout
     names = sorted(urls)
     request_id = request.headers.get(REQUEST_ID_HEADER) or "-"
+    if state.probe_client is None:
+        state.probe_client = build_probe_client()
     problems = await asyncio.gather(
         *(_probe(state.probe_client, name, urls[name], timeout, request_id) for name in names)
     )

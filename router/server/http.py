@@ -11,10 +11,12 @@ import time
 from typing import Any
 
 from graphql import OperationType
+from orjson import OPT_SORT_KEYS
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from router import json_codec
+from router.gateway import GatewayRequest, PreparedOperation
 from router.server.errors import RequestError, error, internal_error, malformed
 from router.server.graphiql import GRAPHIQL_HTML
 from router.server.metrics import INTERNAL_ERROR, OK, REQUEST_ERROR, operation_name_of, outcome_of
@@ -173,6 +175,34 @@ async def graphql_http(request: Request) -> Response:
     return response
 
 
+async def _execute(
+    state: RouterState, prepared: PreparedOperation, request: GatewayRequest, show_plan: bool
+) -> tuple[dict[str, Any], bytes]:
+    """The result and its JSON; identical queries in flight share both (decision 0034).
+
+    Identical: the same document, operation name, variables and viewer (``authorization``;
+    whether the query plan is shown too). Never a mutation; subscriptions do not come here.
+    """
+    gateway = state.gateway
+
+    async def execute() -> tuple[dict[str, Any], bytes]:
+        result = await gateway.execute(prepared, request, include_plan=show_plan)
+        return result, json_codec.dumps(result)
+
+    inflight = state.inflight
+    if inflight is None or prepared.operation_type is not OperationType.QUERY:
+        return await execute()
+    variables = request.variables
+    key = (
+        request.query,
+        request.operation_name,
+        json_codec.dumps(variables, option=OPT_SORT_KEYS) if variables else b"",
+        request.headers.get("authorization"),
+        show_plan,
+    )
+    return await inflight.run(key, execute)
+
+
 class _Observed:
     """What the metrics learn of one request while it is answered."""
 
@@ -230,18 +260,22 @@ async def _respond(
         show_plan = (
             state.settings.query_plan_header_enabled and headers.get(QUERY_PLAN_HEADER) == "true"
         )
-        result = await state.gateway.execute(prepared, gateway_request, include_plan=show_plan)
+        result, body = await _execute(state, prepared, gateway_request, show_plan)
         observed.outcome = outcome_of(result)
         # graphql-response+json: a response without data is a request error (spec: 4xx).
         status = 200 if media_type == JSON or "data" in result else 400
-        return Response(json_codec.dumps(result), status, response_headers, media_type)
+        return Response(body, status, response_headers, media_type)
     except RequestError as exc:
         observed.outcome = REQUEST_ERROR
         response_headers.update(exc.headers)
         # graphql-sse answers request errors with a 4xx JSON body, like graphql-response+json.
         strict = media_type == GRAPHQL_RESPONSE or wants_events
         status = exc.status if strict else exc.legacy_status
-        body = json_codec.dumps({"errors": exc.errors})
+        if exc.data_null:
+            status = 200  # a response with data (null) is not a request error
+            body = json_codec.dumps({"data": None, "errors": exc.errors})
+        else:
+            body = json_codec.dumps({"errors": exc.errors})
         return Response(body, status, response_headers, media_type)
     except Exception as exc:
         observed.outcome = INTERNAL_ERROR

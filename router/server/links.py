@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import re
 
-import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from router.server.files import files_base_url
+from router.server.files import _httpx, files_base_url
 from router.server.operation import RouterState
 
 MAX_BODY = 16 * 1024
@@ -59,7 +58,7 @@ async def serve_link(request: Request) -> Response:
         response = await client.request(
             request.method, f"{links_base_url(url)}/{path}", content=body, headers=headers
         )
-    except httpx.HTTPError:
+    except _httpx().HTTPError:
         return JSONResponse({"error": "link service unavailable"}, status_code=502)
     if response.status_code >= 500:
         return Response(status_code=502)

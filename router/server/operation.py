@@ -17,6 +17,7 @@ from starlette.requests import HTTPConnection
 from common.auth.tokens import TokenVerifier
 from router.apq import PersistedQueryError, PersistedQueryStore, persisted_query_hash
 from router.config import RouterSettings
+from router.execution.inflight import InflightGroup
 from router.forwarding import (
     FORWARDED_FOR_HEADER,
     REQUEST_ID_HEADER,
@@ -50,6 +51,8 @@ class RouterState:
     # Verifies WebSocket tokens (router.server.auth); None passes them on unchecked.
     verifier: TokenVerifier | None = None
     addressing: ClientAddressing = ClientAddressing()
+    # Identical queries in flight share one execution and its encoded answer (decision 0034).
+    inflight: InflightGroup[tuple[dict[str, Any], bytes]] | None = None
 
 
 def request_id_of(headers: Mapping[str, str]) -> str:
@@ -125,7 +128,7 @@ async def prepare_operation(
     try:
         prepared = state.gateway.prepare(request)
     except GatewayRequestError as exc:
-        raise RequestError(exc.errors) from None
+        raise RequestError(exc.errors, data_null=exc.data_null) from None
     if to_register is not None and state.apq is not None:
         await state.apq.register(to_register, query)
     return request, prepared

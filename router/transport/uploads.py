@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import httpx
 import orjson
 
 from router import json_codec
 
 # Subgraph servers refuse multipart requests without a header a browser form cannot send.
 PREFLIGHT = {"apollo-require-preflight": "true"}
+
+if TYPE_CHECKING:
+    pass
 
 
 class ForwardedUpload:
@@ -73,6 +75,8 @@ class UploadSender:
     """Sends multipart GraphQL requests to subgraphs and proxies their file routes (httpx)."""
 
     def __init__(self) -> None:
+        import httpx  # with the first upload or file: the router starts without it
+
         self.client = httpx.AsyncClient(trust_env=False, follow_redirects=False)
 
     async def post(

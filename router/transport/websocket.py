@@ -166,6 +166,10 @@ class _Connection:
                     await stream.queue.put(_END)
         except ConnectionClosed:
             pass
+        except Exception:
+            # A frame that is not graphql-transport-ws JSON: this connection is unusable.
+            logger.warning("invalid message from subgraph %s", self.url, exc_info=True)
+            await _close_quietly(socket)
         finally:
             self._forget()
             error = _closed_error(self.url, socket)

@@ -81,12 +81,14 @@ async def run_refresh(
             log.exception("refreshing the model failed; serving the one it has")
 
 
-async def train_when_empty(services: RecommendationsServices, runtime: EventRuntime) -> None:
-    """One training when no model exists yet, once the listings projection has caught up."""
+async def train_when_empty(services: RecommendationsServices, runtime: EventRuntime | None) -> None:
+    """One training when no model exists yet, once the listings projection has caught up
+    (``runtime``: the consumers to wait for, None when this process runs none)."""
     if services.model.served is not None:
         return
-    with contextlib.suppress(TimeoutError):
-        await runtime.wait_until_idle(timeout=120)
+    if runtime is not None:
+        with contextlib.suppress(TimeoutError):
+            await runtime.wait_until_idle(timeout=120)
     await services.model.refresh()  # another instance may have trained meanwhile
     if services.model.served is not None:
         return
@@ -153,8 +155,10 @@ def create_app(
             loops.append(asyncio.create_task(services.impressions.run(stop)))
             if interval > 0:
                 loops.append(asyncio.create_task(run_refresh(services, interval, stop)))
-            if bootstrap and options.run_events:
-                first_training = asyncio.create_task(train_when_empty(services, runtime))
+            if bootstrap:
+                first_training = asyncio.create_task(
+                    train_when_empty(services, runtime if options.run_events else None)
+                )
             yield
         finally:
             stop.set()

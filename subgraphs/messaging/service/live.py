@@ -60,9 +60,12 @@ class LiveService:
         FORBIDDEN (BLOCKED) when the other participant blocks the viewer (decision 0022); it
         is refused the same way while the block lasts.
         """
-        user_id, _ = await participant_conversation(self.deps, viewer, conversation_id)
         async with self.deps.pubsub.subscribe(conversation_channel(conversation_id)) as live:
-            conversation = (await self.store.conversations([conversation_id]))[conversation_id]
+            # One read, after subscribing: it checks access (NOT_FOUND for non-participants,
+            # before anything is yielded) and fixes where the live part starts.
+            user_id, conversation = await participant_conversation(
+                self.deps, viewer, conversation_id
+            )
             other = conversation.other(user_id)
             # After subscribing: a block committed meanwhile is seen here or arrives live.
             await self._ensure_not_blocked(other, user_id)

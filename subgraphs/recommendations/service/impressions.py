@@ -38,6 +38,8 @@ class ImpressionLog:
         self.deps = deps
         self._queue: deque[dict[str, Any]] = deque()
         self._wakeup = asyncio.Event()
+        # Held while a batch is written: a flush returns only once earlier writes committed.
+        self._writing = asyncio.Lock()
         self.dropped = 0
 
     def log(
@@ -64,10 +66,11 @@ class ImpressionLog:
 
     async def flush(self) -> None:
         """Write everything queued so far, in batches (the writer loop and tests call it)."""
-        while self._queue:
-            rows = [self._queue.popleft() for _ in range(min(BATCH, len(self._queue)))]
-            async with transaction(self.deps.sessions) as session:
-                await repository.add_impressions(session, rows)
+        async with self._writing:
+            while self._queue:
+                rows = [self._queue.popleft() for _ in range(min(BATCH, len(self._queue)))]
+                async with transaction(self.deps.sessions) as session:
+                    await repository.add_impressions(session, rows)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Write queued impressions as they come until ``stop`` is set, then the rest."""

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
+from common.events.progress import Progress
 from subgraphs.recommendations import repository
 from subgraphs.recommendations.ml import ArtefactError, Bandit, Listing, Recommender
 from subgraphs.recommendations.records import ModelVersion
@@ -42,6 +43,8 @@ class ModelHolder:
         self.served: Served | None = None
         self.failed_versions: set[str] = set()
         self._lock = asyncio.Lock()
+        # Notified after every refresh, so tests and tools can wait for a version to load.
+        self.progress = Progress()
 
     @property
     def version(self) -> str | None:
@@ -58,6 +61,7 @@ class ModelHolder:
                     await self._load(record, bandit_state)
             if self.served is not None:
                 await self._apply_changes(self.served)
+        self.progress.notify()
 
     async def _load(self, record: ModelVersion, bandit_state: dict[str, object] | None) -> None:
         data = await self.deps.storage.get(record.storage_key)

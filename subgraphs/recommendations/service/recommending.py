@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+from common.auth import require_authenticated
 from common.auth.viewer import Viewer
 from common.errors import BadUserInput, Forbidden
 from subgraphs.recommendations import repository
@@ -78,7 +79,7 @@ class Recommending:
         """The viewer's own feed (FORBIDDEN for anyone else's, admins included: interactions
         are private), cached until their next interaction or the next model."""
         check_first(first)
-        if viewer.user_id != user_id:
+        if require_authenticated(viewer) != user_id:
             raise Forbidden("Recommendations are only shown to the user they are for.")
         served = self.holder.served
         if first == 0 or served is None:

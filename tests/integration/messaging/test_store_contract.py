@@ -13,7 +13,7 @@ import pytest
 from common.config import Settings
 from common.db import create_engine
 from subgraphs.messaging.app import build_store
-from subgraphs.messaging.records import InboxKey
+from subgraphs.messaging.records import Conversation, InboxKey, ParticipantState
 from subgraphs.messaging.store.port import ChatStore
 
 
@@ -199,3 +199,58 @@ async def test_conversations_between_a_pair_are_all_of_theirs_in_either_order(
     await _conversation(store, a, c)
     assert sorted(await store.conversations_between(b, a)) == sorted([plain, about])
     assert await store.conversations_between(b, c) == []
+
+
+async def test_checked_append_sends_for_participants_who_are_not_blocked(store: ChatStore) -> None:
+    a, b, stranger = _ids(3)
+    conversation = await _conversation(store, a, b)
+    async with store.transaction() as tx:
+        first = await tx.append_checked(conversation, uuid.uuid4(), a, "one", NOW)
+        second = await tx.append_checked(conversation, uuid.uuid4(), b, "two", NOW)
+        refused = await tx.append_checked(conversation, uuid.uuid4(), stranger, "no", NOW)
+        unknown = await tx.append_checked(uuid.uuid4(), uuid.uuid4(), a, "no", NOW)
+    assert first is not None and second is not None
+    assert (refused, unknown) == (None, None)
+    after, message = second
+    assert (message.seq, message.sender_id, message.receiver_id) == (2, b, a)
+    assert (after.last_seq, after.last_message_id, after.participant_ids) == (2, message.id, (a, b))
+    # Each sender has read what they sent; the conversation as the store now has it.
+    assert after.state_of(b).last_read_seq == 2 and after.state_of(a).last_read_seq == 1
+    stored = (await store.conversations([conversation]))[conversation]
+
+    def by_user(c: Conversation) -> list[ParticipantState]:
+        return sorted(c.participants, key=lambda state: state.user_id)
+
+    assert by_user(stored) == by_user(after)
+    assert [m.content for m in await store.messages_after(conversation, after=0, limit=10)] == [
+        "one",
+        "two",
+    ]
+
+    async with store.transaction() as tx:
+        await tx.block(b, a)
+    async with store.transaction() as tx:
+        blocked = await tx.append_checked(conversation, uuid.uuid4(), a, "blocked", NOW)
+        allowed = await tx.append_checked(conversation, uuid.uuid4(), b, "three", NOW)
+    assert blocked is None
+    assert allowed is not None and allowed[1].seq == 3
+    assert (await store.conversations([conversation]))[conversation].last_seq == 3
+
+
+async def test_concurrent_checked_appends_get_consecutive_sequence_numbers(
+    store: ChatStore,
+) -> None:
+    a, b = _ids(2)
+    conversation = await _conversation(store, a, b)
+
+    async def send(n: int) -> int:
+        async with store.transaction() as tx:
+            sent = await tx.append_checked(
+                conversation, uuid.uuid4(), a if n % 2 else b, f"m{n}", NOW
+            )
+        assert sent is not None
+        return sent[1].seq
+
+    seqs = await asyncio.gather(*(send(n) for n in range(10)))
+    assert sorted(seqs) == list(range(1, 11))
+    assert (await store.conversations([conversation]))[conversation].last_seq == 10

@@ -44,6 +44,7 @@ class RunningRouter:
 
     url: str
     settings: RouterSettings
+    app: Any = None  # the ASGI app (its ``state.router`` for tests that look inside)
 
     @property
     def graphql(self) -> str:
@@ -112,7 +113,7 @@ async def running_router(
         token_verifier=verifier,
     )
     async with serve_app(app) as url:
-        yield RunningRouter(url, settings)
+        yield RunningRouter(url, settings, app)
 
 
 @pytest.fixture(scope="session")
