@@ -8,7 +8,7 @@ address, a device gone) fails at once. SMS and push due inside the user's quiet 
 to ``pending`` until the hours end, their attempt given back. A claim whose dispatcher died
 mid-send is failed as "outcome unknown" instead of being sent a second time (decision 0024).
 
-With the short-lived state (decisions 0027, 0033) each batch also asks, in one round trip each:
+With the short-lived state (decisions 0027, 0035) each batch also asks, in one round trip each:
 - the per-user send limits: a send past its user's limit for the channel in the current window
   goes back to ``pending`` until the next window, its attempt given back;
 - the de-duplication keys: a send claims ``(notification, channel)`` before it goes; a key
