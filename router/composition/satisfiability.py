@@ -4,7 +4,10 @@ A simplified form of Apollo's check. From each subgraph's root types we walk the
 subgraph can return. Wherever a subgraph returns an object type, every field of that type in
 the supergraph must either be resolved by that subgraph, or by another subgraph it can jump
 to through an ``@key`` (resolvable there, with the key fields available here), possibly over
-several jumps. ``@requires`` conditions and ``@provides`` shortcuts are not modelled.
+several jumps. A field that cannot be reached that way below a value type is still resolvable
+when the nearest entity (or root) above on the path can jump to a subgraph that has the same
+field chain down to the field (the planner then fetches that part from there). ``@requires``
+conditions and ``@provides`` shortcuts are not modelled.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ class _Checker:
         self.merger = merger
         self.subgraphs = {s.name: s for s in merger.subgraphs}
         self.paths: dict[State, list[str]] = {}
+        # State → the (parent type, field) steps that reached it, in its subgraph.
+        self.trails: dict[State, list[tuple[str, str]]] = {}
 
     def run(self) -> list[CompositionError]:
         self._walk()
@@ -52,6 +57,8 @@ class _Checker:
                     continue
                 if self._resolvable(type_name, field.name, subgraph_name):
                     continue
+                if self._reachable_from_above(type_name, field.name, subgraph_name):
+                    continue
                 reported.add((type_name, field.name))
                 errors.append(self._error(type_name, field.name, subgraph_name, path))
         return errors
@@ -62,6 +69,7 @@ class _Checker:
             for root in ROOTS:
                 if root in subgraph.types:
                     self.paths[(root, subgraph.name)] = []
+                    self.trails[(root, subgraph.name)] = []
                     queue.append((root, subgraph.name))
         while queue:
             type_name, subgraph_name = queue.popleft()
@@ -76,6 +84,8 @@ class _Checker:
                     state = (possible, subgraph_name)
                     if state not in self.paths:
                         self.paths[state] = [*path, field_def.name]
+                        trail = self.trails[(type_name, subgraph_name)]
+                        self.trails[state] = [*trail, (type_name, field_def.name)]
                         queue.append(state)
 
     def _possible_types(self, subgraph: Subgraph, type_name: str) -> list[str]:
@@ -110,8 +120,23 @@ class _Checker:
         defs += [subgraph.types[i] for i in self._abstractions(type_name) if i in subgraph.types]
         return defs
 
-    def _can_jump(self, source: Subgraph, target: Subgraph, type_name: str) -> bool:
+    def _can_jump(
+        self, source: Subgraph, target: Subgraph, type_name: str, assemble: bool = True
+    ) -> bool:
+        """Whether ``source`` can jump to ``target`` by one of its keys on the type. Key fields
+        ``source`` lacks may come from a third subgraph it jumps to first (keys assembled from
+        several subgraphs)."""
         available = set(source.types[type_name].fields) if type_name in source.types else set()
+        if assemble:
+            for third in self.merger.subgraphs:
+                if third.name in (source.name, target.name) or type_name not in third.types:
+                    continue
+                if self._can_jump(source, third, type_name, assemble=False):
+                    available |= {
+                        name
+                        for name, field_def in third.types[type_name].fields.items()
+                        if not field_def.has("external")
+                    }
         for type_def in self._entity_defs(target, type_name):
             for key in type_def.keys:
                 if not key.arg_bool("resolvable", True):
@@ -137,6 +162,36 @@ class _Checker:
                     seen.add(other.name)
                     queue.append(other.name)
         return False
+
+    def _reachable_from_above(self, type_name: str, field_name: str, start: str) -> bool:
+        """Whether an object above ``type_name`` on its path (the root, or an entity that
+        ``start`` can jump from) leads, in another subgraph, through the same fields to
+        ``type_name`` and a subgraph that resolves ``field_name``."""
+        trail = self.trails.get((type_name, start), [])
+        source = self.subgraphs[start]
+        for index in range(len(trail) - 1, -1, -1):
+            anchor = trail[index][0]
+            for other in self.merger.subgraphs:
+                if other.name == start or anchor not in other.types:
+                    continue
+                if anchor not in ROOTS and not self._can_jump(source, other, anchor):
+                    continue
+                if self._follows(other, trail[index:], type_name) and self._resolvable(
+                    type_name, field_name, other.name
+                ):
+                    return True
+        return False
+
+    def _follows(self, subgraph: Subgraph, steps: list[tuple[str, str]], end: str) -> bool:
+        """Whether ``subgraph`` resolves each (type, field) step, arriving at type ``end``."""
+        for position, (parent, name) in enumerate(steps):
+            field_def = subgraph.field(parent, name)
+            if field_def is None or field_def.has("external"):
+                return False
+            following = steps[position + 1][0] if position + 1 < len(steps) else end
+            if following not in self._possible_types(subgraph, named_type(field_def.type)):
+                return False
+        return True
 
     def _error(
         self, type_name: str, field_name: str, subgraph_name: str, path: list[str]

@@ -47,3 +47,37 @@ async def test_key_is_generated_once_and_reloaded(tmp_path: Path) -> None:
     second = load_or_create_private_key(tmp_path / "k.pem")
     assert TokenSigner(first, Settings()).jwk == TokenSigner(second, Settings()).jwk
     assert (tmp_path / "k.pem").stat().st_mode & 0o777 == 0o600
+
+
+async def test_a_remembered_token_still_expires_and_follows_key_rotation(
+    signer: TokenSigner, tmp_path: Path
+) -> None:
+    token = signer.issue(uuid.uuid4(), Role.BUYER, uuid.uuid4())
+    verifier = TokenVerifier(Settings(), jwks=signer.jwks)
+    first = await verifier.verify(token)
+    assert await verifier.verify(token) == first  # from the verified-token cache
+
+    # Expiry is checked on every use: from exp on, as jwt counts it.
+    expiry = jwt.decode(token, options={"verify_signature": False})["exp"]
+    verifier.clock = lambda: float(expiry)
+    with pytest.raises(Unauthenticated) as refused:
+        await verifier.verify(token)
+    assert refused.value.as_extensions()["reason"] == "TOKEN_EXPIRED"
+
+    # A key no longer published refuses the tokens it signed, remembered or not.
+    verifier = TokenVerifier(Settings(), jwks=signer.jwks)
+    await verifier.verify(token)
+    other = TokenSigner(load_or_create_private_key(tmp_path / "other.pem"), Settings())
+    verifier._load(other.jwks)
+    with pytest.raises(Unauthenticated) as refused:
+        await verifier.verify(token)
+    assert refused.value.as_extensions()["reason"] == "INVALID_TOKEN"
+
+
+async def test_the_verified_token_cache_is_bounded(signer: TokenSigner) -> None:
+    verifier = TokenVerifier(Settings(), jwks=signer.jwks)
+    verifier.VERIFIED_CACHE_SIZE = 3
+    tokens = [signer.issue(uuid.uuid4(), Role.BUYER, uuid.uuid4()) for _ in range(5)]
+    for token in tokens:
+        await verifier.verify(token)
+    assert list(verifier._verified) == tokens[2:]
