@@ -1,16 +1,17 @@
 """The email channel's throughput, part of ``python -m bench.notifications_bench``.
 
 ``python -m bench.notifications_bench --email-users 10000 --email-concurrency 10 50``.
-Throw-away databases on the configured Postgres; a real
-SMTP server (aiosmtpd) on loopback. A price drop fanned out to 10,000 favouriting users is
-written as 10,000 notifications (the planner queues an email for each), then the dispatcher
-sends them: the figure is emails/s from the first claim until the last is recorded delivered,
-at the dispatcher concurrencies given. Prints figures only (no budget in ARCHITECTURE.md).
-"""
+Throw-away databases on the configured Postgres; a real SMTP server (aiosmtpd) on loopback, in
+a child process (``notifications_smtp_sink``). A price drop fanned out to 10,000 favouriting
+users is written as 10,000 notifications (the planner queues an email for each), then the
+dispatcher sends them: the figure is emails/s from the first claim until the last is recorded
+delivered, at the dispatcher concurrencies given (the email channel keeps as many SMTP
+connections open, ``REALIO_NOTIFICATIONS_DISPATCH_CONCURRENCY``; ``--email-connections 0``
+measures one connection per message instead). Prints figures only (no budget in
+ARCHITECTURE.md)."""
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 from collections.abc import Collection
@@ -19,14 +20,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bench.notifications_smtp_sink import smtp_process
 from common.config import Settings
 from common.db import drop_database, transaction
+from common.mail import SmtpMailer
 from subgraphs.notifications.app import NotificationsOptions, create_app, migrate
+from subgraphs.notifications.channels.email import EmailChannel
 from subgraphs.notifications.models import deliveries
 from subgraphs.notifications.records import Draft, Kind, Links, Recipient
 from subgraphs.notifications.service import NotificationsServices
 from subgraphs.notifications.service.delivery import Dispatcher
-from tests.support.servers import smtp_server
 
 
 @dataclass
@@ -68,18 +71,19 @@ async def _pending_emails(services: NotificationsServices) -> int:
         return int((await session.execute(query)).scalar_one())
 
 
-async def email_throughput(users: int = 10_000, concurrencies: tuple[int, ...] = (10, 50)) -> None:
+async def email_throughput(
+    users: int = 10_000, concurrencies: tuple[int, ...] = (10, 50), pooled: bool = True
+) -> None:
     """Print the email channel's throughput against a local SMTP server."""
-    # aiosmtpd logs every SMTP command at INFO: that would be measured too.
-    logging.getLogger("mail.log").setLevel(logging.WARNING)
     base = Settings()
-    async with smtp_server() as (smtp_url, sink):
+    async with smtp_process() as smtp:
         for concurrency in concurrencies:
             settings = base.model_copy(
                 update={
                     "database_prefix": f"realio_bench_{uuid.uuid4().hex[:6]}_",
-                    "smtp_url": smtp_url,
+                    "smtp_url": smtp.url,
                     "data_dir": base.data_dir / "bench",
+                    "notifications_dispatch_concurrency": concurrency,
                 }
             )
             await migrate(settings)
@@ -100,10 +104,14 @@ async def email_throughput(users: int = 10_000, concurrencies: tuple[int, ...] =
                 directory=directory,
             )
             services: NotificationsServices = app.state.services
+            email: EmailChannel = app.state.channels.email
+            if not pooled:
+                email.mailer = SmtpMailer(smtp.url, settings.mail_from)
+            await app.state.pubsub.start()  # the live fan-out of each notification, as served
             try:
                 written = await _fan_out(services, ids)
                 queued = await _pending_emails(services)
-                before = len(sink.messages)
+                before = smtp.received()
                 dispatcher = Dispatcher(
                     services.inbox.deps,
                     services.dispatcher.senders,
@@ -113,14 +121,19 @@ async def email_throughput(users: int = 10_000, concurrencies: tuple[int, ...] =
                 started = time.perf_counter()
                 report = await dispatcher.run_once()
                 elapsed = time.perf_counter() - started
-                received = len(sink.messages) - before
+                received = smtp.received() - before
+                mailer = email.mailer
+                opened = mailer.opened if isinstance(mailer, SmtpMailer) else 0
                 print(
-                    f"email fan-out {users:,} users, concurrency {concurrency}: "
+                    f"email fan-out {users:,} users, concurrency {concurrency}, "
+                    f"{opened:,} SMTP connections opened: "
                     f"written+planned {written:.2f} s, {queued:,} emails queued; "
                     f"sent {report.delivered:,} ({received:,} received by SMTP) in {elapsed:.2f} s "
                     f"= {report.delivered / elapsed:,.0f} emails/s; failed {report.failed}, "
                     f"retried {report.retried}"
                 )
             finally:
+                await email.aclose()
+                await app.state.pubsub.stop()
                 await app.state.engine.dispose()
                 await drop_database(settings, "notifications")

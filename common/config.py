@@ -153,6 +153,12 @@ class Settings(BaseSettings):
     notifications_dispatch_concurrency: int = 10
     notifications_max_attempts: int = 5
     notifications_retry_base_seconds: float = 30.0
+    # Per-user send limits of email, SMS and push in a fixed window (0: no limit); a send
+    # over the limit waits for the next window. Counted in Redis when configured (0027).
+    notifications_send_limit_window_seconds: int = 3600
+    notifications_email_send_limit: int = 30
+    notifications_sms_send_limit: int = 10
+    notifications_push_send_limit: int = 30
     # The daily digest of saved-search matches: local hour it goes out, how often to check.
     notifications_digest_hour: int = 8
     notifications_digest_interval_seconds: float = 300.0

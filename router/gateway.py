@@ -44,9 +44,12 @@ from router.supergraph.parser import parse_supergraph
 class GatewayRequestError(Exception):
     """The request cannot be executed: syntax or validation errors against the API schema."""
 
-    def __init__(self, errors: list[GraphQLError]) -> None:
+    def __init__(self, errors: list[GraphQLError], data_null: bool = False) -> None:
         super().__init__("; ".join(error.message for error in errors))
         self.errors = errors
+        # A valid operation no plan can serve (QUERY_PLANNING_FAILED): answered with
+        # ``data: null``, as Apollo's router answers it, not as a request error.
+        self.data_null = data_null
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,9 @@ class PreparedOperation:
                 self.gateway.supergraph, self.document, self.operation, values, labels
             )
         except PlanningError as error:
-            raise GatewayRequestError([_error(str(error), "QUERY_PLANNING_FAILED")]) from error
+            raise GatewayRequestError(
+                [_error(str(error), "QUERY_PLANNING_FAILED")], data_null=True
+            ) from error
         self._plans.setdefault(conditions, []).append(plan)
         return plan
 

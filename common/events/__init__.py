@@ -9,7 +9,7 @@ order per aggregate, retrying with backoff and dead-lettering what keeps failing
 The transport is the Postgres outbox itself (default) or Kafka when ``REALIO_KAFKA_URL`` is set.
 """
 
-from common.events.consumer import ConsumerSpec, EventHandler
+from common.events.consumer import BatchEventHandler, ConsumerSpec, EventHandler
 from common.events.envelope import Event, decode_event, encode_event, new_event
 from common.events.outbox import record_event, record_events
 from common.events.runtime import EventRuntime
@@ -21,6 +21,7 @@ __all__ = [
     "DEFAULT_TOPIC_PRODUCERS",
     "ConsumerSpec",
     "Event",
+    "BatchEventHandler",
     "EventHandler",
     "EventRuntime",
     "Transport",

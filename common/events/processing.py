@@ -4,6 +4,10 @@ Both transports hand deliveries here. A batch is applied in one transaction (eff
 ids and the new offset commit together); when a handler fails, the events before it are
 committed, the failing event is retried on its own with exponential backoff, and after
 ``max_attempts`` it is written to the dead letters and the offset moves past it.
+
+Runs of consecutive events of a type with a batch handler go to it in one call. When such a
+run fails, the batch is applied again one event at a time, so the failing event is found and
+treated exactly as above.
 """
 
 from __future__ import annotations
@@ -79,11 +83,15 @@ class EventProcessor:
     async def process(self, deliveries: Sequence[Delivery]) -> None:
         """Apply ``deliveries`` in order; returns when each is applied or dead-lettered."""
         remaining = list(deliveries)
+        in_runs = True
         while remaining:
-            failed_at, error = await self._try_batch(remaining)
+            failed_at, error, in_run = await self._try_batch(remaining, in_runs)
             if failed_at is None:
                 return
             assert error is not None
+            if in_run:  # a run failed: find its failing event one at a time, at once
+                in_runs = False
+                continue
             if failed_at > 0:
                 # The events before the failure succeeded, but the rollback undid them: apply
                 # them again (a shorter list, so this recursion ends) before retrying the one.
@@ -92,24 +100,66 @@ class EventProcessor:
             remaining = remaining[failed_at + 1 :]
 
     async def _try_batch(
-        self, deliveries: Sequence[Delivery]
-    ) -> tuple[int | None, BaseException | None]:
-        """Apply all in one transaction: ``(None, None)`` on success, else the failing index."""
+        self, deliveries: Sequence[Delivery], in_runs: bool = True
+    ) -> tuple[int | None, BaseException | None, bool]:
+        """Apply all in one transaction: ``(None, None, False)`` on success, else the failing
+        index, the error, and whether it failed inside a run given to a batch handler (then
+        the index is the run's first event, not necessarily the failing one)."""
         outcomes: list[str] = []
+        in_run = False
         try:
             async with self.sessions() as session, session.begin():
                 claimed = await self._claim(session, deliveries)
-                for delivery in deliveries:
-                    outcomes.append(await self._apply_claimed(session, delivery, claimed))
+                at = 0
+                while at < len(deliveries):
+                    run = self._run_at(deliveries, at) if in_runs else 1
+                    if run > 1:
+                        in_run = True
+                        outcomes.extend(
+                            await self._apply_run(session, deliveries[at : at + run], claimed)
+                        )
+                        in_run = False
+                    else:
+                        outcomes.append(await self._apply_claimed(session, deliveries[at], claimed))
+                    at += run
                 await self._advance(session, deliveries)
         except Exception as error:  # any handler error means "retry"
             # The failing event is the first without an outcome (or the last, when the
             # offset update or the commit itself failed).
             failed_at = min(len(outcomes), len(deliveries) - 1)
-            self._failed(deliveries[failed_at], error)
-            return failed_at, error
+            if not in_run:
+                self._failed(deliveries[failed_at], error)
+            return failed_at, error, in_run
         self._applied(deliveries, outcomes)
-        return None, None
+        return None, None, False
+
+    def _run_at(self, deliveries: Sequence[Delivery], at: int) -> int:
+        """How many consecutive events from ``at`` go to one batch handler call (1: none)."""
+        kind = deliveries[at].event.type
+        if kind not in self.spec.batch_handlers:
+            return 1
+        end = at + 1
+        while end < len(deliveries) and deliveries[end].event.type == kind:
+            end += 1
+        return end - at
+
+    async def _apply_run(
+        self, session: AsyncSession, run: Sequence[Delivery], claimed: set[uuid.UUID]
+    ) -> list[str]:
+        outcomes: list[str] = []
+        fresh: list[Event] = []
+        for delivery in run:
+            event = delivery.event
+            if event.id in claimed:
+                claimed.discard(event.id)  # a second copy in the same run is a duplicate
+                fresh.append(event)
+                outcomes.append("applied")
+            else:
+                outcomes.append("duplicate")
+        if fresh:
+            set_request_id(fresh[0].trace_id)
+            await self.spec.batch_handlers[run[0].event.type](session, fresh)
+        return outcomes
 
     async def _retry_or_dead_letter(self, delivery: Delivery, first_error: BaseException) -> None:
         error = first_error
@@ -137,7 +187,7 @@ class EventProcessor:
         This is the idempotency check: the record commits with the effects, so an event id is
         claimed by exactly one committed transaction per group.
         """
-        ids = [d.event.id for d in deliveries if d.event.type in self.spec.handlers]
+        ids = [d.event.id for d in deliveries if self.spec.handles(d.event.type)]
         if not ids:
             return set()
         result = await session.execute(_CLAIM, {"group": self.spec.group, "ids": ids})
@@ -147,14 +197,17 @@ class EventProcessor:
         self, session: AsyncSession, delivery: Delivery, claimed: set[uuid.UUID]
     ) -> str:
         event = delivery.event
-        handler = self.spec.handlers.get(event.type)
-        if handler is None:
+        if not self.spec.handles(event.type):
             return "ignored"
         if event.id not in claimed:
             return "duplicate"
         claimed.discard(event.id)  # a second copy in the same batch is a duplicate
         set_request_id(event.trace_id)
-        await handler(session, event)
+        handler = self.spec.handlers.get(event.type)
+        if handler is not None:
+            await handler(session, event)
+        else:
+            await self.spec.batch_handlers[event.type](session, [event])
         return "applied"
 
     async def _advance(self, session: AsyncSession, deliveries: Sequence[Delivery]) -> None:

@@ -169,11 +169,12 @@ class Planner(RouteFinder):
         (the root type is the entity above every field) and merged at the same response key.
         """
         if graph is None:
-            graph = self.choose_root_graph(root_type, field, roots, tried)
+            graph = self.choose_root_graph(root_type, field, roots, tried, kind)
         group = roots.get(graph) or roots.setdefault(graph, self.new_group(graph, None, kind))
-        rest: list[Field] = []
+        # A subscription's event comes from one subgraph: no continuation at the root.
+        rest: list[Field] | None = [] if kind == "query" else None
         self.add_local(group, group.selection, root_type, (), field, None, rest)
-        for continuation in rest:
+        for continuation in rest or ():
             self.plan_root_field(roots, root_type, continuation, kind, tried | {graph})
 
     def _plan_serial(self, root_type: str, fields: list[Field]) -> PlanNode | None:
@@ -183,7 +184,7 @@ class Planner(RouteFinder):
         start = 0
         for field in fields:
             graph = self.choose_root_graph(
-                root_type, field, {current.graph: current} if current else {}
+                root_type, field, {current.graph: current} if current else {}, kind="mutation"
             )
             if current is None or current.graph != graph:
                 if current is not None:
@@ -212,6 +213,7 @@ class Planner(RouteFinder):
         field: Field,
         chosen: dict[str, FetchGroup],
         tried: frozenset[str] = frozenset(),
+        kind: str = "query",
     ) -> str:
         """The subgraph for a root field: the one whose plan is cheapest (fewest fetches, then
         the shortest sequence, then a subgraph already fetched, then the supergraph's order)."""
@@ -235,7 +237,7 @@ class Planner(RouteFinder):
             try:
                 roots = {g: trial.new_group(g, None) for g in chosen}
                 existing = set(roots.values())
-                trial.plan_root_field(roots, root_type, field, "query", tried, graph)
+                trial.plan_root_field(roots, root_type, field, kind, tried, graph)
                 cost = sum(
                     1 for g in trial.groups if g not in existing and not g.selection.is_empty()
                 )

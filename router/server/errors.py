@@ -28,8 +28,10 @@ class RequestError(Exception):
         status: int = 400,
         legacy_status: int = 200,
         headers: Mapping[str, str] | None = None,
+        data_null: bool = False,
     ) -> None:
         self.errors = [format_error(e) for e in errors]
+        self.data_null = data_null  # answered as ``{"data": null, "errors": ...}`` (200)
         super().__init__(self.errors[0]["message"] if self.errors else "request error")
         self.status = status
         self.legacy_status = legacy_status

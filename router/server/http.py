@@ -271,7 +271,11 @@ async def _respond(
         # graphql-sse answers request errors with a 4xx JSON body, like graphql-response+json.
         strict = media_type == GRAPHQL_RESPONSE or wants_events
         status = exc.status if strict else exc.legacy_status
-        body = json_codec.dumps({"errors": exc.errors})
+        if exc.data_null:
+            status = 200  # a response with data (null) is not a request error
+            body = json_codec.dumps({"data": None, "errors": exc.errors})
+        else:
+            body = json_codec.dumps({"errors": exc.errors})
         return Response(body, status, response_headers, media_type)
     except Exception as exc:
         observed.outcome = INTERNAL_ERROR

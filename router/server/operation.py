@@ -128,7 +128,7 @@ async def prepare_operation(
     try:
         prepared = state.gateway.prepare(request)
     except GatewayRequestError as exc:
-        raise RequestError(exc.errors) from None
+        raise RequestError(exc.errors, data_null=exc.data_null) from None
     if to_register is not None and state.apq is not None:
         await state.apq.register(to_register, query)
     return request, prepared

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from common.analytics import build_analytics
 from common.auth.tokens import TokenVerifier
 from common.config import Settings, get_settings
 from common.db import create_engine, is_reachable, session_factory
@@ -111,6 +112,7 @@ def create_app(
         public_url=options.public_url,
         idempotency=IdempotencyKeys(models.idempotency),
         clock=clock,
+        analytics=build_analytics(settings),
     )
     services = BookingsServices.build(deps)
     metrics = GraphQLMetrics(SUBGRAPH)
@@ -135,6 +137,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await scheduling
             await runtime.stop()
+            await deps.analytics.aclose()
             await engine.dispose()
 
     app = create_subgraph_app(

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from common.analytics import build_analytics
 from common.auth.tokens import TokenVerifier
 from common.config import Settings, get_settings
 from common.db import create_engine, database_name, is_reachable, session_factory
@@ -77,6 +78,7 @@ def create_app(
         send_rate_limit=settings.messaging_send_rate_limit,
         send_rate_window_seconds=settings.messaging_send_rate_window_seconds,
         users=KnownUsers(session_factory(engine)),
+        analytics=build_analytics(settings),
     )
     services = MessagingServices.build(deps)
     metrics = GraphQLMetrics(SUBGRAPH)
@@ -94,6 +96,7 @@ def create_app(
             yield
         finally:
             await events.stop()
+            await deps.analytics.aclose()
             await pubsub.stop()
             await store.close()
             if redis is not None:

@@ -40,6 +40,7 @@ from subgraphs.notifications.consumers import (
     searches_consumer,
     users_consumer,
 )
+from subgraphs.notifications.records import Channel
 from subgraphs.notifications.schema import build_schema
 from subgraphs.notifications.service import DeliveryOptions, Dependencies, NotificationsServices
 from subgraphs.notifications.service.delivery import RetryPolicy
@@ -90,6 +91,12 @@ def delivery_options(settings: Settings) -> DeliveryOptions:
         ),
         concurrency=settings.notifications_dispatch_concurrency,
         digest_hour=settings.notifications_digest_hour,
+        send_limits={
+            Channel.EMAIL.value: settings.notifications_email_send_limit,
+            Channel.SMS.value: settings.notifications_sms_send_limit,
+            Channel.PUSH.value: settings.notifications_push_send_limit,
+        },
+        send_limit_window_seconds=settings.notifications_send_limit_window_seconds,
     )
 
 
@@ -187,6 +194,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await loop
             await runtime.stop()
+            await channels.email.aclose()
             await pubsub.stop()
             if redis is not None:
                 await redis.aclose()
@@ -209,6 +217,7 @@ def create_app(
     # Tests reach these through the app.
     app.state.engine = engine
     app.state.services = services
+    app.state.channels = channels
     app.state.runtime = runtime
     app.state.pubsub = pubsub
     return app

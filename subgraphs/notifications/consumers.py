@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.events import ConsumerSpec, Event, EventHandler
+from common.events import BatchEventHandler, ConsumerSpec, Event, EventHandler
 from subgraphs.notifications.service import user_events
 from subgraphs.notifications.service.booking_events import BOOKING_EVENTS, drafts_for
 from subgraphs.notifications.service.inbox import Inbox
 from subgraphs.notifications.service.message_alerts import MESSAGE_EVENTS, MessageAlerts
-from subgraphs.notifications.service.property_events import PROPERTY_EVENTS, PropertyTriggers
+from subgraphs.notifications.service.property_events import (
+    FAVORITE_EVENTS,
+    PROPERTY_EVENTS,
+    PropertyTriggers,
+)
 from subgraphs.notifications.service.search_events import SAVED_SEARCH_MATCHED
 from subgraphs.notifications.service.search_events import drafts_for as search_drafts
 from subgraphs.notifications.service.users_directory import USER_EVENTS, UsersDirectory
@@ -56,8 +60,17 @@ def properties_consumer(inbox: Inbox, triggers: PropertyTriggers) -> ConsumerSpe
     async def on_property_event(session: AsyncSession, event: Event) -> None:
         await inbox.deliver(session, await triggers.apply(session, event))
 
-    handlers: dict[str, EventHandler] = {t: on_property_event for t in PROPERTY_EVENTS}
-    return ConsumerSpec(group=PROPERTIES_GROUP, topics=["realio.properties"], handlers=handlers)
+    # Favourites arrive in bursts (a popular listing): a run of them is one statement.
+    batched: dict[str, BatchEventHandler] = {t: triggers.apply_favorites for t in FAVORITE_EVENTS}
+    handlers: dict[str, EventHandler] = {
+        t: on_property_event for t in PROPERTY_EVENTS if t not in batched
+    }
+    return ConsumerSpec(
+        group=PROPERTIES_GROUP,
+        topics=["realio.properties"],
+        handlers=handlers,
+        batch_handlers=batched,
+    )
 
 
 def searches_consumer(inbox: Inbox) -> ConsumerSpec:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,6 +74,10 @@ class UserDirectoryRepository:
         return [row[0] for row in rows]
 
 
+# Rows a statement writes at most (Postgres takes at most 32,767 bind parameters).
+CHUNK = 2000
+
+
 class FavoritesRepository:
     async def add(
         self, session: AsyncSession, property_id: uuid.UUID, user_id: uuid.UUID, at: datetime
@@ -83,6 +87,26 @@ class FavoritesRepository:
             .values(property_id=property_id, user_id=user_id, favorited_at=at)
             .on_conflict_do_nothing()
         )
+
+    async def add_many(
+        self, session: AsyncSession, rows: Sequence[tuple[uuid.UUID, uuid.UUID, datetime]]
+    ) -> None:
+        """Many ``add``, a statement per ``CHUNK``: (property, user, favourited at) each."""
+        for start in range(0, len(rows), CHUNK):
+            values = [
+                {"property_id": p, "user_id": u, "favorited_at": at}
+                for p, u, at in rows[start : start + CHUNK]
+            ]
+            await session.execute(insert(favorites).values(values).on_conflict_do_nothing())
+
+    async def remove_many(
+        self, session: AsyncSession, pairs: Sequence[tuple[uuid.UUID, uuid.UUID]]
+    ) -> None:
+        """Many one-user ``remove``, a statement per ``CHUNK``: (property, user) each."""
+        for start in range(0, len(pairs), CHUNK):
+            chunk = list(pairs[start : start + CHUNK])
+            pair = tuple_(favorites.c.property_id, favorites.c.user_id)
+            await session.execute(delete(favorites).where(pair.in_(chunk)))
 
     async def remove(
         self, session: AsyncSession, property_id: uuid.UUID, user_id: uuid.UUID | None = None

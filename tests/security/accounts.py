@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from common.auth.viewer import Role
 from common.db import transaction
-from subgraphs.users.repository import UserRepository
+from subgraphs.users.repository import OtpRepository, UserRepository
+from subgraphs.users.service.events import REGISTERED, VERIFIED, record_user_event
+from subgraphs.users.service.secrets import otp_hash
 from tests.support.graph import Graph
 
 PASSWORD = "a long enough passphrase"
@@ -38,8 +40,14 @@ class SignedIn:
     session_id: str
 
 
-async def new_account(graph: Graph, role: Role = Role.BUYER) -> Account:
-    """A verified user stored the way registration and verification would leave it."""
+async def new_account(
+    graph: Graph, role: Role = Role.BUYER, *, verified: bool = True, otp: str | None = None
+) -> Account:
+    """A user stored the way registration (and verification) would leave it, events included,
+    so the other subgraphs' projections learn of it (``graph.settle()`` waits for them).
+
+    ``verified=False`` leaves the address pending, with ``otp`` as its code when given.
+    """
     deps: Any = graph.apps["users"].state.services.deps
     user_id = uuid.uuid4()
     email = f"sec-{user_id.hex[:12]}@example.com"
@@ -54,9 +62,17 @@ async def new_account(graph: Graph, role: Role = Role.BUYER) -> Account:
             role=role,
             phone=None,
             now=now,
-            email_verified_at=now,
+            email_verified_at=now if verified else None,
         )
-    assert record is not None
+        assert record is not None
+        await record_user_event(session, REGISTERED, record)
+        if verified:
+            await record_user_event(session, VERIFIED, record)
+        if otp is not None:
+            code_hash = otp_hash(deps.otp_key, user_id, otp)
+            await OtpRepository(session).replace(
+                user_id, code_hash, now + timedelta(minutes=10), now
+            )
     return Account(str(user_id), email, role)
 
 

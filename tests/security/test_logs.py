@@ -9,6 +9,7 @@ the router.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from common.config import Settings
 from common.demo import DEMO_USERS
 from subgraphs.users.app import migrate
 from subgraphs.users.seed import seed
+from tests.ops.test_log_shipping import config as filebeat_config
+from tests.ops.test_log_shipping import processor, strptime_format
 from tests.support.graphql import GraphQLClient
 from tests.support.processes import compose_command, process_env, running_process
 from tests.support.servers import free_port
@@ -89,3 +92,28 @@ async def test_processes_log_json_lines_and_expected_failures_without_tracebacks
     for name in ("users", "router"):
         for stream in ("out", "err"):
             assert "Traceback" not in (tmp_path / f"{name}.{stream}").read_text()
+    assert_shippable(users + router)
+
+
+def assert_shippable(entries: list[dict[str, Any]]) -> None:
+    """Every line carries what deploy/filebeat.yml reads: the message under the ndjson
+    parser's ``message_key``, a ``ts`` one of the timestamp processor's layouts parses, a
+    level and a logger; lines about a request carry its ``request_id``."""
+    (source,) = filebeat_config()["filebeat.inputs"]
+    message_key = next(p["ndjson"] for p in source["parsers"] if "ndjson" in p)["message_key"]
+    timestamp = processor("timestamp")
+    formats = [strptime_format(layout) for layout in timestamp["layouts"]]
+    for entry in entries:
+        assert isinstance(entry.get(message_key), str), entry
+        assert {"level", "logger"} <= entry.keys(), entry
+        assert any(_parses(entry[timestamp["field"]], fmt) for fmt in formats), entry
+    refusals = [e for e in entries if e["logger"] == "realio.errors"]
+    assert refusals and all(e.get("request_id") for e in refusals), refusals
+
+
+def _parses(value: str, fmt: str) -> bool:
+    try:
+        parsed = datetime.strptime(value, fmt)
+    except ValueError:
+        return False
+    return parsed.utcoffset() is not None

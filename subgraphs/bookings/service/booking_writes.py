@@ -6,6 +6,7 @@ import secrets
 import uuid
 from datetime import datetime
 
+from common.analytics import BOOKING_REQUESTED
 from common.auth import Viewer, require_authenticated
 from common.errors import BadUserInput, Forbidden
 from subgraphs.bookings.records import Booking, BookingStatus, Listing, Slot, ViewingSettings
@@ -72,6 +73,12 @@ class BookingWrites:
                 create=book,
             )
         if created:
+            # Counted once per booking made (a retry returning the first one is not counted).
+            self.deps.analytics.track(
+                viewer,
+                BOOKING_REQUESTED,
+                {"item_id": str(property_id), "status": created[0].status.value},
+            )
             return created[0]
         async with self.deps.sessions() as session:
             booking = await self.deps.bookings.get(session, uuid.UUID(outcome.result_id))

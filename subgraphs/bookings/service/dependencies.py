@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from common.analytics import Analytics, NoAnalytics
 from common.db import transaction
 from common.events import Event, record_event
 from common.idempotency import IdempotencyKeys
@@ -35,6 +36,8 @@ class Dependencies:
     listings: ListingRepository = field(default_factory=ListingRepository)
     reminders: ReminderRepository = field(default_factory=ReminderRepository)
     clock: Clock = utc_now
+    # Product analytics (GA4 booking_requested), sent in batches off the request path.
+    analytics: Analytics = field(default_factory=NoAnalytics)
 
 
 class UnitOfWork:

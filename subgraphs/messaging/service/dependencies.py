@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from common.analytics import Analytics, NoAnalytics
 from common.auth import Viewer, require_authenticated
 from common.errors import NotFound
 from common.pubsub import PubSub
@@ -34,6 +35,8 @@ class Dependencies:
     send_rate_limit: int = 30
     send_rate_window_seconds: int = 10
     clock: Callable[[], datetime] = field(default=now_utc)
+    # Product analytics (GA4 message_sent), sent in batches off the request path.
+    analytics: Analytics = field(default_factory=NoAnalytics)
 
 
 def conversation_channel(conversation_id: uuid.UUID) -> str:

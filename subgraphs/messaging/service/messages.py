@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from redis.exceptions import RedisError
 
+from common.analytics import MESSAGE_SENT
 from common.auth import Viewer, require_authenticated
 from common.errors import BadUserInput, Conflict, Forbidden, NotFound, RateLimited
 from common.ratelimit import enforce
@@ -119,7 +120,7 @@ class MessageService:
             )
         if not sent:
             return await self._earlier(uuid.UUID(outcome.result_id))
-        return await self._fan_out_sent(*sent[0])
+        return await self._fan_out_sent(viewer, *sent[0])
 
     async def _send_to_conversation(
         self,
@@ -165,13 +166,17 @@ class MessageService:
             raise Conflict("The conversation changed while sending; send again.") from None
         if not sent:
             return await self._earlier(uuid.UUID(outcome.result_id))
-        return await self._fan_out_sent(*sent[0])
+        return await self._fan_out_sent(viewer, *sent[0])
 
     async def _fan_out_sent(
-        self, conversation: Conversation, message: Message
+        self, viewer: Viewer, conversation: Conversation, message: Message
     ) -> tuple[Conversation, MessageView]:
         """Publish a committed message: the full message to the conversation's channel (its
-        subscribers deliver it from there, reading nothing), a change note to both inboxes."""
+        subscribers deliver it from there, reading nothing), a change note to both inboxes.
+        Counted for analytics once per message stored (a retry answered with the first one is
+        not counted)."""
+        about = {"item_id": str(conversation.property_id)} if conversation.property_id else {}
+        self.deps.analytics.track(viewer, MESSAGE_SENT, about)
         # A new message is unread by its receiver (their pointer is below its seq).
         view = MessageView(message, read=False)
         await fan_out(

@@ -60,7 +60,13 @@ def build_channels(
     forget_devices: Callable[[list[str]], Awaitable[None]],
 ) -> DeliveryChannels:
     return DeliveryChannels(
-        email=EmailChannel(build_mailer(settings), unsubscribe_url, settings.public_app_url),
+        # As many SMTP connections as the dispatcher sends at once, each reused message after
+        # message: opening one per message capped the channel at about 100 emails/s.
+        email=EmailChannel(
+            build_mailer(settings, connections=settings.notifications_dispatch_concurrency),
+            unsubscribe_url,
+            settings.public_app_url,
+        ),
         sms=SmsChannel(sms_provider(settings)),
         push=PushChannel(push_provider(settings), forget_devices),
     )

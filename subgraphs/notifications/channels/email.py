@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 
-from common.mail import Mail, Mailer
+from common.mail import Mail, Mailer, SmtpMailer
 from subgraphs.notifications.channels.ports import (
     ChannelSender,
     DeliveryFailure,
@@ -81,6 +81,11 @@ class EmailChannel(ChannelSender):
         except Exception as error:  # aiosmtplib and OS errors: the server or network failed
             permanent = getattr(error, "code", 0) and 500 <= int(getattr(error, "code", 0)) < 600
             raise DeliveryFailure(f"SMTP: {error}", retryable=not permanent) from error
+
+    async def aclose(self) -> None:
+        """Close the SMTP connections the mailer keeps open."""
+        if isinstance(self.mailer, SmtpMailer):
+            await self.mailer.aclose()
 
     async def send(self, outgoing: Outgoing) -> None:
         if outgoing.recipient is None:

@@ -17,6 +17,7 @@ _env = Environment(
     autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
     undefined=StrictUndefined,
     keep_trailing_newline=True,
+    auto_reload=False,  # templates ship with the code: no stat() of the file per email
 )
 
 # How a kind reads in "you get this email because … emails are on".

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from subgraphs.notifications.channels.build import DeliveryChannels
-from subgraphs.notifications.service.delivery import Dispatcher, RetryPolicy
+from subgraphs.notifications.service.delivery import Dispatcher, RetryPolicy, SendLimits
 from subgraphs.notifications.service.dependencies import Dependencies
 from subgraphs.notifications.service.digest import DigestService
 from subgraphs.notifications.service.inbox import Inbox
@@ -21,11 +22,14 @@ from subgraphs.notifications.service.users_directory import UsersDirectory
 
 @dataclass(frozen=True)
 class DeliveryOptions:
-    """How delivery runs: the retry policy, the dispatcher's concurrency, the digest hour."""
+    """How delivery runs: the retry policy, the dispatcher's concurrency, the digest hour,
+    and the per-user send limits per channel (``"email"``: n sends a window; none: no limit)."""
 
     policy: RetryPolicy = RetryPolicy()
     concurrency: int = 10
     digest_hour: int = 8
+    send_limits: Mapping[str, int] = field(default_factory=dict)
+    send_limit_window_seconds: int = 3600
 
 
 @dataclass
@@ -60,7 +64,12 @@ class NotificationsServices:
         options = options or DeliveryOptions()
         inbox = Inbox(deps)
         dispatcher = Dispatcher(
-            deps, channels.senders(), policy=options.policy, concurrency=options.concurrency
+            deps,
+            channels.senders(),
+            policy=options.policy,
+            concurrency=options.concurrency,
+            state=inbox.state,
+            limits=SendLimits(options.send_limits, options.send_limit_window_seconds),
         )
         deps.on_queued = dispatcher.wake
         return cls(

@@ -8,6 +8,14 @@ address, a device gone) fails at once. SMS and push due inside the user's quiet 
 to ``pending`` until the hours end, their attempt given back. A claim whose dispatcher died
 mid-send is failed as "outcome unknown" instead of being sent a second time (decision 0024).
 
+With the short-lived state (decisions 0027, 0035) each batch also asks, in one round trip each:
+- the per-user send limits: a send past its user's limit for the channel in the current window
+  goes back to ``pending`` until the next window, its attempt given back;
+- the de-duplication keys: a send claims ``(notification, channel)`` before it goes; a key
+  already held (an earlier attempt whose outcome is unknown) fails the row as "outcome unknown"
+  instead of sending again; a failure the channel reports (nothing was sent) gives the key back
+  so the retry can claim it. The delivery row stays the guard: without Redis nothing changes.
+
 ``run_once`` is what tests drive; ``run`` loops it, woken early whenever a new notification
 queues deliveries.
 """
@@ -19,8 +27,8 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from common.db import transaction
 from subgraphs.notifications.channels.ports import ChannelSender, DeliveryFailure, Outgoing
@@ -28,6 +36,7 @@ from subgraphs.notifications.delivery_records import Claim
 from subgraphs.notifications.records import Channel, DeliveryStatus
 from subgraphs.notifications.service.delivery_plan import OFF
 from subgraphs.notifications.service.dependencies import Dependencies
+from subgraphs.notifications.service.state import NotificationState
 
 log = logging.getLogger("realio.notifications.delivery")
 Key = tuple[uuid.UUID, Channel]
@@ -43,6 +52,23 @@ class RetryPolicy:
 
     def delay(self, attempts: int) -> timedelta:
         return min(self.cap, self.base * (2 ** max(0, attempts - 1)))
+
+
+@dataclass(frozen=True)
+class SendLimits:
+    """At most ``per_channel[channel]`` sends to one user a ``window_seconds`` window (fixed,
+    aligned to the epoch); a channel missing or at 0 has no limit."""
+
+    per_channel: Mapping[str, int] = field(default_factory=dict)
+    window_seconds: int = 3600
+
+    def next_window(self, now: datetime) -> datetime:
+        start = int(now.timestamp()) // self.window_seconds * self.window_seconds
+        return datetime.fromtimestamp(start + self.window_seconds, UTC)
+
+
+LIMITED = "send limit reached; waiting for the next window"
+CLAIMED_BEFORE = "outcome unknown: an earlier attempt holds its de-duplication key"
 
 
 @dataclass
@@ -78,8 +104,12 @@ class Dispatcher:
         batch: int = 200,
         concurrency: int = 10,
         lease: timedelta = timedelta(minutes=5),
+        state: NotificationState | None = None,
+        limits: SendLimits | None = None,
     ) -> None:
         self.deps = deps
+        self.state = state
+        self.limits = limits or SendLimits()
         self.senders = dict(senders)
         self.policy = policy or RetryPolicy()
         self.batch = batch
@@ -153,10 +183,55 @@ class Dispatcher:
                     notification, recipients.get(claim.user_id), devices.get(claim.user_id, [])
                 )
                 sending.append((claim, outgoing))
+        sending = await self._within_limits(sending, now, outcomes)
+        sending = await self._claim_keys(sending, outcomes)
         results = await asyncio.gather(*(self._send(c, o) for c, o in sending))
+        given_back: list[tuple[uuid.UUID, str]] = []
         for (claim, _), failure in zip(sending, results, strict=True):
             self._judge(claim, failure, now, outcomes)
+            if failure is not None:  # the channel sent nothing: a retry may claim again
+                given_back.append((claim.notification_id, claim.channel.value))
+        if self.state is not None:
+            await self.state.release_deliveries(given_back)
         await self._record(outcomes, report)
+
+    async def _within_limits(
+        self, sending: list[tuple[Claim, Outgoing]], now: datetime, outcomes: _Outcomes
+    ) -> list[tuple[Claim, Outgoing]]:
+        """The sends the users' limits allow now; the others wait for the next window."""
+        if self.state is None or not self.limits.per_channel or not sending:
+            return sending
+        allowed = await self.state.reserve_sends(
+            [(c.user_id, c.channel.value) for c, _ in sending],
+            self.limits.per_channel,
+            window_seconds=self.limits.window_seconds,
+            now=now,
+        )
+        later = self.limits.next_window(now)
+        kept = []
+        for item, ok in zip(sending, allowed, strict=True):
+            if ok:
+                kept.append(item)
+            else:
+                outcomes.deferred.append((item[0].key, later, LIMITED))
+        return kept
+
+    async def _claim_keys(
+        self, sending: list[tuple[Claim, Outgoing]], outcomes: _Outcomes
+    ) -> list[tuple[Claim, Outgoing]]:
+        """The sends whose de-duplication key this pass won."""
+        if self.state is None or not sending:
+            return sending
+        won = await self.state.claim_deliveries(
+            [(c.notification_id, c.channel.value) for c, _ in sending]
+        )
+        kept = []
+        for item, first in zip(sending, won, strict=True):
+            if first:
+                kept.append(item)
+            else:
+                outcomes.failed.append((item[0].key, CLAIMED_BEFORE))
+        return kept
 
     async def _send(self, claim: Claim, outgoing: Outgoing) -> DeliveryFailure | None:
         async with self._limit:

@@ -11,7 +11,7 @@ notification (the status wins the title).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -27,6 +27,7 @@ UNFAVORITED = "property.unfavorited"
 UPDATED = "property.updated"
 DELETED = "property.deleted"
 PROPERTY_EVENTS = (FAVORITED, UNFAVORITED, UPDATED, DELETED)
+FAVORITE_EVENTS = (FAVORITED, UNFAVORITED)
 
 STATUS_NEWS = {
     "pending": ("is under offer", "Act fast if you still want to view it."),
@@ -69,22 +70,37 @@ def _news(payload: Mapping[str, Any]) -> tuple[Kind, str, str] | None:
     return None
 
 
+def _favorite(event: Event) -> tuple[uuid.UUID, uuid.UUID, datetime]:
+    """(property, user, when) of a favourite event."""
+    payload = event.payload
+    at = payload.get("at")
+    when = datetime.fromisoformat(str(at)) if at else event.occurred_at
+    return uuid.UUID(str(payload["property_id"])), uuid.UUID(str(payload["user_id"])), when
+
+
 class PropertyTriggers:
     def __init__(self) -> None:
         self.favorites = FavoritesRepository()
+
+    async def apply_favorites(self, session: AsyncSession, events: Sequence[Event]) -> None:
+        """A run of ``property.favorited`` (or of ``property.unfavorited``) events at once:
+        what ``apply`` does one by one, in a statement or two (a run has one type, so the
+        order between adding and removing is kept by the consumer)."""
+        if not events:
+            return
+        if {e.type for e in events} - {FAVORITED, UNFAVORITED} or len({e.type for e in events}) > 1:
+            raise ValueError("a run of favourites is of one type, favorited or unfavorited")
+        if events[0].type == FAVORITED:
+            await self.favorites.add_many(session, [_favorite(e) for e in events])
+        else:
+            pairs = [_favorite(e)[:2] for e in events]
+            await self.favorites.remove_many(session, [(p, u) for p, u in pairs])
 
     async def apply(self, session: AsyncSession, event: Event) -> list[Draft]:
         """Update the projection and return the notifications the event causes."""
         payload = event.payload
         if event.type in (FAVORITED, UNFAVORITED):
-            property_id = uuid.UUID(str(payload["property_id"]))
-            user_id = uuid.UUID(str(payload["user_id"]))
-            if event.type == FAVORITED:
-                at = payload.get("at")
-                when = datetime.fromisoformat(str(at)) if at else event.occurred_at
-                await self.favorites.add(session, property_id, user_id, when)
-            else:
-                await self.favorites.remove(session, property_id, user_id)
+            await self.apply_favorites(session, [event])
             return []
         if event.type == DELETED:
             await self.favorites.remove(session, uuid.UUID(str(payload["id"])))

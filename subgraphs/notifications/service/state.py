@@ -16,6 +16,9 @@ Postgres: losing Redis (a flush, a restart, an outage) loses no information.
 - **Per-user send limits** ``notifications:limit:<channel>:<user>:<window>``: a fixed window;
   a missing key starts from the deliveries Postgres recorded in that window.
 
+The dispatcher uses the batched forms (``reserve_sends``, ``claim_deliveries``,
+``release_deliveries``): one Redis pipeline and at most one Postgres query per batch.
+
 Without Redis each answer comes from Postgres; a failing Redis degrades to Postgres too.
 """
 
@@ -24,7 +27,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from redis.asyncio import Redis
@@ -200,3 +203,122 @@ class NotificationState:
                 self._succeeded()
                 return int(count) <= limit
         return await self._sent_in_window(user_id, channel, since) < limit
+
+    # -- the dispatcher's batched forms ---------------------------------------------------------
+
+    async def claim_deliveries(self, keys: Sequence[tuple[uuid.UUID, str]]) -> list[bool]:
+        """``claim_delivery`` for each (notification, channel), in one pipeline."""
+        if self.redis is None or not keys:
+            return [True] * len(keys)
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for notification_id, channel in keys:
+                    pipe.set(
+                        self.dedup_key(notification_id, channel),
+                        b"1",
+                        nx=True,
+                        ex=DEDUP_TTL_SECONDS,
+                    )
+                won = await pipe.execute()
+        except REDIS_FAILURES as error:
+            self._failed(error)
+            return [True] * len(keys)
+        self._succeeded()
+        return [bool(w) for w in won]
+
+    async def release_deliveries(self, keys: Sequence[tuple[uuid.UUID, str]]) -> None:
+        """Give claims back: the channel said it sent nothing, so a retry may claim again."""
+        if self.redis is None or not keys:
+            return
+        try:
+            await self.redis.delete(*[self.dedup_key(n, c) for n, c in keys])
+        except REDIS_FAILURES as error:
+            self._failed(error)
+
+    async def _sent_in_windows(
+        self, wanted: Sequence[tuple[uuid.UUID, str]], since: datetime
+    ) -> dict[tuple[uuid.UUID, str], int]:
+        users = list({u for u, _ in wanted})
+        channels = list({c for _, c in wanted})
+        query = (
+            select(notifications.c.user_id, deliveries.c.channel, func.count())
+            .select_from(deliveries.join(notifications))
+            .where(
+                notifications.c.user_id.in_(users),
+                deliveries.c.channel.in_(channels),
+                deliveries.c.status == "delivered",
+                deliveries.c.updated_at >= since,
+            )
+            .group_by(notifications.c.user_id, deliveries.c.channel)
+        )
+        async with self._sessions() as session:
+            rows = await session.execute(query)
+            return {(row[0], row[1]): int(row[2]) for row in rows}
+
+    async def reserve_sends(
+        self,
+        wanted: Sequence[tuple[uuid.UUID, str]],
+        limits: Mapping[str, int],
+        *,
+        window_seconds: int,
+        now: datetime,
+    ) -> list[bool]:
+        """For each (user, channel) send in ``wanted``, in order: may it go in this window?
+
+        ``limits`` caps sends per user and channel in a fixed window (a channel missing or
+        at 0 has no cap). Each allowed send is counted; with Redis a refused one is counted
+        too (it changes nothing: the window is already full).
+        """
+        limited = [(u, c) for u, c in wanted if limits.get(c, 0) > 0]
+        if not limited:
+            return [True] * len(wanted)
+        window = int(now.timestamp()) // window_seconds
+        since = datetime.fromtimestamp(window * window_seconds, UTC)
+        counts: dict[tuple[uuid.UUID, str], list[int]] | None = None
+        if self.redis is not None:
+            counts = await self._count_in_redis(limited, window, window_seconds, since)
+        if counts is None:  # no Redis, or it failed: what Postgres recorded, counted here
+            sent = await self._sent_in_windows(limited, since)
+            allowed: list[bool] = []
+            for user_id, channel in wanted:
+                cap = limits.get(channel, 0)
+                if cap <= 0:
+                    allowed.append(True)
+                    continue
+                done = sent.get((user_id, channel), 0)
+                allowed.append(done < cap)
+                sent[(user_id, channel)] = done + 1
+            return allowed
+        return [limits.get(c, 0) <= 0 or counts[(u, c)].pop(0) <= limits[c] for u, c in wanted]
+
+    async def _count_in_redis(
+        self,
+        limited: Sequence[tuple[uuid.UUID, str]],
+        window: int,
+        window_seconds: int,
+        since: datetime,
+    ) -> dict[tuple[uuid.UUID, str], list[int]] | None:
+        """Each limited send's count in its window's key (seeded from Postgres when missing),
+        in order per (user, channel); None when Redis fails."""
+        assert self.redis is not None
+        distinct = list(dict.fromkeys(limited))
+        keys = {k: self.limit_key(k[1], k[0], window) for k in distinct}
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for key in keys.values():
+                    pipe.exists(key)
+                present = await pipe.execute()
+            missing = [k for k, here in zip(distinct, present, strict=True) if not here]
+            seeds = await self._sent_in_windows(missing, since) if missing else {}
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for item in limited:
+                    pipe.eval(_HIT_SEEDED, 1, keys[item], seeds.get(item, 0), window_seconds + 60)
+                counted = await pipe.execute()
+        except REDIS_FAILURES as error:
+            self._failed(error)
+            return None
+        self._succeeded()
+        by_key: dict[tuple[uuid.UUID, str], list[int]] = {k: [] for k in distinct}
+        for item, count in zip(limited, counted, strict=True):
+            by_key[item].append(int(count))
+        return by_key

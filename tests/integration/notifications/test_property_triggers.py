@@ -98,3 +98,35 @@ async def test_replayed_property_events_notify_nobody_twice(producers: Producers
     await runtime.wait_until_idle(timeout=60)
     assert await count() == before
     assert len(await producers.stored(fan.id, "favorite_price_drop")) == 1
+
+
+async def test_a_burst_of_favourites_and_unfavourites_is_projected_in_order(
+    producers: Producers,
+) -> None:
+    """Runs of favourites are applied in one statement each (a batch handler); adding and
+    removing still happen in the order properties wrote them."""
+    world = producers.world
+    seller = producers.persona(Role.SELLER)
+    people = [producers.persona(Role.BUYER) for _ in range(6)]
+    property_id = await world.bookings.listing(seller, title="Burst loft", price="500000")
+    await producers.settle()
+    properties = world.bookings.properties
+    # Runs of one type go to the batch handler together, however the fetches cut them.
+    steps = [(FAVORITE, p) for p in people]
+    steps += [(UNFAVORITE, people[1]), (UNFAVORITE, people[2]), (FAVORITE, people[1])]
+    steps += [(UNFAVORITE, people[4]), (FAVORITE, people[4]), (UNFAVORITE, people[5])]
+    for mutation, person in steps:
+        await properties.data(mutation, {"id": property_id}, person.token)
+    await producers.settle()
+
+    async with world.app.state.engine.connect() as conn:
+        rows = await conn.execute(
+            select(favorites.c.user_id).where(favorites.c.property_id == property_id)
+        )
+        projected = {row[0] for row in rows}
+    assert projected == {people[i].id for i in (0, 1, 3, 4)}
+
+    await properties.data(UPDATE, {"id": property_id, "input": {"price": "450000"}}, seller.token)
+    await producers.settle()
+    told = {p.id for p in people if await producers.stored(p.id, "favorite_price_drop")}
+    assert told == projected

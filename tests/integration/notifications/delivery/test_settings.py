@@ -71,11 +71,17 @@ def test_smtp_twilio_and_fcm_are_selected_and_configured_by_settings(
         NOTIFICATIONS_RETRY_BASE_SECONDS="15",
         NOTIFICATIONS_DIGEST_HOUR="9",
         NOTIFICATIONS_LINK_SECRET="a-shared-secret-of-at-least-32-bytes",
+        NOTIFICATIONS_SEND_LIMIT_WINDOW_SECONDS="600",
+        NOTIFICATIONS_EMAIL_SEND_LIMIT="5",
+        NOTIFICATIONS_SMS_SEND_LIMIT="2",
+        NOTIFICATIONS_PUSH_SEND_LIMIT="0",
         PUBLIC_LINKS_URL="https://realio.example/links",
         PUBLIC_APP_URL="https://realio.example",
     )
     channels = build_channels(settings, unsubscribe_links(settings).url, _forget)
     assert isinstance(channels.email.mailer, SmtpMailer)
+    # One pooled SMTP connection per concurrent send of the dispatcher.
+    assert channels.email.mailer.connections == 3
     assert channels.email.app_url == "https://realio.example"
     sms = channels.sms.provider
     assert isinstance(sms, TwilioSms)
@@ -90,6 +96,8 @@ def test_smtp_twilio_and_fcm_are_selected_and_configured_by_settings(
     delivery = delivery_options(settings)
     assert (delivery.concurrency, delivery.digest_hour) == (3, 9)
     assert delivery.policy.max_attempts == 7
+    assert dict(delivery.send_limits) == {"email": 5, "sms": 2, "push": 0}
+    assert delivery.send_limit_window_seconds == 600
     assert delivery.policy.delay(2).total_seconds() == 30
     links = unsubscribe_links(settings)
     user = uuid.uuid4()
