@@ -340,11 +340,18 @@ class RouteFinder:
                         reached.append(hop)
                     next_frontier.append((entry_graph, entry_type, hop))
             if reached:
-                # Prefer a subgraph already fetched at this path: the jump then costs nothing.
-                for route in reached:
-                    if any(g.graph == route[-1][0] and g.merge_path == path for g in self.groups):
-                        return route
-                return reached[0]
+                # Cheapest first: a subgraph already fetched at this path (the jump then adds
+                # no request), then one that needs no @requires first (no extra fetch before
+                # it, a shorter sequence), then the supergraph's order (deterministic).
+                def cost(route: list[tuple[str, str, Key]]) -> tuple[int, int]:
+                    graph, via, _key = route[-1]
+                    fetched = any(g.graph == graph and g.merge_path == path for g in self.groups)
+                    return (
+                        0 if fetched else 1,
+                        1 if self.has_requires(graph, via, field_name) else 0,
+                    )
+
+                return min(reached, key=cost)
             seen.update(g for g, _t, _r in next_frontier)
             frontier = next_frontier
         assembled = self.assembled_route(type_name, start, start_type, targets, entries)
