@@ -1,8 +1,10 @@
 """@requires with inline fragments on an interface (fixture `requires-fragments`).
 
-``shipping`` requires ``item { ... on Item { weight } ... on Lamp { watts } }``: the
-representation is built from each item's runtime type matched against every possible type
-of a condition, not only against exact type names.
+``shipping`` requires ``item { ... on Item { weight } ... on Lamp { watts } }`` (an interface
+field) and ``wrapping`` requires ``gift { ... on Item { weight } }`` (a union field, the
+condition an interface its members implement): the representation is built from each
+object's runtime type matched against every possible type of a condition, not only against
+exact type names.
 """
 
 from __future__ import annotations
@@ -16,15 +18,18 @@ from tests.router.patterns.kit import fetches, plan, sdl, supergraph
 from tests.router.subgraph_kit import federated_app
 
 CASE = "requires-fragments"
-PRODUCTS = [
-    {"id": "p1", "item": {"__typename": "Book", "weight": 2, "pages": 300}},
-    {"id": "p2", "item": {"__typename": "Lamp", "weight": 3, "watts": 60}},
-]
+BOOK = {"__typename": "Book", "weight": 2, "pages": 300}
+LAMP = {"__typename": "Lamp", "weight": 3, "watts": 60}
+PRODUCTS = [{"id": "p1", "item": BOOK, "gift": LAMP}, {"id": "p2", "item": LAMP, "gift": BOOK}]
 
 
 def _shipping(rep: dict) -> dict:
-    item = rep.get("item") or {}
-    return {"id": rep["id"], "shipping": 10 * item["weight"] + item.get("watts", 0)}
+    found: dict = {"id": rep["id"]}
+    if "item" in rep:
+        found["shipping"] = 10 * rep["item"]["weight"] + rep["item"].get("watts", 0)
+    if "gift" in rep:
+        found["wrapping"] = rep["gift"]["weight"]
+    return found
 
 
 def _apps() -> dict:
@@ -61,3 +66,18 @@ async def test_required_fragments_match_the_runtime_type(fed: Federation) -> Non
         },
     ]
     assert fetches(plan(CASE, query)) == [("catalog", ""), ("shipping", "products.@")]
+
+
+async def test_interface_condition_inside_a_union_field_matches_its_members(
+    fed: Federation,
+) -> None:
+    result = await fed.query("{ products { id wrapping } }")
+    assert result == {
+        "data": {"products": [{"id": "p1", "wrapping": 3}, {"id": "p2", "wrapping": 2}]}
+    }
+    assert fed.counts() == {"catalog": 1, "shipping": 1}
+    reps = fed.cluster["shipping"].requests[0].json()["variables"]["representations"]
+    assert reps == [
+        {"__typename": "Product", "id": "p1", "gift": {"__typename": "Lamp", "weight": 3}},
+        {"__typename": "Product", "id": "p2", "gift": {"__typename": "Book", "weight": 2}},
+    ]
