@@ -1,6 +1,6 @@
 """Gateway comparison: our router and Hive Gateway on the same four subgraphs, deep query.
 
-    python -m bench.gateway_compare_bench [--duration 15] [--connections 50] [--warmup 3]
+    python -m bench.gateway_compare_bench [--duration 10] [--connections 50] [--warmup 3]
         [--gateways realio,hive,realio-shared] [--rounds 1] [--hive-dir DIR] [--no-install]
 
 How it is measured: four subgraphs (accounts, inventory, products, reviews: the shape of the
@@ -747,7 +747,7 @@ def _summary(results: list[Figures]) -> None:
 def main(argv: list[str]) -> int:
     """Run the comparison (or, with ``--serve-subgraphs``, be its subgraph process)."""
     parser = argparse.ArgumentParser(prog="python -m bench.gateway_compare_bench")
-    parser.add_argument("--duration", type=float, default=15.0, help="measured seconds")
+    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before measuring")
     parser.add_argument("--connections", type=int, default=50, help="requests in flight")
     parser.add_argument(

@@ -1,13 +1,21 @@
 """The query planner: decides which subgraph fetches each field and in which order.
 
-Depth-first over the client's selections, starting in the subgraph that owns each root field.
-A field the current subgraph resolves (itself, as a key, or because a parent ``@provides`` it)
-stays in the current fetch; any other field makes an *entity jump*: the current fetch also
-selects ``__typename`` and a key, and a dependent ``_entities`` fetch to a subgraph that resolves
-the field is added at that response path (through intermediate subgraphs when no subgraph that
-resolves the field accepts a key the current one has). ``@requires`` fields are planned first
-and become part of the representations. Fetches to the same subgraph at the same path are merged
-unless that would create a cycle or put two values of one field in a representation.
+Depth-first over the client's selections, starting in the root subgraph whose whole plan for
+the field is cheapest (fewest fetches, then the shortest sequence). A field the current
+subgraph resolves (itself, as a key, or because a parent ``@provides`` it; never where it is
+``@external``) stays in the current fetch, its sub-selection planned against the type that
+subgraph declares. Any other field makes an *entity jump*: the current fetch also selects
+``__typename`` and a key, and a dependent ``_entities`` fetch to a subgraph that resolves the
+field is added at that response path (through intermediate subgraphs when no subgraph that
+resolves it accepts a key the current one has; key fields the current subgraph lacks are
+fetched first). Among the targets, one that serves the field's whole sub-selection wins, then
+the cheapest. What no subgraph can serve from a value type comes back up as a *continuation*
+of the field, which the nearest entity above fetches through a jump (at the root: another root
+subgraph, under the same response key); what nothing can serve is a :class:`PlanningError`.
+``@requires`` fields are planned first and become part of the representations (fragments on
+abstract types expanded to their object types). Fetches to the same subgraph at the same path
+are merged unless that would create a cycle or put two values of one field in a
+representation.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ their own listings, never a home they marked not interested, never sold or off-m
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 
 from common.auth import require_authenticated
@@ -20,9 +21,12 @@ from subgraphs.recommendations.records import Recommendation
 from subgraphs.recommendations.service.dependencies import Dependencies
 from subgraphs.recommendations.service.feed_cache import FeedCache
 from subgraphs.recommendations.service.impressions import ImpressionLog
-from subgraphs.recommendations.service.model import ModelHolder
+from subgraphs.recommendations.service.model import ModelHolder, Served
 
 MAX_FIRST = 50
+# Answers for a home that depend on no viewer, kept per model version and listings change:
+# a popular home's page is then a dictionary lookup (precomputed neighbours, in effect).
+MEMO_SIZE = 20_000
 # The feed is computed (and cached) at least this long, so paging a little further is a hit.
 FEED_BATCH = 10
 
@@ -49,6 +53,9 @@ class Recommending:
         self.holder = holder
         self.feed_cache = feed_cache
         self.impressions = impressions
+        self._memo: OrderedDict[tuple[str, str, int, str, int], list[Recommendation]] = (
+            OrderedDict()
+        )
 
     async def viewer_states(self, user_ids: Sequence[uuid.UUID]) -> list[UserState]:
         """The filters' view of several viewers (their recent interactions), one statement."""
@@ -64,7 +71,7 @@ class Recommending:
         served = self.holder.served
         if check_first(first) == 0 or served is None:
             return []
-        return _answer(served.recommender.for_property(str(property_id), first, viewer=viewer))
+        return self._home(served, "for_property", property_id, first, viewer)
 
     def similar(
         self, property_id: uuid.UUID, first: int, viewer: UserState | None
@@ -73,7 +80,33 @@ class Recommending:
         served = self.holder.served
         if check_first(first) == 0 or served is None:
             return []
-        return _answer(served.recommender.similar(str(property_id), first, viewer=viewer))
+        return self._home(served, "similar", property_id, first, viewer)
+
+    def _home(
+        self,
+        served: Served,
+        kind: str,
+        property_id: uuid.UUID,
+        first: int,
+        viewer: UserState | None,
+    ) -> list[Recommendation]:
+        """A home's answer; memoised when the viewer changes nothing (anonymous, or owning no
+        listing and having marked none not interested)."""
+        recommender = served.recommender
+        answer = recommender.similar if kind == "similar" else recommender.for_property
+        if viewer is not None and (
+            viewer.excluded_ids() or recommender.catalogue.owners.get(viewer.user_id) >= 0
+        ):
+            return _answer(answer(str(property_id), first, viewer=viewer))
+        key = (kind, str(property_id), first, served.record.version, served.change)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = _answer(answer(str(property_id), first))
+            if len(self._memo) > MEMO_SIZE:
+                self._memo.popitem(last=False)
+        else:
+            self._memo.move_to_end(key)
+        return found
 
     async def feed(self, viewer: Viewer, user_id: uuid.UUID, first: int) -> list[Recommendation]:
         """The viewer's own feed (FORBIDDEN for anyone else's, admins included: interactions
