@@ -143,7 +143,7 @@ async def _jwks_server(signer: TokenSigner) -> tuple[uvicorn.Server, asyncio.Tas
     return server, task, f"http://127.0.0.1:{port}"
 
 
-async def _wait_http(url: str, timeout: float = 60) -> None:
+async def _wait_http(url: str, timeout: float = 180) -> None:
     async with aiohttp.ClientSession() as http, asyncio.timeout(timeout):
         while True:
             try:

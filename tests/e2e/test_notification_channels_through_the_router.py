@@ -30,6 +30,7 @@ from tests.e2e.test_bookings_through_the_router import (
     CREATE_PROPERTY,
     EVERY_DAY,
     OPEN,
+    RESCHEDULE,
     iso,
 )
 from tests.integration.notifications.delivery.world import bodies
@@ -38,6 +39,10 @@ from tests.support.graph import Graph, running_graph
 from tests.support.listings import listing_input
 from tests.support.providers import Providers
 from tests.support.servers import SmtpSink, serve_asgi, smtp_server
+
+# The module's fixture starts a second whole graph; on a loaded machine that alone can take
+# most of the default 120 s.
+pytestmark = pytest.mark.timeout(600)
 
 SLOTS = """query($id: ID!, $from: DateTime!, $to: DateTime!) {
   property(id: $id) { availableSlots(from: $from, to: $to) { startsAt } } }"""
@@ -74,6 +79,14 @@ class Channels:
         """Every event applied, then one dispatcher pass: what was queued is sent."""
         await self.graph.settle()
         await self.services.dispatcher.run_once()
+
+    def count(self, to: str, subject: str) -> int:
+        return sum(1 for m in self.sink.messages if m["To"] == to and m["Subject"] == subject)
+
+    async def another(self, to: str, subject: str, before: int) -> Message:
+        """The next email to ``to`` with ``subject`` after ``before`` such (waits, bounded)."""
+        found = await self.sink.wait_for(to, count=before + 1, timeout=30, subject=subject)
+        return found[-1]
 
     async def mail(self, to: str, subject: str) -> Message:
         """The one email to ``to`` with ``subject`` (waits for it, bounded)."""
@@ -299,3 +312,61 @@ async def test_a_new_user_is_welcomed_by_email_once_verified(channels: Channels)
     await channels.deliver()
     welcome = await channels.mail(email, "Welcome to Realio, Wendy Welcome!")
     assert "Your email is verified" in bodies(welcome)["text/plain"]
+
+
+DECLINE = 'mutation($id: ID!) { declineBooking(id: $id, reason: "Under offer") { id } }'
+CANCEL = 'mutation($id: ID!) { cancelBooking(id: $id, reason: "Plans changed") { id } }'
+
+
+async def test_each_booking_event_emails_the_other_party(channels: Channels) -> None:
+    graph = channels.graph
+    owner_email, buyer_email = "seller@realio.demo", "buyer2@realio.demo"
+    owner = await graph.login(owner_email)
+    buyer = await graph.login(buyer_email)
+    property_id = await open_listing(graph, owner, f"Lifecycle {uuid.uuid4().hex[:8]} barn")
+    now = datetime.now(UTC)
+    window = {"id": property_id, "from": iso(now), "to": iso(now + timedelta(days=2))}
+    # Slots at least two hours ahead: a reminder is due before each.
+    soon = now + timedelta(hours=2)
+    free = [
+        s["startsAt"]
+        for s in (await graph.data(SLOTS, window, buyer))["property"]["availableSlots"]
+        if datetime.fromisoformat(s["startsAt"].replace("Z", "+00:00")) > soon
+    ]
+
+    async def book(at: str) -> str:
+        made = await graph.data(BOOK, {"propertyId": property_id, "startsAt": at}, buyer)
+        booking_id: str = made["createBooking"]["id"]
+        return booking_id
+
+    async def expect(to: str, subject: str, action: Any) -> Message:
+        before = channels.count(to, subject)
+        await action
+        await channels.deliver()
+        return await channels.another(to, subject, before)
+
+    declined = await book(free[0])
+    await channels.deliver()
+    mail = await expect(
+        buyer_email, "Viewing declined", graph.data(DECLINE, {"id": declined}, owner)
+    )
+    assert "Under offer" in bodies(mail)["text/plain"]
+
+    moved = await book(free[1])
+    await expect(
+        owner_email,
+        "Viewing rescheduled",
+        graph.data(RESCHEDULE, {"id": moved, "startsAt": free[2]}, buyer),
+    )
+    await graph.data(CONFIRM, {"id": moved}, owner)
+    starts = datetime.fromisoformat(free[2].replace("Z", "+00:00"))
+    bookings_schedule = graph.apps["bookings"].state.services.schedule
+    before = {to: channels.count(to, "Viewing reminder") for to in (owner_email, buyer_email)}
+    await bookings_schedule.run_due(starts - timedelta(minutes=30))
+    await channels.deliver()
+    for to, count in before.items():
+        reminder = await channels.another(to, "Viewing reminder", count)
+        assert "in 1 hour" in bodies(reminder)["text/plain"]
+
+    mail = await expect(buyer_email, "Viewing cancelled", graph.data(CANCEL, {"id": moved}, owner))
+    assert "Plans changed" in bodies(mail)["text/plain"]

@@ -74,11 +74,18 @@ class SmtpSink:
 
         asyncio.ensure_future(notify())
 
-    async def wait_for(self, recipient: str, count: int = 1, timeout: float = 10) -> list[Message]:
+    async def wait_for(
+        self, recipient: str, count: int = 1, timeout: float = 10, subject: str | None = None
+    ) -> list[Message]:
+        """Once ``count`` messages to ``recipient`` (with ``subject``, if given) arrived: them."""
         assert self._arrived is not None
 
         def matching() -> list[Message]:
-            return [m for m in self.messages if m["To"] == recipient]
+            return [
+                m
+                for m in self.messages
+                if m["To"] == recipient and (subject is None or m["Subject"] == subject)
+            ]
 
         async with self._arrived:
             await asyncio.wait_for(
