@@ -35,6 +35,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -89,8 +90,9 @@ def load() -> str:
     return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f}"
 
 
-def report(label: str, samples: list[float]) -> None:
-    print(f"  {label:<46} {percentiles(samples)}")
+def report(label: str, timing: Timing) -> None:
+    cpu = ", ".join(f"{name} {ms:.1f}" for name, ms in timing.cpu_ms.items())
+    print(f"  {label:<42} {percentiles(timing.samples)}; CPU ms/call: {cpu}")
 
 
 def percentiles(samples: list[float]) -> str:
@@ -291,15 +293,36 @@ async def drain(stream: asyncio.StreamReader) -> None:
 Call = tuple[str, dict[str, Any], str | None]
 
 
-async def timed(http: httpx.AsyncClient, url: str, calls: Sequence[Call]) -> list[float]:
+# Processes whose CPU time per call is reported (name → pid): CPU time does not grow with the
+# machine's load the way wall-clock latency does on a shared machine.
+WATCHED: dict[str, int] = {}
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Timing:
+    samples: list[float]
+    cpu_ms: dict[str, float]  # CPU milliseconds per call, per watched process
+
+
+async def timed(http: httpx.AsyncClient, url: str, calls: Sequence[Call]) -> Timing:
     for query, variables, token in calls[:5]:  # warm-up
         await post(http, url, query, variables, token)
     samples = []
+    before = {name: cpu_seconds(pid) for name, pid in WATCHED.items()}
     for query, variables, token in calls:
         started = time.perf_counter()
         await post(http, url, query, variables, token)
         samples.append((time.perf_counter() - started) * 1000.0)
-    return samples
+    cpu = {
+        name: (cpu_seconds(pid) - before[name]) * 1000.0 / len(calls)
+        for name, pid in WATCHED.items()
+    }
+    return Timing(samples, cpu)
 
 
 async def post(
@@ -350,6 +373,7 @@ async def run(listings: int, interactions: int, requests: int) -> None:
         train(env)
         for name in SUBGRAPHS:
             processes.append(await start_subgraph(name, ports[name], env))
+            WATCHED[name] = processes[-1].pid
         urls = {name: f"http://127.0.0.1:{port}/graphql" for name, port in ports.items()}
         recs_url = urls["recommendations"]
         async with httpx.AsyncClient(timeout=60, trust_env=False) as http:
@@ -404,6 +428,7 @@ async def run(listings: int, interactions: int, requests: int) -> None:
             supergraph.write_text(result.supergraph_sdl)
             router, router_url = await start_router(supergraph, urls, env)
             processes.append(router)
+            WATCHED["router"] = router.pid
             seller = signer.issue(
                 next(u.id for u in DEMO_USERS if u.role is Role.SELLER), Role.SELLER, uuid.uuid4()
             )

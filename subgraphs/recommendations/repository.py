@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, text, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,8 +31,9 @@ from subgraphs.recommendations.records import ModelVersion
 RECENT_INTERACTIONS = 300
 RECENT_SEARCHES = 3
 # A listing change committed out of order (a lower ``change`` after a higher one was read) is
-# still seen: instances also re-read what changed in this window, skipping versions they have.
-RECHECK_SECONDS = 10
+# still seen: instances also re-read this many changes before the newest they applied,
+# skipping versions they have (by the ``change`` index, never a scan of the table).
+RECHECK_CHANGES = 200
 
 
 def listing_of(row: Mapping[Any, Any]) -> Listing:
@@ -109,11 +110,11 @@ async def known_listing(session: AsyncSession, property_id: uuid.UUID) -> bool:
 
 
 async def changed_since(session: AsyncSession, change: int) -> list[tuple[int, int, Listing]]:
-    """(change, version, listing) of every row changed after ``change`` or very recently."""
-    recent = func.now() - text(f"interval '{RECHECK_SECONDS} seconds'")
+    """(change, version, listing) of every row changed after ``change``, and of the
+    RECHECK_CHANGES before it."""
     rows = await session.execute(
         select(listings)
-        .where(or_(listings.c.change > change, listings.c.changed_at > recent))
+        .where(listings.c.change > change - RECHECK_CHANGES)
         .order_by(listings.c.change)
     )
     return [(row["change"], row["version"], listing_of(row)) for row in rows.mappings()]
