@@ -5,6 +5,7 @@ operator instead of being retried forever or dropped."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
 from sqlalchemy import select
@@ -14,7 +15,6 @@ from common.mail_outbox import RelayPolicy
 from subgraphs.users.models import mail_outbox
 from tests.integration.users.client import unique_email
 from tests.integration.users.conftest import ServeUsers
-from tests.support.servers import free_port
 
 
 async def _row(app: Any, email: str) -> Any:
@@ -26,7 +26,20 @@ async def _row(app: Any, email: str) -> Any:
 async def test_undeliverable_mail_is_retried_then_set_aside(
     serve_users: ServeUsers, users_settings: Settings
 ) -> None:
-    nowhere = f"smtp://127.0.0.1:{free_port()}"  # nothing listens: every attempt fails
+    # A port held bound but never listening: every connection is refused, and no other test's
+    # server can take the port meanwhile (a free port picked and released could be).
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        nowhere = f"smtp://127.0.0.1:{held.getsockname()[1]}"
+        row = await _undeliverable(serve_users, nowhere)
+    assert row.attempts == 2
+    assert "Connect" in row.last_error or "connect" in row.last_error
+    # The second try waited for its backoff (the first retry comes after 2 s).
+    assert (row.failed_at - row.created_at).total_seconds() >= RelayPolicy().first_retry_seconds
+
+
+async def _undeliverable(serve_users: ServeUsers, nowhere: str) -> Any:
+    """Registers an address while the SMTP URL refuses every connection; the set-aside row."""
     async with serve_users(smtp_url=nowhere, mail_relay_max_attempts=2) as (client, app):
         email = unique_email("undeliverable")
         await client.register(email=email)  # answers although the mail cannot go out
@@ -34,10 +47,7 @@ async def test_undeliverable_mail_is_retried_then_set_aside(
             # Polling a database row's state (no event announces it), bounded above.
             while (row := await _row(app, email)) is None or row.failed_at is None:  # noqa: ASYNC110
                 await asyncio.sleep(0.1)
-    assert row.attempts == 2
-    assert "Connect" in row.last_error or "connect" in row.last_error
-    # The second try waited for its backoff (the first retry comes after 2 s).
-    assert (row.failed_at - row.created_at).total_seconds() >= RelayPolicy().first_retry_seconds
+    return row
 
 
 def test_retry_backoff_doubles_up_to_its_cap() -> None:
