@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from common.config import Settings
 from common.mail_outbox import RelayPolicy
+from subgraphs.users.app import migrate
 from subgraphs.users.models import mail_outbox
 from tests.integration.users.client import unique_email
 from tests.integration.users.conftest import ServeUsers
@@ -31,16 +32,23 @@ async def test_undeliverable_mail_is_retried_then_set_aside(
     with socket.socket() as held:
         held.bind(("127.0.0.1", 0))
         nowhere = f"smtp://127.0.0.1:{held.getsockname()[1]}"
-        row = await _undeliverable(serve_users, nowhere)
+        row = await _undeliverable(serve_users, users_settings, nowhere)
     assert row.attempts == 2
     assert "Connect" in row.last_error or "connect" in row.last_error
     # The second try waited for its backoff (the first retry comes after 2 s).
     assert (row.failed_at - row.created_at).total_seconds() >= RelayPolicy().first_retry_seconds
 
 
-async def _undeliverable(serve_users: ServeUsers, nowhere: str) -> Any:
-    """Registers an address while the SMTP URL refuses every connection; the set-aside row."""
-    async with serve_users(smtp_url=nowhere, mail_relay_max_attempts=2) as (client, app):
+async def _undeliverable(serve_users: ServeUsers, settings: Settings, nowhere: str) -> Any:
+    """Registers an address while the SMTP URL refuses every connection; the set-aside row.
+
+    The app gets a users database of its own: the run's shared one has the session's users app
+    relaying its outbox to the working SMTP server, which would send (and delete) the row.
+    """
+    prefix = f"{settings.database_prefix}mailq_"
+    await migrate(settings.model_copy(update={"database_prefix": prefix}))
+    overrides = {"database_prefix": prefix, "smtp_url": nowhere, "mail_relay_max_attempts": 2}
+    async with serve_users(**overrides) as (client, app):
         email = unique_email("undeliverable")
         await client.register(email=email)  # answers although the mail cannot go out
         async with asyncio.timeout(30):
