@@ -116,8 +116,12 @@ async def test_a_buyer_who_favourites_three_homes_in_one_area_sees_that_area_ris
 
     after = (await graph.data(FEED, token=buyer))["me"]["recommendedProperties"]
 
-    assert share(after) > share(before)
-    assert share(after) >= 7, after
+    assert share(after) > share(before), (before, after)
+    # The bandit explores: some slots go to other sources (popular homes elsewhere, which other
+    # tests' activity decides), so no fixed share is promised. What content picks for its
+    # likeness to the saved homes is in their area.
+    similar = [i for i in after if i["recommendationReason"] == "Similar to a home you saved"]
+    assert share(similar) == len(similar), after
     assert not set(boise[:3]) & {item["id"] for item in after}  # not the ones already saved
     assert all(
         item["recommendationReason"] and item["recommendationScore"] is not None for item in after
