@@ -44,6 +44,8 @@ def _in_list(column: str, values: tuple[str, ...]) -> str:
 notifications = Table(
     "notifications",
     metadata,
+    # UUIDv7, so notifications written in one transaction (one batch of events, one
+    # ``now()``) still list in the order their events came.
     Column("id", Uuid, primary_key=True),
     Column("user_id", Uuid, nullable=False),
     Column("kind", String(40), nullable=False),

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from uuid6 import uuid7
 
 from subgraphs.notifications.delivery_records import PlannedDelivery
 from subgraphs.notifications.models import deliveries, notifications
@@ -86,7 +87,7 @@ _DELIVER_MANY = text(
 
 def _row(draft: Draft) -> dict[str, Any]:
     return {
-        "id": uuid.uuid4(),
+        "id": uuid7(),
         "user_id": draft.user_id,
         "kind": draft.kind.value,
         "title": draft.title,
@@ -111,7 +112,7 @@ class NotificationRepository:
             await session.execute(
                 insert(notifications)
                 .values(
-                    id=uuid.uuid4(),
+                    id=uuid7(),
                     user_id=draft.user_id,
                     kind=draft.kind.value,
                     title=draft.title,
