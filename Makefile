@@ -9,6 +9,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export PYTHONPATH := $(CURDIR)
+# Bytecode caches: every process the tests and `make run` start (routers, subgraphs, workers)
+# would otherwise compile each module from source again (about 0.7 s of a router's 1.2 s start,
+# 4 s of a subgraph's imports). Site-packages are compiled at install, ours on first import.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install test-deps run test lint typecheck schema schema-check unit integration e2e bench clean
 
@@ -17,7 +21,7 @@ $(UV):
 	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
 	@touch $@
 
 # GraphiQL's browser assets (decision 0016): pinned npm packages, served by the router.
