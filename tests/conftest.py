@@ -23,6 +23,9 @@ os.environ["REALIO_DATABASE_PREFIX"] = f"realio_t{RUN_ID}_"
 os.environ["REALIO_REDIS_KEY_PREFIX"] = f"realio:t{RUN_ID}:"
 os.environ.setdefault("REALIO_LOG_JSON", "false")
 os.environ.setdefault("REALIO_LOG_LEVEL", "WARNING")
+# Many apps run at once in a test session (a whole graph is seven subgraphs, each with its own
+# pool): small pools keep a run within Postgres's default max_connections of 100.
+os.environ.setdefault("REALIO_DATABASE_POOL_SIZE", "3")
 # Cheap argon2 parameters keep the suite fast; production parameters are benchmarked in bench/.
 os.environ.setdefault("REALIO_ARGON2_TIME_COST", "1")
 os.environ.setdefault("REALIO_ARGON2_MEMORY_COST_KIB", "8192")

@@ -21,7 +21,7 @@ def isolated(settings: Settings, label: str) -> Settings:
     return settings.model_copy(update={"database_prefix": f"{settings.database_prefix}{label}_"})
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def world(
     settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[World]:

@@ -69,7 +69,7 @@ effects = Table(
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def producer_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     await ensure_database(settings, PRODUCER)
     engine = create_engine(settings, PRODUCER)
@@ -79,7 +79,7 @@ async def producer_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def consumer_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     await ensure_database(settings, CONSUMER)
     engine = create_engine(settings, CONSUMER)

@@ -31,7 +31,7 @@ from tests.support.personas import Persona, persona
 from tests.support.servers import serve_asgi
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def messaging_settings(settings: Settings) -> Settings:
     await migrate(settings)
     await migrate_users(settings)  # the database whose outbox is the log of realio.users
@@ -39,7 +39,7 @@ async def messaging_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"messaging_send_rate_limit": 100_000})
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def signer(messaging_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> TokenSigner:
     """Stands in for the users subgraph: signs tokens the messaging app verifies."""
     key = load_or_create_private_key(tmp_path_factory.mktemp("keys") / "test.pem")
@@ -101,18 +101,18 @@ class UsersFeed:
         await self.publish(*(user_registered(u) for u in users))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def served(messaging_settings: Settings, signer: TokenSigner) -> AsyncIterator[Served]:
     async with serve_messaging(messaging_settings, signer) as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def client(served: Served) -> MessagingClient:
     return served.client
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def users_feed(messaging_settings: Settings, served: Served) -> AsyncIterator[UsersFeed]:
     """users' outbox and relay; ``served`` first, so a messaging instance consumes."""
     engine = create_engine(messaging_settings, "users")

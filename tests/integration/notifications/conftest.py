@@ -33,7 +33,7 @@ from tests.support.graphql import GraphQLClient
 from tests.support.servers import serve_asgi, smtp_server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def nworld(
     settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[NotificationsWorld]:
@@ -85,7 +85,7 @@ async def nworld(
         )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def producers(nworld: NotificationsWorld) -> AsyncIterator[Producers]:
     """users, search and messaging beside nworld's subgraphs, on the same databases: every
     trigger is fed by its real producer."""

@@ -24,13 +24,13 @@ from tests.support.personas import Persona, persona
 from tests.support.servers import serve_asgi
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def properties_settings(settings: Settings) -> Settings:
     await migrate(settings)
     return settings
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def signer(properties_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> TokenSigner:
     """Stands in for the users subgraph: signs tokens the properties app verifies."""
     key = load_or_create_private_key(tmp_path_factory.mktemp("keys") / "test.pem")
@@ -50,7 +50,7 @@ class Served:
         return engine
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def served(
     properties_settings: Settings, signer: TokenSigner, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Served]:
@@ -65,7 +65,7 @@ async def served(
         yield Served(PropertiesClient(url, http), app, url, storage_dir)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def client(served: Served) -> PropertiesClient:
     return served.client
 
@@ -109,7 +109,7 @@ class StatementCounter:
         event.remove(self.engine, "before_cursor_execute", self._record)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def moto_s3_url() -> AsyncIterator[str]:
     """A real S3-compatible server (moto in server mode) on a free loopback port."""
     from moto.server import ThreadedMotoServer

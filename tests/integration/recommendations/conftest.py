@@ -32,7 +32,7 @@ def isolated(settings: Settings, label: str) -> Settings:
     return settings.model_copy(update={"database_prefix": f"{settings.database_prefix}{label}_"})
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def recs_settings(settings: Settings) -> Settings:
     served = isolated(settings, "rc").model_copy(
         update={"recommendations_artefact_key": "integration-artefact-key-0123456789"}
@@ -43,13 +43,13 @@ async def recs_settings(settings: Settings) -> Settings:
     return served
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def signer(tmp_path_factory: pytest.TempPathFactory, recs_settings: Settings) -> TokenSigner:
     key = load_or_create_private_key(tmp_path_factory.mktemp("keys") / "k.pem")
     return TokenSigner(key, recs_settings)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def recs(recs_settings: Settings, signer: TokenSigner) -> AsyncIterator[RecsWorld]:
     verifier = TokenVerifier(recs_settings, jwks=signer.jwks)
     app = create_app(

@@ -43,7 +43,7 @@ async def migrated_engine(settings: Settings) -> AsyncEngine:
     return create_engine(settings, "search")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def contract_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     engine = await migrated_engine(isolated(settings, "contract"))
     yield engine
@@ -66,7 +66,7 @@ async def _build_index(adapter: str, engine: AsyncEngine, settings: Settings) ->
     return index
 
 
-@pytest.fixture(scope="session", params=ADAPTERS)
+@pytest.fixture(scope="package", params=ADAPTERS)
 async def contract_index(
     request: pytest.FixtureRequest, contract_engine: AsyncEngine, settings: Settings
 ) -> AsyncIterator[SearchIndex]:
@@ -82,19 +82,19 @@ async def contract_index(
         await close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def contract_sessions(contract_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return session_factory(contract_engine)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def writes_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     engine = await migrated_engine(isolated(settings, "writes"))
     yield engine
     await engine.dispose()
 
 
-@pytest.fixture(scope="session", params=ADAPTERS)
+@pytest.fixture(scope="package", params=ADAPTERS)
 async def writable_index(
     request: pytest.FixtureRequest, writes_engine: AsyncEngine, settings: Settings
 ) -> AsyncIterator[SearchIndex]:
@@ -140,7 +140,7 @@ class ServedGraph:
         return provide
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def graph(
     settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[ServedGraph]:

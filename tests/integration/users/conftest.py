@@ -21,13 +21,13 @@ from tests.support.servers import SmtpSink, serve_asgi, smtp_server
 ServeUsers = Callable[..., AbstractAsyncContextManager[tuple[UsersClient, Starlette]]]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def smtp() -> AsyncIterator[tuple[str, SmtpSink]]:
     async with smtp_server() as server:
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def users_settings(settings: Settings, smtp: tuple[str, SmtpSink]) -> Settings:
     """The run's settings with a real SMTP server.
 
@@ -48,7 +48,7 @@ async def users_settings(settings: Settings, smtp: tuple[str, SmtpSink]) -> Sett
     return users
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def serve_users(users_settings: Settings, smtp: tuple[str, SmtpSink]) -> ServeUsers:
     """Serve a users app built from the run's settings with ``overrides`` applied.
 
@@ -67,23 +67,23 @@ def serve_users(users_settings: Settings, smtp: tuple[str, SmtpSink]) -> ServeUs
     return serve
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def served(serve_users: ServeUsers) -> AsyncIterator[tuple[UsersClient, Starlette]]:
     async with serve_users() as served:
         yield served
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def client(served: tuple[UsersClient, Starlette]) -> UsersClient:
     return served[0]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def users_app(served: tuple[UsersClient, Starlette]) -> Starlette:
     return served[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def admin(users_settings: Settings, client: UsersClient) -> SignedIn:
     """The seeded demo admin, signed in."""
     await seed(users_settings)

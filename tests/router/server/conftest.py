@@ -55,7 +55,7 @@ class RunningRouter:
         return "ws" + self.url[len("http") :] + "/graphql"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def graph() -> AsyncIterator[Graph]:
     feed = MessagesFeed()
     async with SubgraphCluster({"users": users_app(), "messages": messages_app(feed)}) as cluster:
@@ -116,14 +116,14 @@ async def running_router(
         yield RunningRouter(url, settings, app)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def router(graph: Graph) -> AsyncIterator[RunningRouter]:
     """A router with default settings, shared by the tests that need nothing special."""
     async with running_router(graph, query_plan_header_enabled=True) as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=10, trust_env=False) as http:
         yield http

@@ -16,7 +16,7 @@ from tests.support.providers import Providers
 from tests.support.servers import serve_asgi, smtp_server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 async def dworld(
     settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[DeliveryWorld]:
