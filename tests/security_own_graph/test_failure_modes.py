@@ -75,7 +75,8 @@ async def test_the_viewer_arrives_without_favorites_while_properties_is_down(
     assert errors_at(body, ["me"]), body
 
 
-async def test_a_listing_deleted_under_a_search_is_nulled_alone(graph: Graph) -> None:
+async def test_a_listing_deleted_under_a_search_is_nulled_alone(stoppable: Graph) -> None:
+    graph = stoppable
     seller = await graph.login("seller@realio.demo")
     title = f"Vanishing cottage {uuid.uuid4().hex[:8]}"
     created = await graph.data(CREATE, {"input": listing_input(title=title)}, seller)
