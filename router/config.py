@@ -9,6 +9,7 @@ be given as JSON (``REALIO_ROUTER_SUBGRAPH_TIMEOUTS='{"users": 2.5}'``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,11 +73,13 @@ class RouterSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 4000
 
-    # Subgraph URL overrides by subgraph name (as in the supergraph's join__Graph enum).
-    subgraph_urls: dict[str, str] = Field(default_factory=dict)
+    # Subgraph URL overrides by subgraph name (as in the supergraph's join__Graph enum). A
+    # subgraph served by several instances has several URLs, separated by commas (or a JSON
+    # list): the router balances fetches across them (decision 0038).
+    subgraph_urls: Mapping[str, str | Sequence[str]] = Field(default_factory=dict)
     subgraph_timeout: float = 10.0
     subgraph_timeouts: dict[str, float] = Field(default_factory=dict)
-    # Open connections per subgraph at most; further fetches wait for one to be free.
+    # Open connections per subgraph URL at most; further fetches wait for one to be free.
     subgraph_max_connections: int = Field(default=100, ge=1)
     plan_cache_size: int = 1000
 

@@ -7,7 +7,7 @@ model, API schema, planner, executor) may change without touching the server.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -172,7 +172,7 @@ class Gateway:
         self,
         supergraph_sdl: str,
         *,
-        subgraph_urls: Mapping[str, str] | None = None,
+        subgraph_urls: Mapping[str, str | Sequence[str]] | None = None,
         http_client: Http1Client | None = None,
         subgraph_timeout: float = 10.0,
         per_subgraph_timeouts: Mapping[str, float] | None = None,
@@ -184,15 +184,19 @@ class Gateway:
         self.supergraph = parse_supergraph(supergraph_sdl)
         self.override_labels = OverrideLabels(self.supergraph.all_override_labels, override_labels)
         self.api_schema: GraphQLSchema = build_api_schema(supergraph_sdl)
-        urls = {name: sub.url for name, sub in self.supergraph.subgraphs.items()}
+        urls: dict[str, str | Sequence[str]] = {
+            name: sub.url for name, sub in self.supergraph.subgraphs.items()
+        }
         urls.update(subgraph_urls or {})
-        self.subgraph_urls: Mapping[str, str] = urls
         self.fetcher = SubgraphFetcher(
             urls,
             http_client,
             timeout=subgraph_timeout,
             per_subgraph_timeouts=per_subgraph_timeouts,
         )
+        # A subgraph's URL (its first instance's) and all its instances' (decision 0038).
+        self.subgraph_urls: Mapping[str, str] = self.fetcher.urls
+        self.subgraph_url_lists: Mapping[str, list[str]] = self.fetcher.url_lists
         self.subscription_transport = subscription_transport
         # Queries' identical subgraph fetches in flight share one request (decision 0034).
         self.share_subgraph_fetches = share_subgraph_fetches
@@ -379,8 +383,12 @@ class Gateway:
             return
         variables = dict(request.variables or {})
         headers = only_forwarded(request.headers)
+        upstream = self.fetcher.upstream(node.service)
+        # Subscriptions are spread over the instances in turn; each instance fans events out
+        # to its subscribers through Redis, whichever instance wrote them (decision 0038).
+        url = upstream.next_url() if upstream is not None else self.subgraph_urls[node.service]
         events = self.subscription_transport.subscribe(
-            self.subgraph_urls[node.service],
+            url,
             node.operation,
             {k: variables[k] for k in node.variable_usages if k in variables},
             connection_params=request.connection_params,

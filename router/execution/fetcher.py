@@ -16,14 +16,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from router import json_codec
-from router.execution.http1 import Http1Client, HttpFetchError, Response, Target
+from router.execution.balancing import Upstream, split_urls
+from router.execution.http1 import Http1Client, HttpConnectError, HttpFetchError, Response
 from router.execution.inflight import InflightGroup
 from router.forwarding import REQUEST_ID_HEADER
 from router.transport.uploads import (
@@ -91,20 +92,23 @@ class SubgraphFetcher:
 
     def __init__(
         self,
-        urls: Mapping[str, str],
+        urls: Mapping[str, str | Sequence[str]],
         client: Http1Client | None = None,
         *,
         timeout: float = 10.0,
         per_subgraph_timeouts: Mapping[str, float] | None = None,
     ) -> None:
-        self.urls = dict(urls)
-        self._targets: dict[str, Target | str] = {}
-        for name, url in self.urls.items():
-            if url:
-                try:
-                    self._targets[name] = Target.parse(url)
-                except ValueError as exc:  # reported on use: the other subgraphs still serve
-                    self._targets[name] = str(exc)
+        # Each subgraph's instances (several URLs: balanced, see router.execution.balancing).
+        self.url_lists: dict[str, list[str]] = {}
+        self._targets: dict[str, Upstream | str] = {}
+        for name, url in urls.items():
+            try:
+                found = self.url_lists[name] = split_urls(url)
+                if found:
+                    self._targets[name] = Upstream(found)
+            except ValueError as exc:  # reported on use: the other subgraphs still serve
+                self._targets[name] = str(exc)
+        self.urls = {name: found[0] for name, found in self.url_lists.items() if found}
         self.timeouts = {
             name: per_subgraph_timeouts.get(name, timeout) if per_subgraph_timeouts else timeout
             for name in urls
@@ -123,6 +127,11 @@ class SubgraphFetcher:
     def shared_fetches(self) -> int:
         """Fetches answered by a request another fetch sent."""
         return self._inflight.joined
+
+    def upstream(self, service: str) -> Upstream | None:
+        """The instances of ``service`` (``None`` without a valid URL)."""
+        found = self._targets.get(service)
+        return found if isinstance(found, Upstream) else None
 
     def use_client(self, client: Http1Client) -> None:
         """Fetch through ``client`` from now on; the caller closes it."""
@@ -215,7 +224,7 @@ class SubgraphFetcher:
                 self.upstream_requests += 1
                 async with asyncio.timeout(seconds):
                     response: Response | UploadResponse = await self._upload_sender().post(
-                        self.urls[service], body, headers, seconds
+                        target.next_url(), body, headers, seconds
                     )
             elif shared:
                 response = await self._shared_post(
@@ -224,7 +233,7 @@ class SubgraphFetcher:
             else:
                 self.upstream_requests += 1
                 async with asyncio.timeout(seconds):
-                    response = await self._client_for_fetch().post(target, encoded, request_headers)
+                    response = await self._post(target, encoded, request_headers)
         except TimeoutError:
             raise SubgraphFetchError(service, f"timed out after {seconds:g}s") from None
         except (HttpFetchError, _httpx().HTTPError) as error:
@@ -249,10 +258,38 @@ class SubgraphFetcher:
             raise SubgraphFetchError(service, reason, f"{response.status} {response.reason}")
         return payload
 
+    async def _post(
+        self, upstream: Upstream, encoded: bytes, headers: Mapping[str, str]
+    ) -> Response:
+        """POST to one instance of the subgraph: the only one, or the one ``choose`` picks;
+        an instance that refuses the connection is left out for a while and the request,
+        never sent, goes to the next one."""
+        client = self._client_for_fetch()
+        single = upstream.single
+        if single is not None:
+            return await client.post(single, encoded, headers)
+        tried: frozenset[int] = frozenset()
+        while True:
+            index = upstream.choose(tried)
+            upstream.inflight[index] += 1
+            try:
+                response = await client.post(upstream.targets[index], encoded, headers)
+            except HttpConnectError:
+                upstream.mark_down(index)
+                tried |= {index}
+                if len(tried) >= len(upstream):
+                    raise
+                continue
+            finally:
+                upstream.inflight[index] -= 1
+            if upstream.down_until[index]:
+                upstream.mark_up(index)
+            return response
+
     async def _shared_post(
         self,
         service: str,
-        target: Target,
+        target: Upstream,
         encoded: bytes,
         headers: Mapping[str, str],
         seconds: float,
@@ -266,7 +303,7 @@ class SubgraphFetcher:
         async def exchange() -> Response:
             self.upstream_requests += 1
             async with asyncio.timeout(seconds):
-                return await self._client_for_fetch().post(target, encoded, headers)
+                return await self._post(target, encoded, headers)
 
         async with asyncio.timeout(seconds):
             return await self._inflight.run(key, exchange)

@@ -42,6 +42,10 @@ class HttpFetchError(Exception):
     """The exchange failed: the subgraph could not be reached or did not answer in HTTP."""
 
 
+class HttpConnectError(HttpFetchError):
+    """No connection could be opened: nothing was sent, so another instance may be tried."""
+
+
 @dataclass(frozen=True)
 class Response:
     status: int
@@ -282,7 +286,7 @@ class Http1Client:
                 server_hostname=target.host if tls is not None else None,
             )
         except (OSError, ssl.SSLError) as exc:
-            raise HttpFetchError(f"cannot connect to {target.host}:{target.port}: {exc}") from exc
+            raise HttpConnectError(f"cannot connect to {target.host}:{target.port}: {exc}") from exc
         return protocol
 
     async def aclose(self) -> None:

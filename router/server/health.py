@@ -76,23 +76,51 @@ async def _probe(
 
 
 async def ready(request: Request) -> Response:
-    """Readiness: 200 when every subgraph answers, else 503 naming those that do not."""
+    """Readiness: 200 when every subgraph answers, else 503 naming those that do not.
+
+    A subgraph with several instances (decision 0038) is ready when one of them answers; each
+    instance's answer is listed under ``instances`` (in the order of its URLs), and a subgraph
+    with some of them down is listed under ``degraded``.
+    """
     state = request.app.state
-    urls = dict(state.router.gateway.subgraph_urls)
+    url_lists = dict(state.router.gateway.subgraph_url_lists)
     timeout = state.router.settings.ready_timeout
-    names = sorted(urls)
+    names = sorted(url_lists)
     request_id = request.headers.get(REQUEST_ID_HEADER) or "-"
     if state.probe_client is None:
         state.probe_client = build_probe_client()
-    problems = await asyncio.gather(
-        *(_probe(state.probe_client, name, urls[name], timeout, request_id) for name in names)
+    probes = [(name, url) for name in names for url in url_lists[name]]
+    answers = await asyncio.gather(
+        *(_probe(state.probe_client, name, url, timeout, request_id) for name, url in probes)
     )
-    subgraphs = {name: problem or "ok" for name, problem in zip(names, problems, strict=True)}
-    unavailable = [name for name, problem in zip(names, problems, strict=True) if problem]
+    by_subgraph: dict[str, list[str | None]] = {name: [] for name in names}
+    for (name, _url), problem in zip(probes, answers, strict=True):
+        by_subgraph[name].append(problem)
+    subgraphs: dict[str, str] = {}
+    for name, problems in by_subgraph.items():
+        if not problems:
+            subgraphs[name] = "no URL configured"
+        elif any(problem is None for problem in problems):
+            subgraphs[name] = "ok"
+        else:
+            subgraphs[name] = problems[0] or "ok"
+    unavailable = [name for name, answer in subgraphs.items() if answer != "ok"]
     body: dict[str, object] = {"status": "unavailable" if unavailable else "ready"}
     body["subgraphs"] = subgraphs
     if unavailable:
         body["unavailable"] = unavailable
+    several = {name: problems for name, problems in by_subgraph.items() if len(problems) > 1}
+    if several:
+        body["instances"] = {
+            name: [problem or "ok" for problem in problems] for name, problems in several.items()
+        }
+        degraded = [
+            name
+            for name, problems in several.items()
+            if subgraphs[name] == "ok" and any(problem is not None for problem in problems)
+        ]
+        if degraded:
+            body["degraded_subgraphs"] = degraded
     apq = state.router.apq
     shared = await apq.redis_reachable() if apq is not None else None
     if shared is False:

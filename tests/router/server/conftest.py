@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,7 +96,7 @@ async def running_router(
     *,
     gateway: Gateway | None = None,
     on_connect: ConnectHook | None = None,
-    urls: dict[str, str] | None = None,
+    urls: Mapping[str, str | Sequence[str]] | None = None,
     verifier: TokenVerifier | None = TOKENS.verifier,
     **overrides: Any,
 ) -> AsyncIterator[RunningRouter]:
