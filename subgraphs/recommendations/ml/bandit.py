@@ -44,6 +44,8 @@ class Bandit:
         self._precision: dict[str, np.ndarray] = {}  # A_a
         self._reward_sum: dict[str, np.ndarray] = {}  # b_a
         self._pulls: dict[str, int] = {}
+        # Per arm, A⁻¹ and μ = A⁻¹ b: recomputed after an update, not on every draw.
+        self._solved: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     @property
     def arms(self) -> list[str]:
@@ -70,9 +72,14 @@ class Bandit:
     def posterior(self, context: Sequence[float], arm: str) -> tuple[float, float]:
         """Mean and standard deviation of ``arm``'s expected reward for ``context``."""
         x = self._vector(context)
-        precision, reward_sum = self._arm(arm)
-        covariance_x = np.linalg.solve(precision, x)
-        mean = float(np.linalg.solve(precision, reward_sum) @ x)
+        solved = self._solved.get(arm)
+        if solved is None:
+            precision, reward_sum = self._arm(arm)
+            covariance = np.linalg.inv(precision)
+            solved = self._solved[arm] = (covariance, covariance @ reward_sum)
+        covariance, mu = solved
+        covariance_x = covariance @ x
+        mean = float(mu @ x)
         std = self.exploration * float(np.sqrt(max(float(x @ covariance_x), 0.0)))
         return mean, std
 
@@ -104,6 +111,7 @@ class Bandit:
         precision += np.outer(x, x)
         reward_sum += reward * x
         self._pulls[arm] += 1
+        self._solved.pop(arm, None)
 
     def to_state(self) -> dict[str, Any]:
         """A JSON-serialisable snapshot of the bandit, its arms and its random generator."""

@@ -15,6 +15,7 @@ import numpy as np
 
 from subgraphs.recommendations.ml.data import Listing
 from subgraphs.recommendations.ml.features import normalise_city
+from subgraphs.recommendations.ml.neighbours import NEIGHBOURS
 
 INITIAL_CAPACITY = 64
 
@@ -69,6 +70,12 @@ class Catalogue:
         self._columns: dict[str, np.ndarray] = {
             name: np.zeros(INITIAL_CAPACITY, dtype=dtype) for name, dtype in self.COLUMNS.items()
         }
+        # Each row's nearest neighbours by content, best first (``neighbours``); -1 / -inf pad.
+        self._neighbours = np.full((INITIAL_CAPACITY, NEIGHBOURS), -1, dtype=np.int32)
+        self._neighbour_scores = np.full((INITIAL_CAPACITY, NEIGHBOURS), -np.inf, np.float32)
+        self.has_neighbours = False  # False until computed (fit) or restored (artefact)
+        # Bumped by every change of rows (new listing, new vector, hidden): caches key on it.
+        self.change = 0
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -81,6 +88,20 @@ class Catalogue:
     @property
     def factors(self) -> np.ndarray:
         return self._factors[: len(self.ids)]
+
+    @property
+    def neighbours(self) -> np.ndarray:
+        return self._neighbours[: len(self.ids)]
+
+    @property
+    def neighbour_scores(self) -> np.ndarray:
+        return self._neighbour_scores[: len(self.ids)]
+
+    def set_neighbours(self, rows: np.ndarray, scores: np.ndarray) -> None:
+        """The neighbour lists of every filled row (``neighbours.nearest``)."""
+        self._neighbours[: len(self.ids)] = rows
+        self._neighbour_scores[: len(self.ids)] = scores
+        self.has_neighbours = True
 
     def column(self, name: str) -> np.ndarray:
         """The filled part of one metadata column."""
@@ -95,6 +116,8 @@ class Catalogue:
         self._vectors = _resized(self._vectors, capacity)
         self._factors = _resized(self._factors, capacity)
         self._columns = {name: _resized(array, capacity) for name, array in self._columns.items()}
+        self._neighbours = _resized(self._neighbours, capacity, fill=-1)
+        self._neighbour_scores = _resized(self._neighbour_scores, capacity, fill=-np.inf)
 
     def city_code(self, city: str | None) -> int:
         """The code of a city (as shown or typed), -1 when no listing is there."""
@@ -110,6 +133,9 @@ class Catalogue:
             self.rows[listing.id] = row
             self._factors[row] = 0.0
             self._columns["popularity"][row] = 0.0
+            self._neighbours[row] = -1
+            self._neighbour_scores[row] = -np.inf
+        self.change += 1
         self._vectors[row] = vector
         city_key = normalise_city(listing.city)
         city = self.cities.code(city_key)
@@ -131,6 +157,7 @@ class Catalogue:
         row = self.rows.get(property_id)
         if row is not None:
             self._columns["active"][row] = False
+            self.change += 1
 
     def set_factors(self, rows: np.ndarray, factors: np.ndarray) -> None:
         """Collaborative item factors of the given rows (the others stay zero)."""
@@ -148,6 +175,9 @@ class Catalogue:
         arrays = {name: self.column(name) for name in self.COLUMNS}
         arrays["vectors"] = self.vectors
         arrays["factors"] = self.factors
+        if self.has_neighbours:
+            arrays["neighbours"] = self.neighbours
+            arrays["neighbour_scores"] = self.neighbour_scores
         return arrays
 
     def tables(self) -> dict[str, list[str]]:
@@ -184,10 +214,18 @@ class Catalogue:
             if column.shape != (count,):
                 raise ValueError(f"artefact column {name} does not match its ids")
             catalogue._columns[name][:count] = column
+        if "neighbours" in arrays and "neighbour_scores" in arrays:
+            neighbours = np.asarray(arrays["neighbours"], dtype=np.int32)
+            scores = np.asarray(arrays["neighbour_scores"], dtype=np.float32)
+            if neighbours.shape != (count, NEIGHBOURS) or scores.shape != neighbours.shape:
+                raise ValueError("artefact neighbour lists do not match its ids")
+            if count and (neighbours.max() >= count or neighbours.min() < -1):
+                raise ValueError("artefact neighbour lists name rows it does not have")
+            catalogue.set_neighbours(neighbours, scores)
         return catalogue
 
 
-def _resized(array: np.ndarray, capacity: int) -> np.ndarray:
-    grown = np.zeros((capacity, *array.shape[1:]), dtype=array.dtype)
+def _resized(array: np.ndarray, capacity: int, fill: float = 0) -> np.ndarray:
+    grown = np.full((capacity, *array.shape[1:]), fill, dtype=array.dtype)
     grown[: array.shape[0]] = array
     return grown

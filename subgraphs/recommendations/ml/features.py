@@ -175,3 +175,13 @@ class ContentFeatures:
         if not listings:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         return _normalise(self.pipeline.transform(listing_table(listings)))
+
+
+def city_groups(features: ContentFeatures, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: its city one-hot column (-1 for none) and the norm of the vector without the
+    city block (what ``neighbours.nearest`` needs to compute exact lists within cities)."""
+    block = features.pipeline.output_indices_["city"]
+    city = vectors[:, block]
+    groups = np.where(city.max(axis=1, initial=0.0) > 0, np.argmax(city, axis=1), -1)
+    rest = np.sqrt(np.clip(1.0 - np.einsum("ij,ij->i", city, city), 0.0, None))
+    return groups.astype(np.int64), rest.astype(np.float32)

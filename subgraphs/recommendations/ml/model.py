@@ -37,7 +37,8 @@ from subgraphs.recommendations.ml.collaborative import (
     item_factors,
 )
 from subgraphs.recommendations.ml.data import Interaction, Listing, Scored, SearchSignal, UserState
-from subgraphs.recommendations.ml.features import ContentFeatures
+from subgraphs.recommendations.ml.features import ContentFeatures, city_groups
+from subgraphs.recommendations.ml.neighbours import NEIGHBOURS, add_rows, nearest
 from subgraphs.recommendations.ml.popular import (
     Segment,
     popularity_scores,
@@ -47,7 +48,7 @@ from subgraphs.recommendations.ml.popular import (
 )
 from subgraphs.recommendations.ml.reasons import anchor_reason, similar_reason
 from subgraphs.recommendations.ml.rerank import min_max, mmr, top_rows
-from subgraphs.recommendations.ml.signals import ViewerSignals, allowed_rows, resolve
+from subgraphs.recommendations.ml.signals import RowFilter, ViewerSignals, resolve, row_filter
 
 SOURCES = ("content", "collaborative", "popular")
 FEED_CONTEXT_DIMENSIONS = 5
@@ -67,19 +68,36 @@ COLLABORATIVE_FULL_AT = 3.0
 POPULAR_WEIGHT_WARM = 0.05
 COLLABORATIVE_REASON = "Liked by people with tastes like yours"
 ALSO_LIKED_REASON = "People who liked this home also liked"
+# Collaborative candidates: the rows with the largest (normalised) item factor along each of
+# the user's FACTOR_PROBES strongest dimensions, FACTOR_TOP per dimension and sign.
+FACTOR_PROBES = 8
+FACTOR_TOP = 256
+# Popular candidates are read from the rows in order of popularity, this many at a time.
+POPULAR_CHUNK = 4096
+# Popularity's freshness bonus is recomputed at most this often (seconds).
+POPULARITY_REFRESH = 600.0
 
 
 @dataclass(slots=True)
 class _Candidates:
-    """One source: its score for every catalogue row, its best rows, and its reason for a row."""
+    """One source: its best rows (with their scores), a scorer of any rows, and its reason
+    for a row."""
 
-    full: np.ndarray  # score per catalogue row (only meaningful where allowed)
+    score: Callable[[np.ndarray], np.ndarray]  # score of the given rows
     rows: np.ndarray  # this source's best allowed rows, best first
+    scores: np.ndarray  # their scores
     reason_of: Callable[[int], str]
 
-    @property
-    def scores(self) -> np.ndarray:
-        return self.full[self.rows]
+
+def _best(
+    rows: np.ndarray, scores: np.ndarray, allows: RowFilter, count: int, *, positive: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``count`` best allowed ``rows`` by ``scores``, best first (ties: lower row)."""
+    keep = allows(rows)
+    if positive:
+        keep &= scores > 0
+    picked = top_rows(scores, keep, count)
+    return rows[picked], scores[picked]
 
 
 class Recommender:
@@ -98,6 +116,9 @@ class Recommender:
         self.version = version
         self.trained_at = trained_at
         self._refresh_factor_norms()
+        if not catalogue.has_neighbours:  # an artefact from before the lists were stored
+            self._compute_neighbours()
+        self._popularity: tuple[tuple[int, int, float], np.ndarray, np.ndarray] | None = None
 
     # ---- training -------------------------------------------------------------------------
 
@@ -124,6 +145,7 @@ class Recommender:
         matrix, _users = interaction_matrix(interactions, catalogue.rows, len(catalogue), now)
         catalogue.set_factors(np.arange(len(catalogue)), item_factors(matrix, seed=seed))
         catalogue.set_popularity(np.asarray(matrix.sum(axis=0), dtype=np.float32).ravel())
+        del matrix
         digest = hashlib.sha256()
         digest.update(f"{len(listings)}:{len(interactions)}:{len(searches)}:{seed}".encode())
         for listing_id in catalogue.ids[:1000]:
@@ -131,22 +153,39 @@ class Recommender:
         version = f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{digest.hexdigest()[:10]}"
         return cls(features, catalogue, version=version, trained_at=now)
 
+    def _compute_neighbours(self) -> None:
+        """Every row's exact nearest neighbours by content (``neighbours``)."""
+        catalogue = self.catalogue
+        vectors = catalogue.vectors
+        groups, rest = city_groups(self.features, vectors)
+        catalogue.set_neighbours(*nearest(vectors, groups, rest))
+
     def add_listing(self, listing: Listing) -> None:
         """Add or update a listing: content vector from the fitted pipeline, no refit.
 
         A new listing has no collaborative factors, so it is recommended by content (and by
         freshness among popular ones) until a retrain sees its interactions. A listing whose
-        status is sold/off-market/... is kept (for "similar to") but never recommended.
+        status is sold/off-market/... is kept (for "similar to") but never recommended. Its
+        neighbour list is computed, and it enters the lists of the homes it is among the
+        nearest of (one scan of the catalogue, off the request path).
         """
-        vector = self.features.transform([listing])[0]
-        self.catalogue.upsert(listing, vector)
+        self.add_listings([listing])
 
     def add_listings(self, listings: Sequence[Listing]) -> None:
         """``add_listing`` for many at once: one batched transform (after a bulk import)."""
         if not listings:
             return
-        for listing, vector in zip(listings, self.features.transform(listings), strict=True):
-            self.catalogue.upsert(listing, vector)
+        catalogue = self.catalogue
+        rows = [
+            catalogue.upsert(listing, vector)
+            for listing, vector in zip(listings, self.features.transform(listings), strict=True)
+        ]
+        add_rows(
+            catalogue.vectors,
+            catalogue.neighbours,
+            catalogue.neighbour_scores,
+            np.unique(np.asarray(rows, dtype=np.int64)),
+        )
 
     def remove_listing(self, property_id: str) -> None:
         """Never recommend ``property_id`` again (sold, off market, deleted)."""
@@ -161,10 +200,29 @@ class Recommender:
         self._factor_norms = np.linalg.norm(factors, axis=1)
         self._has_factors = bool(np.any(self._factor_norms > 0))
 
+        # Collaborative candidates: per factor dimension and sign, the rows with the largest
+        # normalised factor there (rows added later have no factors, so are never among them).
+        unit = np.divide(
+            factors,
+            self._factor_norms[:, None],
+            out=np.zeros_like(factors),
+            where=self._factor_norms[:, None] > 0,
+        )
+        self._factor_tops = np.stack([_column_tops(unit), _column_tops(-unit)])
+
     def _norms(self) -> np.ndarray:
         norms = self._factor_norms
         missing = len(self.catalogue) - norms.shape[0]
         return np.concatenate([norms, np.zeros(missing)]) if missing > 0 else norms
+
+    def _factor_candidates(self, user: np.ndarray) -> np.ndarray:
+        """Rows likely to score highest against ``user`` in factor space: the tops of its
+        strongest dimensions (each row is then scored exactly)."""
+        probes = np.argsort(-np.abs(user), kind="stable")[:FACTOR_PROBES]
+        probes = probes[user[probes] != 0]
+        signs = (user[probes] < 0).astype(np.int64)
+        found = self._factor_tops[signs, probes].ravel()
+        return np.unique(found[found >= 0])
 
     # ---- a home's neighbours ---------------------------------------------------------------
 
@@ -176,13 +234,31 @@ class Recommender:
         row = self.catalogue.rows.get(property_id)
         if row is None or k <= 0:
             return []
-        allowed = allowed_rows(self.catalogue, viewer)
-        allowed[row] = False
-        scores = self.catalogue.vectors @ self.catalogue.vectors[row]
+        rows, scores = self._similar_rows(row, k, row_filter(self.catalogue, viewer))
         return [
-            Scored(self.catalogue.ids[r], float(scores[r]), self._similar_reason(r), "similar")
-            for r in top_rows(scores, allowed, k)
+            Scored(self.catalogue.ids[r], float(s), self._similar_reason(r), "similar")
+            for r, s in zip(rows.tolist(), scores.tolist(), strict=True)
         ]
+
+    def _similar_rows(
+        self, row: int, k: int, allows: RowFilter, *, up_to: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` allowed rows nearest ``row`` (more, up to ``up_to``, when its list has
+        them), best first, with their cosine.
+
+        A lookup of the row's precomputed list, re-scored with the current vectors; only when
+        the filters leave fewer than ``k`` of a full list is the whole catalogue scanned.
+        """
+        catalogue = self.catalogue
+        vectors = catalogue.vectors
+        listed = catalogue.neighbours[row]
+        listed = listed[listed >= 0].astype(np.int64)
+        if listed.size == NEIGHBOURS:
+            kept = listed[allows(listed)]
+            if kept.size < k:
+                listed = np.arange(len(catalogue))
+        listed = listed[listed != row]
+        return _best(listed, vectors[listed] @ vectors[row], allows, max(k, up_to or k))
 
     def for_property(
         self, property_id: str, k: int, *, viewer: UserState | None = None
@@ -196,26 +272,36 @@ class Recommender:
         row = catalogue.rows.get(property_id)
         if row is None or k <= 0:
             return []
-        allowed = allowed_rows(catalogue, viewer)
-        allowed[row] = False
+        allows = row_filter(catalogue, viewer, also=np.asarray([row]))
         pool = max(MIN_CANDIDATES, 4 * k)
-        content = catalogue.vectors @ catalogue.vectors[row]
+        vectors = catalogue.vectors
+
+        def content(rows: np.ndarray) -> np.ndarray:
+            return vectors[rows] @ vectors[row]
+
+        similar_rows, similar_scores = self._similar_rows(row, k, allows, up_to=pool)
         sources: dict[str, tuple[_Candidates, float]] = {
             "similar": (
-                _Candidates(content, top_rows(content, allowed, pool), self._similar_reason),
+                _Candidates(content, similar_rows, similar_scores, self._similar_reason),
                 SIMILAR_WEIGHT,
             )
         }
-        own = catalogue.factors[row]
         own_norm = float(self._norms()[row])
         if own_norm > 0:
             factors = catalogue.factors
             norms = self._norms()
-            with np.errstate(divide="ignore", invalid="ignore"):
-                cosine = np.where(norms > 0, (factors @ own) / (norms * own_norm), 0.0)
-            also_rows = top_rows(cosine, allowed & (norms > 0), pool)
+            own = factors[row]
+
+            def cosine(rows: np.ndarray) -> np.ndarray:
+                below = norms[rows] * own_norm
+                dots = factors[rows] @ own
+                return np.divide(dots, below, out=np.zeros_like(dots), where=below > 0)
+
+            candidates = self._factor_candidates(own)
+            candidates = candidates[norms[candidates] > 0]
+            also_rows, also_scores = _best(candidates, cosine(candidates), allows, pool)
             sources["also_liked"] = (
-                _Candidates(cosine, also_rows, lambda _row: ALSO_LIKED_REASON),
+                _Candidates(cosine, also_rows, also_scores, lambda _row: ALSO_LIKED_REASON),
                 ALSO_LIKED_WEIGHT,
             )
         return self._blend(sources, k, trade_off=PROPERTY_TRADE_OFF)
@@ -284,7 +370,14 @@ class Recommender:
         anchor_weights = np.log1p(np.fromiter(signals.weights.values(), dtype=np.float64))
         profile = anchor_weights.astype(np.float32) @ vectors[anchor_rows]
         profile /= max(float(np.linalg.norm(profile)), 1e-12)
-        scores = vectors @ profile
+        # Candidates: the anchors' nearest neighbours (what is near the profile is near some
+        # of the homes it is the mean of), scored exactly against the profile.
+        listed = self.catalogue.neighbours[anchor_rows].ravel()
+        listed = np.unique(listed[listed >= 0]).astype(np.int64)
+
+        def score(rows: np.ndarray) -> np.ndarray:
+            return vectors[rows] @ profile
+
         # The reason names the strongest kind of the anchor a pick is most similar to.
         strongest = anchor_rows[np.argsort(-anchor_weights)[:REASON_ANCHORS]]
 
@@ -292,7 +385,8 @@ class Recommender:
             nearest = int(np.argmax(vectors[strongest] @ vectors[row]))
             return anchor_reason(signals.kinds[int(strongest[nearest])])
 
-        return _Candidates(scores, top_rows(scores, signals.allowed, pool), reason_of)
+        rows, scores = _best(listed, score(listed), signals.allows, pool)
+        return _Candidates(score, rows, scores, reason_of)
 
     def _collaborative_candidates(self, signals: ViewerSignals, pool: int) -> _Candidates | None:
         if not self._has_factors:
@@ -301,37 +395,82 @@ class Recommender:
         user = fold_in(signals.weights, factors)
         if not np.any(user):
             return None
-        scores = factors @ user
-        rows = top_rows(scores, signals.allowed & (scores > 0), pool)
+
+        def score(rows: np.ndarray) -> np.ndarray:
+            return factors[rows] @ user
+
+        listed = self._factor_candidates(user)
+        rows, scores = _best(listed, score(listed), signals.allows, pool, positive=True)
         if rows.size == 0:
             return None
-        return _Candidates(scores, rows, lambda _row: COLLABORATIVE_REASON)
+        return _Candidates(score, rows, scores, lambda _row: COLLABORATIVE_REASON)
 
     def _popular_candidates(
         self, signals: ViewerSignals, segments: list[Segment], pool: int, now: datetime
     ) -> _Candidates:
-        """Popularity in the viewer's segments; the whole site counts half as a fallback."""
+        """Popularity in the viewer's segments; the whole site counts half as a fallback.
+
+        Reads the rows in order of popularity (cached) until it has ``pool`` allowed ones in
+        the segments and ``pool`` allowed ones anywhere: the best ``pool`` of the blended
+        score are among those, so no request scores the whole catalogue.
+        """
         catalogue = self.catalogue
-        popularity = popularity_scores(catalogue, now.timestamp())
+        popularity, order = self._popularity_order(now.timestamp())
         own = [segment for segment in segments if not segment.unconstrained]
-        scores = popularity * (0.5 if own else 1.0)
-        segment_of = np.full(len(catalogue), -1, dtype=np.int64)
-        for index, segment in enumerate(own):
-            inside = segment_mask(catalogue, segment) & (segment_of < 0)
-            segment_of[inside] = index
-            scores = np.where(inside, popularity, scores)
-        rows = top_rows(scores, signals.allowed, pool)
+
+        def segment_of(rows: np.ndarray) -> np.ndarray:
+            found = np.full(rows.size, -1, dtype=np.int64)
+            for index, segment in enumerate(own):
+                found[(found < 0) & segment_mask(catalogue, segment, rows)] = index
+            return found
+
+        def score(rows: np.ndarray) -> np.ndarray:
+            values = popularity[rows]
+            return np.where(segment_of(rows) >= 0, values, 0.5 * values) if own else values
+
+        inside: list[np.ndarray] = []
+        anywhere: list[np.ndarray] = []
+        found_inside = found_anywhere = 0
+        for start in range(0, order.size, POPULAR_CHUNK):
+            chunk = order[start : start + POPULAR_CHUNK]
+            chunk = chunk[signals.allows(chunk)]
+            if found_anywhere < pool:
+                anywhere.append(chunk[: pool - found_anywhere])
+                found_anywhere += anywhere[-1].size
+            if own and found_inside < pool:
+                members = chunk[segment_of(chunk) >= 0][: pool - found_inside]
+                inside.append(members)
+                found_inside += members.size
+            if found_anywhere >= pool and (not own or found_inside >= pool):
+                break
+        listed = np.unique(np.concatenate([*inside, *anywhere, np.zeros(0, np.int64)]))
+        rows, scores = _best(listed, score(listed), signals.allows, pool)
+        row_segments = dict(zip(rows.tolist(), segment_of(rows).tolist(), strict=True))
         reasons: dict[int, str] = {}
 
         def reason_of(row: int) -> str:
-            index = int(segment_of[row])
+            index = row_segments.get(row)
+            if index is None:
+                index = int(segment_of(np.asarray([row]))[0])
             if index not in reasons:
                 segment = own[index] if index >= 0 else Segment()
-                members = rows[segment_of[rows] == index] if rows.size else rows
-                reasons[index] = reason_for(catalogue, segment, members)
+                members = np.asarray([r for r, i in row_segments.items() if i == index])
+                reasons[index] = reason_for(catalogue, segment, members.astype(np.int64))
             return reasons[index]
 
-        return _Candidates(scores, rows, reason_of)
+        return _Candidates(score, rows, scores, reason_of)
+
+    def _popularity_order(self, now_ts: float) -> tuple[np.ndarray, np.ndarray]:
+        """Popularity scores of every row and the rows best first, recomputed when rows
+        change or every POPULARITY_REFRESH seconds (the freshness bonus moves with time)."""
+        catalogue = self.catalogue
+        key = (len(catalogue), catalogue.change, now_ts // POPULARITY_REFRESH)
+        cached = self._popularity
+        if cached is None or cached[0] != key:
+            popularity = popularity_scores(catalogue, now_ts)
+            order = np.lexsort((np.arange(popularity.size), -popularity))
+            cached = self._popularity = (key, popularity, order)
+        return cached[1], cached[2]
 
     # ---- blending, diversity, the bandit ---------------------------------------------------
 
@@ -359,7 +498,7 @@ class Recommender:
         parts = np.zeros((len(names), union.size))
         for index, name in enumerate(names):
             candidates, weight = sources[name]
-            parts[index] = weight * min_max(candidates.full[union].astype(np.float64))
+            parts[index] = weight * min_max(candidates.score(union).astype(np.float64))
         totals = parts.sum(axis=0)
         if bonus_segments:
             matched = np.zeros(union.size, dtype=bool)
@@ -388,28 +527,24 @@ class Recommender:
         the best MMR value against what is already shown."""
         vectors = self.catalogue.vectors
         scaled = {name: min_max(c.scores) for name, c in candidates.items()}
-        used: set[int] = set()
+        free = {name: np.ones(c.rows.size, dtype=bool) for name, c in candidates.items()}
         shown: list[int] = []
         results: list[Scored] = []
         for slot in range(k):
-            arms = [
-                name
-                for name, c in candidates.items()
-                if any(int(r) not in used for r in c.rows.tolist())
-            ]
+            arms = [name for name in candidates if free[name].any()]
             if not arms:
                 break
             context = (*context_base, slot / max(k - 1, 1))
             arm, propensity = bandit.choose(context, arms)
             source = candidates[arm]
-            free = np.array([int(r) not in used for r in source.rows.tolist()])
-            relevance = np.where(free, scaled[arm], -np.inf)
+            relevance = np.where(free[arm], scaled[arm], -np.inf)
             if shown:
                 penalty = (vectors[source.rows] @ vectors[np.array(shown)].T).max(axis=1)
                 relevance = FEED_TRADE_OFF * relevance - (1 - FEED_TRADE_OFF) * penalty
             index = int(np.argmax(relevance))
             row = int(source.rows[index])
-            used.add(row)
+            for name, c in candidates.items():
+                free[name] &= c.rows != row
             shown.append(row)
             results.append(
                 Scored(
@@ -443,3 +578,16 @@ class Recommender:
         from subgraphs.recommendations.ml.artefact import load
 
         return load(data, key=key)
+
+
+def _column_tops(values: np.ndarray) -> np.ndarray:
+    """Per column, the rows of its FACTOR_TOP largest positive values (-1 pads): (cols, top)."""
+    rows, columns = values.shape
+    tops = np.full((columns, FACTOR_TOP), -1, dtype=np.int64)
+    count = min(FACTOR_TOP, rows)
+    if count == 0:
+        return tops
+    for column in range(columns):
+        picked = top_rows(values[:, column], values[:, column] > 0, count)
+        tops[column, : picked.size] = picked
+    return tops

@@ -14,6 +14,43 @@ from subgraphs.recommendations.ml.data import INTERACTION_WEIGHTS, UserState
 MAX_ANCHORS = 100
 
 
+class RowFilter:
+    """Which of some rows may be shown to a viewer: recommendable, not their own, not blocked
+    (not interested, given ids, and in the feed already seen). Checks only the rows asked
+    about, so a request never builds a mask of the whole catalogue."""
+
+    __slots__ = ("_active", "_blocked", "_owner", "_owners")
+
+    def __init__(self, catalogue: Catalogue, owner: int, blocked: np.ndarray) -> None:
+        self._active = catalogue.column("active")
+        self._owners = catalogue.column("owner")
+        self._owner = owner
+        self._blocked = blocked
+
+    def __call__(self, rows: np.ndarray) -> np.ndarray:
+        allowed: np.ndarray = self._active[rows]
+        if self._owner >= 0:
+            allowed &= self._owners[rows] != self._owner
+        if self._blocked.size:
+            allowed &= ~np.isin(rows, self._blocked)
+        return allowed
+
+
+def row_filter(
+    catalogue: Catalogue, viewer: UserState | None, also: np.ndarray | None = None
+) -> RowFilter:
+    """The filter of ``allowed_rows`` for ``viewer``, also blocking the rows ``also``."""
+    owner = -1 if viewer is None else catalogue.owners.get(viewer.user_id)
+    blocked: list[int] = []
+    if viewer is not None:
+        rows = catalogue.rows
+        blocked = [rows[pid] for pid in viewer.excluded_ids() if pid in rows]
+    found = np.asarray(blocked, dtype=np.int64)
+    if also is not None and also.size:
+        found = np.concatenate([found, also.astype(np.int64)])
+    return RowFilter(catalogue, owner, np.unique(found))
+
+
 @dataclass(slots=True)
 class ViewerSignals:
     """The viewer's positive weights per row, the kind behind each, and the allowed rows."""
@@ -21,7 +58,7 @@ class ViewerSignals:
     weights: dict[int, float]  # row → net decayed weight (> 0), strongest MAX_ANCHORS
     kinds: dict[int, str]  # row → the strongest standing kind (for reasons)
     seen: np.ndarray  # rows the viewer has interacted with in any way
-    allowed: np.ndarray  # bool per row: recommendable to this viewer at all
+    allows: RowFilter  # which rows are recommendable to this viewer at all
 
     @property
     def anchors(self) -> int:
@@ -73,6 +110,5 @@ def resolve(catalogue: Catalogue, viewer: UserState, now: datetime) -> ViewerSig
     rows = catalogue.rows
     seen_rows = {rows[i.property_id] for i in viewer.interactions if i.property_id in rows}
     seen = np.fromiter(seen_rows, dtype=np.int64, count=len(seen_rows))
-    allowed = allowed_rows(catalogue, viewer)
-    allowed[seen] = False
-    return ViewerSignals(weights=weights, kinds=kinds, seen=seen, allowed=allowed)
+    allows = row_filter(catalogue, viewer, also=seen)
+    return ViewerSignals(weights=weights, kinds=kinds, seen=seen, allows=allows)
