@@ -17,12 +17,17 @@ uploaded form fields).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from graphql import GraphQLResolveInfo
+from graphql import (
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    default_field_resolver,
+)
 from strawberry.extensions import SchemaExtension
 
 from common.errors import BadUserInput
@@ -114,12 +119,40 @@ def check_arguments(field_name: str, arguments: Mapping[str, Any]) -> None:
         check_value(value, name, bound_lists=bound_lists)
 
 
-class InputGuard(SchemaExtension):
-    """Refuses, per field call, argument values no store can take (see the module docstring)."""
-
-    def resolve(
-        self, _next: Any, root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any
-    ) -> Any:
+def _guarded(resolve: Any) -> Any:
+    def guarded(root: Any, info: GraphQLResolveInfo, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
             check_arguments(info.field_name, kwargs)
-        return _next(root, info, *args, **kwargs)
+        return resolve(root, info, *args, **kwargs)
+
+    guarded.__realio_guarded__ = True  # type: ignore[attr-defined]
+    return guarded
+
+
+def guard_schema(schema: GraphQLSchema) -> None:
+    """Wrap the resolver of every field that takes arguments with the check (once per schema).
+
+    Fields without arguments (most of them) keep their resolvers untouched: a per-field
+    middleware would wrap every resolver of every request.
+    """
+    if getattr(schema, "_realio_input_guard", False):
+        return
+    for named in schema.type_map.values():
+        if not isinstance(named, GraphQLObjectType) or named.name.startswith("__"):
+            continue
+        for field in named.fields.values():
+            if field.args and not getattr(field.resolve, "__realio_guarded__", False):
+                field.resolve = _guarded(field.resolve or default_field_resolver)
+    schema._realio_input_guard = True  # type: ignore[attr-defined]
+
+
+class InputGuard(SchemaExtension):
+    """Refuses, per field call, argument values no store can take (see the module docstring).
+
+    The check runs in the resolver of each field that has arguments: the first operation a
+    schema runs wraps those resolvers (:func:`guard_schema`), so no per-field middleware runs.
+    """
+
+    def on_operation(self) -> Iterator[None]:
+        guard_schema(self.execution_context.schema._schema)
+        yield

@@ -1,0 +1,296 @@
+"""CPU each subgraph spends per typical request, as the router sends it.
+
+``python -m bench.subgraph_cpu_bench [--requests 400] [--profile DIR]``
+
+The properties, search and users subgraphs run as ``make run`` runs them (``python -m uvicorn
+subgraphs.<name>.app:create_app --factory``), each in its own process, on throw-away databases
+(dropped at the end) holding the demo data: the 1,000 demo listings with their photos, the demo
+users, and 10,000 synthetic listings in search's index. Each of four typical requests is sent
+``--requests`` times, one at a time, with the headers the router forwards (bearer token,
+``x-request-id``, ``x-forwarded-for`` and the signed client address of decision 0012):
+
+- ``property(id)`` with 20 fields (price, photos, cover, map link and the viewer's favourite);
+- ``_entities`` for 50 properties, as the router fetches a page of search hits' details;
+- ``search`` with two filters (types and a price ceiling), a page of 20 with the total;
+- ``me``.
+
+For each, the serving process's user+system CPU seconds (``/proc/<pid>/stat``) over the
+requests, divided by their number, is the figure that matters: unlike wall time it hardly moves
+with other load on a shared machine. Wall p50/p95 (one request at a time, client included) and
+the load average are printed beside it. ``--profile DIR`` runs each subgraph under cProfile and
+writes ``DIR/<subgraph>.prof`` when it stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.search_bench import bulk_load
+from common.auth.tokens import TokenSigner, load_or_create_private_key
+from common.config import REPO_ROOT, Settings
+from common.db import drop_database
+from common.demo import DEMO_USERS
+from common.migrate import migrate_all
+from common.network import CLIENT_ADDRESS_HEADER, sign_client_address
+from subgraphs.properties.seed import demo_listing_id
+from subgraphs.properties.seed import seed as seed_properties
+from subgraphs.users.seed import seed as seed_users
+
+SUBGRAPHS = ("users", "properties", "search")
+SEARCH_LISTINGS = 10_000
+
+PROPERTY = """query Property($id: ID!) {
+  property(id: $id) {
+    id title description price { amount currency } type address zipCode bedrooms bathrooms
+    toilets latitude longitude status floorArea createdAt updatedAt version
+    photos { id url width height } coverPhoto { url } mapUrl isFavorite
+  }
+}"""
+ENTITIES = """query($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    ... on Property {
+      id title price { amount currency } type address bedrooms bathrooms status
+      coverPhoto { url } latitude longitude
+    }
+  }
+}"""
+SEARCH = """query Search($filter: SearchFilterInput, $sort: SearchSort!, $first: Int!) {
+  search(filter: $filter, sort: $sort, first: $first) {
+    totalCount
+    edges { cursor distanceKm node { id } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+ME = """query { me { id name email phone role avatarUrl emailVerified createdAt updatedAt } }"""
+
+
+@dataclass
+class Kind:
+    name: str
+    subgraph: str
+    body: dict[str, Any]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def kinds(rng: random.Random) -> list[Kind]:
+    listing_ids = [str(demo_listing_id(i)) for i in range(1000)]
+    representations = [{"__typename": "Property", "id": id} for id in listing_ids[:50]]
+    return [
+        Kind(
+            "property(id), 20 fields",
+            "properties",
+            {"query": PROPERTY, "variables": {"id": listing_ids[7]}, "operationName": "Property"},
+        ),
+        Kind(
+            "_entities, 50 properties",
+            "properties",
+            {"query": ENTITIES, "variables": {"representations": representations}},
+        ),
+        Kind(
+            "search, two filters",
+            "search",
+            {
+                "query": SEARCH,
+                "variables": {
+                    "filter": {"types": ["HOUSE", "APARTMENT"], "priceMax": "800000"},
+                    "sort": "NEWEST",
+                    "first": 20,
+                },
+                "operationName": "Search",
+            },
+        ),
+        Kind("me", "users", {"query": ME}),
+    ]
+
+
+def environment(settings: Settings, ports: dict[str, int]) -> dict[str, str]:
+    users = f"http://127.0.0.1:{ports['users']}"
+    return {
+        **os.environ,
+        "PYTHONPATH": str(REPO_ROOT),
+        "REALIO_DATABASE_PREFIX": settings.database_prefix,
+        "REALIO_DATA_DIR": str(settings.data_dir),
+        "REALIO_SUBGRAPH_PORTS": __import__("json").dumps(ports),
+        "REALIO_JWKS_URL": f"{users}/.well-known/jwks.json",
+        "REALIO_REVOCATIONS_URL": f"{users}/auth/revocations",
+        "REALIO_FORWARDING_SECRET": settings.forwarding_secret or "",
+        "REALIO_SEARCH_RECONCILE_INTERVAL_SECONDS": "0",
+        "REALIO_LOG_LEVEL": "WARNING",
+        **({"REALIO_DATABASE_URL": settings.database_url} if settings.database_url else {}),
+    }
+
+
+def start(
+    name: str, port: int, env: dict[str, str], profile: Path | None
+) -> subprocess.Popen[bytes]:
+    uvicorn = [
+        "-m",
+        "uvicorn",
+        f"subgraphs.{name}.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-proxy-headers",
+    ]
+    prefix = ["-m", "cProfile", "-o", str(profile / f"{name}.prof")] if profile else []
+    return subprocess.Popen([sys.executable, *prefix, *uvicorn], cwd=REPO_ROOT, env=env)
+
+
+async def wait_healthy(http: httpx.AsyncClient, url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with {process.returncode}")
+        try:
+            if (await http.get(url)).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        await asyncio.sleep(0.1)  # polling a server that is starting, not synchronising work
+    raise RuntimeError(f"{url} did not become healthy")
+
+
+async def measure(
+    http: httpx.AsyncClient,
+    kind: Kind,
+    url: str,
+    pid: int,
+    headers: dict[str, str],
+    requests: int,
+) -> tuple[float, float, float]:
+    async def send() -> float:
+        started = time.perf_counter()
+        response = await http.post(url, json=kind.body, headers=headers)
+        elapsed = time.perf_counter() - started
+        body = response.json()
+        if response.status_code != 200 or body.get("errors"):
+            raise RuntimeError(f"{kind.name}: {response.status_code} {response.text[:500]}")
+        return elapsed
+
+    for _ in range(max(20, requests // 10)):  # warm-up: connections, caches, lazy imports
+        await send()
+    before = cpu_seconds(pid)
+    walls = [await send() for _ in range(requests)]
+    used = cpu_seconds(pid) - before
+    return used / requests, percentile(walls, 0.5), percentile(walls, 0.95)
+
+
+async def run(requests: int, profile: Path | None) -> None:
+    with tempfile.TemporaryDirectory(prefix="realio-subcpu-") as data_dir:
+        settings = Settings(
+            database_prefix=f"realio_subcpu_{uuid.uuid4().hex[:8]}_",
+            data_dir=Path(data_dir),
+            redis_url=None,
+            smtp_url=None,
+            log_json=False,
+            forwarding_secret=uuid.uuid4().hex,
+        )
+        ports = {name: free_port() for name in SUBGRAPHS}
+        processes: dict[str, subprocess.Popen[bytes]] = {}
+        try:
+            await migrate_all(settings, list(SUBGRAPHS))
+            await seed_users(settings)
+            await seed_properties(settings)
+            await bulk_load(settings, SEARCH_LISTINGS, random.Random(7))
+            signer = TokenSigner(
+                load_or_create_private_key(settings.resolved_private_key_file()), settings
+            )
+            buyer = next(user for user in DEMO_USERS if user.email == "buyer@realio.demo")
+            token = signer.issue(buyer.id, buyer.role, uuid.uuid4())
+            env = environment(settings, ports)
+            for name in SUBGRAPHS:
+                processes[name] = start(name, ports[name], env, profile)
+            headers = {
+                "authorization": f"Bearer {token}",
+                "x-forwarded-for": "203.0.113.9",
+                CLIENT_ADDRESS_HEADER: sign_client_address(
+                    settings.forwarding_secret or "", "203.0.113.9", int(time.time())
+                ),
+            }
+            async with httpx.AsyncClient(timeout=60) as http:
+                for name in SUBGRAPHS:
+                    await wait_healthy(
+                        http, f"http://127.0.0.1:{ports[name]}/health", processes[name]
+                    )
+                print(
+                    f"subgraph CPU per request, {requests} requests each, one at a time; "
+                    f"{os.cpu_count()} CPUs, load average {load_average()}"
+                )
+                print(
+                    f"{'request':28} {'subgraph':11} {'CPU ms/req':>10} {'p50 ms':>8} {'p95 ms':>8}"
+                )
+                for kind in kinds(random.Random(3)):
+                    url = f"http://127.0.0.1:{ports[kind.subgraph]}/graphql"
+                    request_headers = {**headers, "x-request-id": uuid.uuid4().hex}
+                    cpu, p50, p95 = await measure(
+                        http, kind, url, processes[kind.subgraph].pid, request_headers, requests
+                    )
+                    print(
+                        f"{kind.name:28} {kind.subgraph:11} {cpu * 1000:10.2f} "
+                        f"{p50 * 1000:8.2f} {p95 * 1000:8.2f}"
+                    )
+                print(f"load average at the end: {load_average()}")
+        finally:
+            for process in processes.values():
+                if process.poll() is None:
+                    process.send_signal(signal.SIGINT)  # cProfile writes its file on a clean exit
+            for process in processes.values():
+                try:
+                    process.wait(20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            for name in SUBGRAPHS:
+                await drop_database(settings, name)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--profile", type=Path, default=None)
+    args = parser.parse_args()
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    asyncio.run(run(args.requests, args.profile))
+
+
+if __name__ == "__main__":
+    main()
