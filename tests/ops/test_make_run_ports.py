@@ -75,6 +75,48 @@ def test_the_readme_second_stack_moves_every_port_and_keeps_its_own_data() -> No
     assert readme["REALIO_DATA_DIR"] not in (".data", str(defaults["data_dir"].default))
 
 
+RECOMMENDED = """query($id: ID!) { property(id: $id) {
+  id recommendations(first: 5) { id title recommendationReason }
+  similarProperties(first: 3) { id recommendationScore recommendationReason } } }"""
+FEED = "{ me { recommendedProperties(first: 5) { id title recommendationReason } } }"
+
+
+async def serves_the_model_trained_at_start(
+    http: httpx.AsyncClient, url: str, token: str, data_dir: Path
+) -> None:
+    """``make run`` trains once on the demo data (issue 12): the recommendations subgraph
+    trains when it finds no model, stores the artefact in the stack's storage and serves it
+    (a home's recommendations and similar homes, and the buyer's feed) through the router."""
+
+    async def version() -> str | None:
+        answer = (await http.post(url, json={"query": "{ recommendationModelVersion }"})).json()
+        found: str | None = answer["data"]["recommendationModelVersion"]
+        return found
+
+    async def trained() -> bool:
+        return await version() is not None
+
+    await eventually(trained, timeout=180, what="the first training on the demo data")
+    served = await version()
+    artefact = data_dir / "files" / "recommendations" / "models" / f"{served}.recs"
+    assert artefact.is_file(), f"no artefact of the served model {served} in the stack's storage"
+    listed = await http.post(url, json={"query": "{ search(first: 1) { edges { node { id } } } }"})
+    [edge] = listed.json()["data"]["search"]["edges"]
+    home = edge["node"]["id"]
+    answer = (await http.post(url, json={"query": RECOMMENDED, "variables": {"id": home}})).json()
+    assert "errors" not in answer, answer
+    picks = answer["data"]["property"]
+    for field in ("recommendations", "similarProperties"):
+        assert picks[field], (field, picks)
+        assert home not in {pick["id"] for pick in picks[field]}
+        assert all(pick["recommendationReason"] for pick in picks[field]), picks[field]
+    feed = await http.post(url, json={"query": FEED}, headers={"authorization": f"Bearer {token}"})
+    body = feed.json()
+    assert "errors" not in body, body
+    assert body["data"]["me"]["recommendedProperties"], body
+    assert all(p["recommendationReason"] for p in body["data"]["me"]["recommendedProperties"])
+
+
 @pytest.mark.timeout(300)
 async def test_make_run_on_other_ports_serves_the_readme_operations(
     settings: Settings, tmp_path: Path
@@ -128,6 +170,7 @@ async def test_make_run_on_other_ports_serves_the_readme_operations(
             body = home.json()
             assert "errors" not in body, body
             assert body["data"]["me"]["email"] == "buyer@realio.demo"
+            await serves_the_model_trained_at_start(http, url, token, tmp_path)
             # The router verifies WebSocket tokens with the JWKS at the users port too.
             me = await me_over_websocket(f"ws://127.0.0.1:{router_port}/graphql", token)
             assert me == {"data": {"me": {"email": "buyer@realio.demo"}}}
