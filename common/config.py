@@ -5,8 +5,10 @@ This is the only module that reads the environment; everything else receives a `
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -113,6 +115,21 @@ class Settings(BaseSettings):
     # ``REALIO_SUBGRAPH_PORTS='{"users": 5001}'`` moves the named subgraphs; the rest keep theirs.
     subgraph_ports: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_SUBGRAPH_PORTS))
     router_port: int = 4000
+    # Worker processes per subgraph (decision 0038): ``make run`` starts this many instances
+    # of each subgraph, the router balancing across them; ``python -m subgraphs.<name>`` (the
+    # compose command) runs this many uvicorn workers. "auto": one per core, at most 4.
+    # Several need Redis (shared caches, rate limits and live fan-out): without
+    # ``redis_url`` each subgraph runs one. ``REALIO_SUBGRAPH_WORKERS='{"search": 1}'``
+    # overrides it per subgraph.
+    workers: int | Literal["auto"] = "auto"
+    subgraph_workers: dict[str, int] = Field(default_factory=dict)
+    # Off in a subgraph's extra workers: the first one alone runs its event relay and
+    # consumer groups (each holds Postgres connections of its own; one consumer per group
+    # is active anyway), the others serve requests.
+    run_event_loops: bool = True
+    # Which of a subgraph's workers this process is (``python -m subgraphs.<name>`` sets it
+    # in the workers it starts): worker k serves on the subgraph's port + 100 × k.
+    worker_index: int = Field(default=0, ge=0)
     # Peers whose X-Forwarded-For is believed (load balancers in front of a subgraph served
     # without the router); none by default. Behind the router the client address comes signed.
     trusted_proxies: list[str] = Field(default_factory=lambda: list(DEFAULT_TRUSTED_PROXIES))
@@ -231,6 +248,15 @@ class Settings(BaseSettings):
     recommendations_feed_cache_seconds: int = 300
     recommendations_bandit: bool = True
     recommendations_train_when_empty: bool = True
+
+    def workers_for(self, subgraph: str) -> int:
+        """How many worker processes serve ``subgraph`` (one without Redis)."""
+        if not self.redis_url:
+            return 1
+        wanted = self.subgraph_workers.get(subgraph, self.workers)
+        if wanted == "auto":
+            return max(1, min(os.cpu_count() or 1, 4))
+        return max(1, wanted)
 
     def resolved_storage_dir(self) -> Path:
         return self.storage_dir or self.data_dir / "files"

@@ -30,6 +30,7 @@ from common.migrate import migrate_all, seed_all, served_subgraphs
 # `make run` is local development: browser apps served from any localhost port may call the
 # router unless CORS is configured. Production (docker-compose, deploy/) allows none by default.
 DEVELOPMENT_CORS_ORIGIN_REGEX = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
+LOCAL_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def log(message: str) -> None:
@@ -129,11 +130,94 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def router_subgraph_urls(settings: Settings, names: list[str]) -> dict[str, str]:
-    """The router's URL for each subgraph, at the port it runs on here (``subgraph_ports``),
-    so moving the subgraphs moves what the router calls, whatever the supergraph says; and
-    the JWKS it verifies WebSocket tokens with, at the users subgraph's port."""
-    urls = {name: f"http://127.0.0.1:{settings.subgraph_ports[name]}/graphql" for name in names}
+def local_redis_answers(url: str = LOCAL_REDIS_URL) -> bool:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        return bool(client.ping())
+    except (redis.RedisError, OSError):
+        return False
+    finally:
+        client.close()
+
+
+def resolve_redis(settings: Settings) -> dict[str, str]:
+    """The Redis settings for every process: ``REALIO_REDIS_URL`` when set, otherwise the
+    local Redis on 127.0.0.1:6379 when it answers (with a key prefix of this stack's own when
+    its databases have theirs), otherwise none: each subgraph then runs one worker."""
+    if settings.redis_url:
+        log("redis: REALIO_REDIS_URL")
+        return {}
+    if not local_redis_answers():
+        log("redis: none (one worker per subgraph: caches, limits and live fan-out in-process)")
+        return {}
+    log("redis: local Redis on 127.0.0.1:6379")
+    found = {"REALIO_REDIS_URL": LOCAL_REDIS_URL}
+    default_prefix = Settings.model_fields["database_prefix"].default
+    if "REALIO_REDIS_KEY_PREFIX" not in os.environ and settings.database_prefix != default_prefix:
+        found["REALIO_REDIS_KEY_PREFIX"] = f"realio:{settings.database_prefix}:"
+    return found
+
+
+def free_loopback_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def instance_ports(settings: Settings, names: list[str]) -> dict[str, list[int]]:
+    """Each subgraph's ports: its own (``subgraph_ports``) for the first instance, free ones
+    for the others (``workers_for``; decision 0038)."""
+    return {
+        name: [
+            settings.subgraph_ports[name],
+            *(free_loopback_port() for _ in range(settings.workers_for(name) - 1)),
+        ]
+        for name in names
+    }
+
+
+def instance_environment(settings: Settings, env: dict[str, str], workers: int) -> dict[str, str]:
+    """A subgraph instance's environment: with several workers, smaller database pools each,
+    unless the pool size is set. Postgres' connections are shared by every process (100 by
+    default): a pool may grow to twice its size, and a worker on a small machine has little
+    use for more than a couple of queries at once."""
+    if workers == 1 or "REALIO_DATABASE_POOL_SIZE" in env:
+        return env
+    size = max(2, settings.database_pool_size // (2 * workers))
+    return {**env, "REALIO_DATABASE_POOL_SIZE": str(size)}
+
+
+def subgraph_command(name: str, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        f"subgraphs.{name}.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        # The peer stays the connection's address; see decision 0012.
+        "--no-proxy-headers",
+    ]
+
+
+def router_subgraph_urls(
+    settings: Settings, names: list[str], ports: dict[str, list[int]] | None = None
+) -> dict[str, str]:
+    """The router's URLs for each subgraph, at the ports its instances run on here (the first
+    at ``subgraph_ports``), so moving the subgraphs moves what the router calls, whatever the
+    supergraph says; and the JWKS it verifies WebSocket tokens with, at the users subgraph's
+    port."""
+    ports = ports or {name: [settings.subgraph_ports[name]] for name in names}
+    urls = {
+        name: ",".join(f"http://127.0.0.1:{port}/graphql" for port in ports[name]) for name in names
+    }
     return {
         "REALIO_ROUTER_SUBGRAPH_URLS": json.dumps(urls),
         "REALIO_ROUTER_JWKS_URL": settings.jwks_url,
@@ -172,35 +256,39 @@ def main() -> int:
         # The router signs client addresses for the subgraphs with it (decision 0012).
         "REALIO_FORWARDING_SECRET": settings.forwarding_secret or secrets.token_hex(32),
     }
+    env.update(resolve_redis(settings))
+    settings = settings.model_copy(update={"redis_url": env.get("REALIO_REDIS_URL")})
+    ports = instance_ports(settings, names)
     processes: list[subprocess.Popen[bytes]] = []
     urls: list[str] = []
     try:
+        # First instances first: what a subgraph makes once at its first start (secrets in
+        # the data directory, a first model) is made by one process before the others start.
+        for round_ in (0, 1):
+            started: list[tuple[str, int, subprocess.Popen[bytes]]] = []
+            for name in names:
+                workers = len(ports[name])
+                for port in ports[name][:1] if round_ == 0 else ports[name][1:]:
+                    command = subgraph_command(name, port)
+                    instance_env = instance_environment(settings, env, workers)
+                    if round_ == 1:
+                        # The first worker runs the event relay and consumers (decision 0038).
+                        instance_env = {**instance_env, "REALIO_RUN_EVENT_LOOPS": "false"}
+                    process = start(command, instance_env)
+                    processes.append(process)
+                    started.append((name, port, process))
+            for name, port, process in started:
+                if not wait_healthy(f"http://127.0.0.1:{port}/health", process):
+                    log(f"subgraph {name} did not start; see its output above")
+                    return 1
         for name in names:
-            port = settings.subgraph_ports[name]
-            command = [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                f"subgraphs.{name}.app:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-                # The peer stays the connection's address; see decision 0012.
-                "--no-proxy-headers",
-            ]
-            processes.append(start(command, env))
-            urls.append(f"  {name:<16} http://localhost:{port}/graphql")
-        for name, process in zip(names, processes, strict=True):
-            port = settings.subgraph_ports[name]
-            if not wait_healthy(f"http://127.0.0.1:{port}/health", process):
-                log(f"subgraph {name} did not start; see its output above")
-                return 1
+            more = ports[name][1:]
+            extra = f" and {len(more)} more worker(s) on ports {', '.join(map(str, more))}"
+            urls.append(
+                f"  {name:<16} http://localhost:{ports[name][0]}/graphql{extra if more else ''}"
+            )
         if compose() and Path(REPO_ROOT / "router" / "server").exists():
-            router_env = {**env, **router_subgraph_urls(settings, names)}
+            router_env = {**env, **router_subgraph_urls(settings, names, ports)}
             router = start(
                 [
                     sys.executable,

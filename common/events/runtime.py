@@ -80,7 +80,13 @@ class EventRuntime:
     # -- starting -----------------------------------------------------------------------------
 
     async def start_relay(self) -> None:
-        """Start publishing this subgraph's outbox (safe to run in several processes)."""
+        """Start publishing this subgraph's outbox (safe to run in several processes).
+
+        Not in a process started with ``run_event_loops`` off (a subgraph's extra workers,
+        decision 0038): another process of the subgraph runs the relay and its consumers.
+        """
+        if not self.settings.run_event_loops:
+            return
         if self._relay is not None:
             raise RuntimeError("the relay is already running")
         relay = self.transport.relay(self.context)
@@ -88,7 +94,10 @@ class EventRuntime:
         self._spawn(f"{self.subgraph} relay", relay.run)
 
     async def start_consumer(self, spec: ConsumerSpec) -> None:
-        """Start consuming ``spec.topics`` as group ``spec.group``, in this subgraph's database."""
+        """Start consuming ``spec.topics`` as group ``spec.group``, in this subgraph's database
+        (unless ``run_event_loops`` is off, as in :meth:`start_relay`)."""
+        if not self.settings.run_event_loops:
+            return
         if any(processor.spec.group == spec.group for _, processor in self._consumers):
             raise RuntimeError(f"consumer group {spec.group!r} is already running here")
         processor = EventProcessor(self.context.sessions, spec, self.metrics, self.subgraph)

@@ -8,6 +8,7 @@ import asyncio
 import json
 import re
 import shutil
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from common.config import DEFAULT_SUBGRAPH_PORTS, REPO_ROOT, Settings
 from common.migrate import served_subgraphs
+from common.serve import WORKER_PORT_STEP, worker_ports
 from router.config import RouterSettings
 from tests.e2e.test_readme import readme_operations
 from tests.ops.compose import (
@@ -84,7 +86,17 @@ def test_every_realio_service_environment_parses_as_settings(
                 assert set(urls) == set(served_subgraphs()), name
 
 
-def test_every_subgraph_runs_in_compose_behind_both_routers_and_is_scraped() -> None:
+def _compose_settings(service: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The settings a compose service's process reads."""
+    with monkeypatch.context() as patch:
+        for variable, value in environment(SERVICES[service]).items():
+            patch.setenv(variable, value)
+        return Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_every_subgraph_runs_in_compose_behind_both_routers_and_is_scraped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     scraped = {
         target
         for job in yaml.safe_load(PROMETHEUS_CONFIG.read_text())["scrape_configs"]
@@ -93,17 +105,37 @@ def test_every_subgraph_runs_in_compose_behind_both_routers_and_is_scraped() -> 
     }
     assert len(ROUTERS) == 2
     for name in served_subgraphs():
-        port = DEFAULT_SUBGRAPH_PORTS[name]
         assert name in SERVICES, f"add `{name}: {{<<: *subgraph, command: [...]}}` to compose"
         assert SERVICES[name]["command"] == ["python", "-m", f"subgraphs.{name}"], name
+        # Every worker the subgraph's container runs (REALIO_WORKERS, decision 0038) is
+        # behind both routers and scraped.
+        ports = worker_ports(_compose_settings(name, monkeypatch), name)
+        assert ports[0] == DEFAULT_SUBGRAPH_PORTS[name]
+        assert len(ports) >= 2, f"compose runs one {name} worker: REALIO_WORKERS is not read"
+        urls = ",".join(f"http://{name}:{port}/graphql" for port in ports)
         for router in ROUTERS:
             env = environment(SERVICES[router])
             url = env.get(f"REALIO_ROUTER_SUBGRAPH_URLS__{name.upper()}")
-            assert url == f"http://{name}:{port}/graphql", f"{router} has no URL for {name}"
+            assert url == urls, f"{router}'s URLs for {name} are not its workers'"
             assert dependencies(SERVICES[router]).get(name) == "service_healthy", router
-        assert f"{name}:{port}" in scraped, f"deploy/prometheus.yml does not scrape {name}"
+        for port in ports:
+            assert f"{name}:{port}" in scraped, f"deploy/prometheus.yml does not scrape {name}"
     for router in ROUTERS:
         assert f"{router}:4000" in scraped
+
+
+def free_worker_ports(workers: int) -> int:
+    """A free port whose workers' ports (+ 100 × k) are free too."""
+    while True:
+        port = free_port()
+        ports = [port + WORKER_PORT_STEP * index for index in range(workers)]
+        if ports[-1] <= 65535 and all(not _in_use(candidate) for candidate in ports):
+            return port
+
+
+def _in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def test_subgraphs_start_after_the_migration_and_only_on_healthy_servers() -> None:
@@ -200,9 +232,14 @@ async def test_the_compose_services_start_and_serve_the_readme_through_nginx(
     network = LocalNetwork(settings, tmp_path)
     for compose_address, local in local_servers(settings).items():
         network.add_server(compose_address, local)
-    local_ports = {name: free_port() for name in DEFAULT_SUBGRAPH_PORTS}
+    # Each subgraph's workers serve on its port + 100 × k (decision 0038), here as in compose.
+    workers = len(worker_ports(_compose_settings("users", pytest.MonkeyPatch()), "users"))
+    local_ports = {name: free_worker_ports(workers) for name in DEFAULT_SUBGRAPH_PORTS}
     for name, port in DEFAULT_SUBGRAPH_PORTS.items():
-        network.add_server(f"{name}:{port}", f"127.0.0.1:{local_ports[name]}")
+        for index in range(workers):
+            compose_port = port + WORKER_PORT_STEP * index
+            local_port = local_ports[name] + WORKER_PORT_STEP * index
+            network.add_server(f"{name}:{compose_port}", f"127.0.0.1:{local_port}")
     for router in ROUTERS:
         network.add_server(f"{router}:4000", f"127.0.0.1:{free_port()}")
     for service in REALIO.values():
@@ -214,6 +251,8 @@ async def test_the_compose_services_start_and_serve_the_readme_through_nginx(
         "REALIO_DATABASE_PREFIX": f"{settings.database_prefix}compose_",
         "REALIO_REDIS_KEY_PREFIX": f"{settings.redis_key_prefix}compose:",
         "REALIO_DATA_DIR": str(tmp_path / "data"),
+        # Every worker of every subgraph shares this machine's Postgres with the test run.
+        "REALIO_DATABASE_POOL_SIZE": "2",
     }
     network.note(f"added for this run's isolation: {sorted(isolation)}")
 
@@ -296,7 +335,8 @@ async def test_the_compose_services_start_and_serve_the_readme_through_nginx(
             for job in yaml.safe_load(PROMETHEUS_CONFIG.read_text())["scrape_configs"]:
                 if not job["job_name"].startswith("realio"):
                     continue
-                for target in job["static_configs"][0]["targets"]:
+                targets = [t for static in job["static_configs"] for t in static["targets"]]
+                for target in targets:
                     url = network.rewrite(f"http://{target}/metrics")
                     response = await http.get(url)
                     assert response.status_code == 200, (target, response.text)

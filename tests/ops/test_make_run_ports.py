@@ -138,6 +138,9 @@ async def test_make_run_on_other_ports_serves_the_readme_operations(
         # A second stack keeps its own databases and files.
         "REALIO_DATABASE_PREFIX": prefix,
         "REALIO_DATA_DIR": str(tmp_path),
+        # One worker per subgraph keeps this stack's Postgres connections few
+        # (tests/ops/test_make_run_workers.py runs several).
+        "REALIO_WORKERS": "1",
     }
     async with supervised() as children:
         stack = await start("make run", [sys.executable, "-m", "common.launcher"], env)
