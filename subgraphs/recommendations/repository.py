@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -157,13 +157,24 @@ async def add_interaction(
     return (await session.execute(statement)).first() is not None
 
 
+# Built once: the per-request reads are the hot path, and building a statement (and its cache
+# key) costs more than running it.
+RECENT_INTERACTIONS_OF = (
+    select(interactions.c.property_id, interactions.c.kind, interactions.c.at)
+    .where(interactions.c.user_id == bindparam("user_id"))
+    .order_by(interactions.c.at.desc(), interactions.c.id.desc())
+    .limit(RECENT_INTERACTIONS)
+)
+RECENT_SEARCHES_OF = (
+    select(saved_searches)
+    .where(saved_searches.c.user_id == bindparam("user_id"), ~saved_searches.c.deleted)
+    .order_by(saved_searches.c.at.desc())
+    .limit(RECENT_SEARCHES)
+)
+
+
 async def recent_interactions(session: AsyncSession, user_id: uuid.UUID) -> list[Interaction]:
-    rows = await session.execute(
-        select(interactions.c.property_id, interactions.c.kind, interactions.c.at)
-        .where(interactions.c.user_id == user_id)
-        .order_by(interactions.c.at.desc(), interactions.c.id.desc())
-        .limit(RECENT_INTERACTIONS)
-    )
+    rows = await session.execute(RECENT_INTERACTIONS_OF, {"user_id": user_id})
     user = str(user_id)
     return [Interaction(user, str(pid), kind, at) for pid, kind, at in rows]
 
@@ -172,6 +183,8 @@ async def recent_interactions_of_many(
     session: AsyncSession, user_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Interaction]]:
     """``recent_interactions`` of several viewers in one statement."""
+    if len(user_ids) == 1:
+        return {user_ids[0]: await recent_interactions(session, user_ids[0])}
     ranked = (
         select(
             interactions.c.user_id,
@@ -233,12 +246,7 @@ async def delete_saved_search(session: AsyncSession, saved_search_id: uuid.UUID)
 
 
 async def recent_searches(session: AsyncSession, user_id: uuid.UUID) -> list[SearchSignal]:
-    rows = await session.execute(
-        select(saved_searches)
-        .where(saved_searches.c.user_id == user_id, ~saved_searches.c.deleted)
-        .order_by(saved_searches.c.at.desc())
-        .limit(RECENT_SEARCHES)
-    )
+    rows = await session.execute(RECENT_SEARCHES_OF, {"user_id": user_id})
     return [
         SearchSignal(
             user_id=str(user_id),
