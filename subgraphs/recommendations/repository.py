@@ -215,7 +215,12 @@ async def recent_interactions_of_many(
 async def every_interaction(
     session: AsyncSession, batch: int = 50_000
 ) -> AsyncIterator[Interaction]:
-    """Every interaction, oldest first, streamed in batches (training)."""
+    """Every interaction, oldest first, streamed in batches (training).
+
+    Read a batch at a time (one switch per batch, not per row), and each user's and
+    listing's id string is made once and shared by all their interactions: at a million
+    interactions that is seconds and a few hundred MiB of training saved.
+    """
     result = await session.stream(
         select(
             interactions.c.user_id,
@@ -226,8 +231,17 @@ async def every_interaction(
         .order_by(interactions.c.id)
         .execution_options(yield_per=batch)
     )
-    async for user_id, pid, kind, at in result:
-        yield Interaction(str(user_id), str(pid), kind, at)
+    names: dict[uuid.UUID, str] = {}
+    kinds: dict[str, str] = {}
+    async for partition in result.partitions(batch):
+        for user_id, pid, kind, at in partition:
+            user = names.get(user_id)
+            if user is None:
+                user = names[user_id] = str(user_id)
+            listing = names.get(pid)
+            if listing is None:
+                listing = names[pid] = str(pid)
+            yield Interaction(user, listing, kinds.setdefault(kind, kind), at)
 
 
 async def upsert_saved_search(session: AsyncSession, values: dict[str, Any]) -> None:
