@@ -135,6 +135,9 @@ def create_app(
         if options.train_when_empty is None
         else options.train_when_empty
     )
+    # Of several workers (decision 0038), the one running the event loops trains the first
+    # model, once its projection has caught up; the others load it on their next refresh.
+    bootstrap = bootstrap and settings.run_event_loops
     metrics = GraphQLMetrics(SUBGRAPH)
     runtime = EventRuntime(settings, subgraph=SUBGRAPH, engine=engine, registry=metrics.registry)
 
@@ -190,4 +193,5 @@ def create_app(
     app.state.engine = engine
     app.state.services = services
     app.state.runtime = runtime
+    app.state.trains_when_empty = bootstrap
     return app

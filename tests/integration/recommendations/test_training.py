@@ -148,7 +148,11 @@ async def test_an_instance_without_a_model_trains_one_at_start_when_asked(
     )
     await migrate(settings)
     options = RecommendationsOptions(refresh_interval_seconds=0, run_events=False)
+    # Of several workers (decision 0038) only the one running the event loops trains.
+    extra_worker = settings.model_copy(update={"run_event_loops": False})
+    assert create_app(extra_worker, options).state.trains_when_empty is False
     app = create_app(settings, options)
+    assert app.state.trains_when_empty is True
     async with app.state.services.deps.sessions() as session, session.begin():
         for n in range(3):
             home = Home(uuid.uuid4(), "Austin", n)
