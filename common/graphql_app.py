@@ -35,6 +35,7 @@ from common.context import RequestContext
 from common.document_cache import DocumentCache
 from common.error_extension import DomainErrorExtension
 from common.errors import Unauthenticated
+from common.fast_fields import resolve_basic_fields_directly
 from common.graphiql import graphiql_asset_routes, graphiql_html
 from common.idempotency import KeyPruning
 from common.input_guard import InputGuard
@@ -190,6 +191,7 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
     if config.settings is not None:
         configure_logging(config.settings.log_level, config.settings.log_json)
         init_sentry(config.settings, config.name)
+    resolve_basic_fields_directly(config.schema)
     graphql_app = SubgraphGraphQL(config)
     metrics = config.metrics
 

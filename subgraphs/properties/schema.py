@@ -9,6 +9,7 @@ import strawberry
 import strawberry.federation as federation
 from strawberry.file_uploads import Upload
 
+from common.federation import Schema as BatchedEntitiesSchema
 from common.graphql_app import schema_extensions
 from common.idempotency import ARGUMENT_DESCRIPTION as IDEMPOTENCY_KEY_DESCRIPTION
 from common.metrics import GraphQLMetrics
@@ -179,7 +180,7 @@ class Mutation:
 
 def build_schema(metrics: GraphQLMetrics) -> federation.Schema:
     """The schema with the extensions of one application (its metrics registry)."""
-    return federation.Schema(
+    return BatchedEntitiesSchema(
         query=Query,
         mutation=Mutation,
         types=[User, Property],

@@ -162,6 +162,24 @@ class Property:
         listing = await listing_loader(info).load(property_id)
         return None if listing is None else cls.of(listing)
 
+    @classmethod
+    async def resolve_references(
+        cls, info: PropertiesInfo, representations: list[dict[str, object]]
+    ) -> list[Property | None]:
+        """Every representation of one ``_entities`` call at once (common.federation): one
+        query, no per-entity futures. Unknown, hidden or malformed ids resolve to None."""
+        ids: list[uuid.UUID | None] = []
+        for representation in representations:
+            try:
+                ids.append(uuid.UUID(str(representation.get("id"))))
+            except ValueError:
+                ids.append(None)
+        wanted = list(dict.fromkeys(i for i in ids if i is not None))
+        context = info.context
+        found = await context.services.listings.load_many(context.viewer, wanted) if wanted else []
+        by_id = {listing.id: cls.of(listing) for listing in found if listing is not None}
+        return [None if i is None else by_id.get(i) for i in ids]
+
 
 async def listings_connection(
     info: PropertiesInfo,
