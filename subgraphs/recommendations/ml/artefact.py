@@ -50,7 +50,7 @@ def _check_key(key: bytes) -> None:
         raise ArtefactError(f"the artefact key must be at least {MIN_KEY_BYTES} bytes")
 
 
-def _tag(key: bytes, payload: bytes) -> bytes:
+def _tag(key: bytes, payload: bytes | memoryview) -> bytes:
     return hmac.new(key, payload, hashlib.sha256).digest()
 
 
@@ -67,18 +67,20 @@ def dump(model: Recommender, *, key: bytes) -> bytes:
     header_bytes = json.dumps(header, separators=(",", ":")).encode()
     arrays = io.BytesIO()
     np.savez(arrays, allow_pickle=False, **model.catalogue.arrays())
-    npz = arrays.getvalue()
+    npz = arrays.getbuffer()  # no copy: the arrays are the bulk of the artefact
     pipeline = pickle.dumps(model.features.pipeline, protocol=pickle.HIGHEST_PROTOCOL)
-    payload = b"".join(
-        [
-            struct.pack(">I", len(header_bytes)),
-            header_bytes,
-            struct.pack(">Q", len(npz)),
-            npz,
-            pipeline,
-        ]
-    )
-    return MAGIC + bytes([FORMAT]) + _tag(key, payload) + payload
+    parts: list[bytes | memoryview] = [
+        struct.pack(">I", len(header_bytes)),
+        header_bytes,
+        struct.pack(">Q", len(npz)),
+        npz,
+        pipeline,
+    ]
+    tag = hmac.new(key, digestmod=hashlib.sha256)
+    for part in parts:
+        tag.update(part)
+    # One copy of the payload, into the artefact itself.
+    return b"".join([MAGIC, bytes([FORMAT]), tag.digest(), *parts])
 
 
 def load(data: bytes, *, key: bytes) -> Recommender:
@@ -91,12 +93,12 @@ def load(data: bytes, *, key: bytes) -> Recommender:
         raise ArtefactError("not a recommendations artefact")
     if data[len(MAGIC)] != FORMAT:
         raise ArtefactError(f"unknown artefact format {data[len(MAGIC)]}")
-    tag, payload = data[start : start + TAG_BYTES], data[start + TAG_BYTES :]
+    tag, payload = data[start : start + TAG_BYTES], memoryview(data)[start + TAG_BYTES :]
     if not hmac.compare_digest(tag, _tag(key, payload)):
         raise ArtefactError("artefact signature does not match (wrong key or altered bytes)")
     try:
         (header_length,) = struct.unpack_from(">I", payload, 0)
-        header = json.loads(payload[4 : 4 + header_length])
+        header = json.loads(bytes(payload[4 : 4 + header_length]))
         offset = 4 + header_length
         (npz_length,) = struct.unpack_from(">Q", payload, offset)
         offset += 8

@@ -69,26 +69,32 @@ class Bandit:
             raise ValueError(f"context must be {self.dimensions} finite numbers")
         return x
 
-    def posterior(self, context: Sequence[float], arm: str) -> tuple[float, float]:
-        """Mean and standard deviation of ``arm``'s expected reward for ``context``."""
-        x = self._vector(context)
+    def _solved_arm(self, arm: str) -> tuple[np.ndarray, np.ndarray]:
+        """A⁻¹ and μ of ``arm``, computed once per update."""
         solved = self._solved.get(arm)
         if solved is None:
             precision, reward_sum = self._arm(arm)
             covariance = np.linalg.inv(precision)
             solved = self._solved[arm] = (covariance, covariance @ reward_sum)
-        covariance, mu = solved
-        covariance_x = covariance @ x
+        return solved
+
+    def _posterior(self, x: np.ndarray, arm: str) -> tuple[float, float]:
+        covariance, mu = self._solved_arm(arm)
         mean = float(mu @ x)
-        std = self.exploration * float(np.sqrt(max(float(x @ covariance_x), 0.0)))
+        std = self.exploration * float(np.sqrt(max(float(x @ covariance @ x), 0.0)))
         return mean, std
+
+    def posterior(self, context: Sequence[float], arm: str) -> tuple[float, float]:
+        """Mean and standard deviation of ``arm``'s expected reward for ``context``."""
+        return self._posterior(self._vector(context), arm)
 
     def choose(self, context: Sequence[float], arms: Sequence[str]) -> tuple[str, float]:
         """Draw an arm for ``context`` among ``arms``; return it and its propensity."""
         if not arms:
             raise ValueError("no arms to choose from")
+        x = self._vector(context)
         names = list(dict.fromkeys(arms))
-        stats = np.array([self.posterior(context, arm) for arm in names])
+        stats = np.array([self._posterior(x, arm) for arm in names])
         means, stds = stats[:, 0], stats[:, 1]
         draws = self._rng.normal(means, stds, size=(PROPENSITY_DRAWS, len(names)))
         winners = np.argmax(draws, axis=1)

@@ -74,8 +74,6 @@ class Catalogue:
         self._neighbours = np.full((INITIAL_CAPACITY, NEIGHBOURS), -1, dtype=np.int32)
         self._neighbour_scores = np.full((INITIAL_CAPACITY, NEIGHBOURS), -np.inf, np.float32)
         self.has_neighbours = False  # False until computed (fit) or restored (artefact)
-        # Bumped by every change of rows (new listing, new vector, hidden): caches key on it.
-        self.change = 0
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -135,7 +133,6 @@ class Catalogue:
             self._columns["popularity"][row] = 0.0
             self._neighbours[row] = -1
             self._neighbour_scores[row] = -np.inf
-        self.change += 1
         self._vectors[row] = vector
         city_key = normalise_city(listing.city)
         city = self.cities.code(city_key)
@@ -157,7 +154,6 @@ class Catalogue:
         row = self.rows.get(property_id)
         if row is not None:
             self._columns["active"][row] = False
-            self.change += 1
 
     def set_factors(self, rows: np.ndarray, factors: np.ndarray) -> None:
         """Collaborative item factors of the given rows (the others stay zero)."""

@@ -111,7 +111,9 @@ def item_factors(
 
 def fold_in(weights: Mapping[int, float], factors: np.ndarray) -> np.ndarray:
     """A user's vector u = x_u V from their (damped) weights per item row."""
-    user = np.zeros(factors.shape[1], dtype=np.float32)
-    for row, weight in weights.items():
-        user += np.float32(np.log1p(weight)) * factors[row]
+    if not weights:
+        return np.zeros(factors.shape[1], dtype=np.float32)
+    rows = np.fromiter(weights.keys(), dtype=np.int64, count=len(weights))
+    damped = np.log1p(np.fromiter(weights.values(), dtype=np.float64, count=len(weights)))
+    user: np.ndarray = damped.astype(np.float32) @ factors[rows]
     return user

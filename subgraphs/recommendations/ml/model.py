@@ -118,7 +118,8 @@ class Recommender:
         self._refresh_factor_norms()
         if not catalogue.has_neighbours:  # an artefact from before the lists were stored
             self._compute_neighbours()
-        self._popularity: tuple[tuple[int, int, float], np.ndarray, np.ndarray] | None = None
+        # (time bucket, popularity of each row, the rows first ordered by it, best first).
+        self._popularity: tuple[float, np.ndarray, np.ndarray] | None = None
 
     # ---- training -------------------------------------------------------------------------
 
@@ -221,8 +222,7 @@ class Recommender:
         probes = np.argsort(-np.abs(user), kind="stable")[:FACTOR_PROBES]
         probes = probes[user[probes] != 0]
         signs = (user[probes] < 0).astype(np.int64)
-        found = self._factor_tops[signs, probes].ravel()
-        return np.unique(found[found >= 0])
+        return _distinct(self._factor_tops[signs, probes].ravel(), len(self.catalogue))
 
     # ---- a home's neighbours ---------------------------------------------------------------
 
@@ -372,8 +372,7 @@ class Recommender:
         profile /= max(float(np.linalg.norm(profile)), 1e-12)
         # Candidates: the anchors' nearest neighbours (what is near the profile is near some
         # of the homes it is the mean of), scored exactly against the profile.
-        listed = self.catalogue.neighbours[anchor_rows].ravel()
-        listed = np.unique(listed[listed >= 0]).astype(np.int64)
+        listed = _distinct(self.catalogue.neighbours[anchor_rows].ravel(), len(self.catalogue))
 
         def score(rows: np.ndarray) -> np.ndarray:
             return vectors[rows] @ profile
@@ -416,6 +415,9 @@ class Recommender:
         """
         catalogue = self.catalogue
         popularity, order = self._popularity_order(now.timestamp())
+        # Rows added since the order was computed are few: each is a candidate.
+        fresh = np.arange(order.size, len(catalogue), dtype=np.int64)
+        fresh = fresh[signals.allows(fresh)]
         own = [segment for segment in segments if not segment.unconstrained]
 
         def segment_of(rows: np.ndarray) -> np.ndarray:
@@ -443,7 +445,7 @@ class Recommender:
                 found_inside += members.size
             if found_anywhere >= pool and (not own or found_inside >= pool):
                 break
-        listed = np.unique(np.concatenate([*inside, *anywhere, np.zeros(0, np.int64)]))
+        listed = _distinct(np.concatenate([*inside, *anywhere, fresh]), len(catalogue))
         rows, scores = _best(listed, score(listed), signals.allows, pool)
         row_segments = dict(zip(rows.tolist(), segment_of(rows).tolist(), strict=True))
         reasons: dict[int, str] = {}
@@ -461,15 +463,19 @@ class Recommender:
         return _Candidates(score, rows, scores, reason_of)
 
     def _popularity_order(self, now_ts: float) -> tuple[np.ndarray, np.ndarray]:
-        """Popularity scores of every row and the rows best first, recomputed when rows
-        change or every POPULARITY_REFRESH seconds (the freshness bonus moves with time)."""
+        """Popularity of every row, and the rows best first, recomputed every
+        POPULARITY_REFRESH seconds (the freshness bonus moves with time). Rows added since
+        get their popularity appended but are not in the order (the caller adds them)."""
         catalogue = self.catalogue
-        key = (len(catalogue), catalogue.change, now_ts // POPULARITY_REFRESH)
+        bucket = now_ts // POPULARITY_REFRESH
         cached = self._popularity
-        if cached is None or cached[0] != key:
+        if cached is None or cached[0] != bucket or cached[1].size > len(catalogue):
             popularity = popularity_scores(catalogue, now_ts)
             order = np.lexsort((np.arange(popularity.size), -popularity))
-            cached = self._popularity = (key, popularity, order)
+            cached = self._popularity = (bucket, popularity, order)
+        elif cached[1].size < len(catalogue):
+            added = popularity_scores(catalogue, now_ts, slice(cached[1].size, len(catalogue)))
+            cached = self._popularity = (bucket, np.concatenate([cached[1], added]), cached[2])
         return cached[1], cached[2]
 
     # ---- blending, diversity, the bandit ---------------------------------------------------
@@ -528,7 +534,9 @@ class Recommender:
         vectors = self.catalogue.vectors
         scaled = {name: min_max(c.scores) for name, c in candidates.items()}
         free = {name: np.ones(c.rows.size, dtype=bool) for name, c in candidates.items()}
-        shown: list[int] = []
+        own_vectors = {name: vectors[c.rows] for name, c in candidates.items()}
+        # Per source and row, the largest similarity to a home already shown (MMR penalty).
+        closest = {name: np.full(c.rows.size, -np.inf) for name, c in candidates.items()}
         results: list[Scored] = []
         for slot in range(k):
             arms = [name for name in candidates if free[name].any()]
@@ -538,14 +546,13 @@ class Recommender:
             arm, propensity = bandit.choose(context, arms)
             source = candidates[arm]
             relevance = np.where(free[arm], scaled[arm], -np.inf)
-            if shown:
-                penalty = (vectors[source.rows] @ vectors[np.array(shown)].T).max(axis=1)
-                relevance = FEED_TRADE_OFF * relevance - (1 - FEED_TRADE_OFF) * penalty
+            if results:
+                relevance = FEED_TRADE_OFF * relevance - (1 - FEED_TRADE_OFF) * closest[arm]
             index = int(np.argmax(relevance))
             row = int(source.rows[index])
             for name, c in candidates.items():
                 free[name] &= c.rows != row
-            shown.append(row)
+                np.maximum(closest[name], own_vectors[name] @ vectors[row], out=closest[name])
             results.append(
                 Scored(
                     self.catalogue.ids[row],
@@ -591,3 +598,12 @@ def _column_tops(values: np.ndarray) -> np.ndarray:
         picked = top_rows(values[:, column], values[:, column] > 0, count)
         tops[column, : picked.size] = picked
     return tops
+
+
+def _distinct(rows: np.ndarray, size: int) -> np.ndarray:
+    """The distinct non-negative ``rows`` (< ``size``), ascending: a mask of the catalogue's
+    rows, cheaper than sorting thousands of candidates (``np.unique``)."""
+    rows = rows[rows >= 0]
+    seen = np.zeros(size, dtype=bool)
+    seen[rows] = True
+    return np.flatnonzero(seen)

@@ -67,11 +67,14 @@ def segment_mask(
     return mask
 
 
-def popularity_scores(catalogue: Catalogue, now_ts: float) -> np.ndarray:
-    """log1p(popularity) plus a freshness bonus decaying over FRESHNESS_DAYS."""
-    age_days = np.maximum(now_ts - catalogue.column("created"), 0.0) / 86_400.0
+def popularity_scores(
+    catalogue: Catalogue, now_ts: float, rows: np.ndarray | slice = slice(None)
+) -> np.ndarray:
+    """log1p(popularity) plus a freshness bonus decaying over FRESHNESS_DAYS (of every row, or
+    of ``rows``)."""
+    age_days = np.maximum(now_ts - catalogue.column("created")[rows], 0.0) / 86_400.0
     fresh = FRESHNESS_BONUS * np.exp(-age_days / FRESHNESS_DAYS)
-    return np.log1p(catalogue.column("popularity").astype(np.float64)) + fresh
+    return np.log1p(catalogue.column("popularity")[rows].astype(np.float64)) + fresh
 
 
 def reason_for(catalogue: Catalogue, segment: Segment, rows: np.ndarray) -> str:

@@ -25,14 +25,17 @@ class RowFilter:
         self._active = catalogue.column("active")
         self._owners = catalogue.column("owner")
         self._owner = owner
-        self._blocked = blocked
+        self._blocked: np.ndarray | None = None
+        if blocked.size:
+            self._blocked = np.zeros(len(catalogue), dtype=bool)
+            self._blocked[blocked] = True
 
     def __call__(self, rows: np.ndarray) -> np.ndarray:
         allowed: np.ndarray = self._active[rows]
         if self._owner >= 0:
             allowed &= self._owners[rows] != self._owner
-        if self._blocked.size:
-            allowed &= ~np.isin(rows, self._blocked)
+        if self._blocked is not None:
+            allowed &= ~self._blocked[rows]
         return allowed
 
 

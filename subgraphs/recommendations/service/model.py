@@ -20,7 +20,9 @@ from subgraphs.recommendations.records import ModelVersion
 from subgraphs.recommendations.service.dependencies import Dependencies
 
 log = logging.getLogger("realio.recommendations")
-APPLY_BATCH = 200
+# Each batch scans the catalogue once for the new rows' neighbours (decision 0036): small
+# batches keep each pause of the event loop short.
+APPLY_BATCH = 32
 
 
 @dataclass

@@ -7,9 +7,9 @@ import dataclasses
 
 import numpy as np
 
-from subgraphs.recommendations.ml import Recommender, UserState
+from subgraphs.recommendations.ml import Recommender, SearchSignal, UserState
 from subgraphs.recommendations.ml.neighbours import NEIGHBOURS, add_rows, nearest
-from tests.unit.recommendations.fixtures import KEY, NOW, catalogue
+from tests.unit.recommendations.fixtures import KEY, NOW, catalogue, listing
 
 
 def _brute(vectors: np.ndarray, k: int) -> np.ndarray:
@@ -89,3 +89,18 @@ def test_when_filters_empty_a_full_list_the_catalogue_is_scanned() -> None:
     assert len(found) == 5
     assert not any(s.property_id.startswith("copy") for s in found)
     assert anchor.id not in {s.property_id for s in found}
+
+
+def test_a_home_listed_after_the_popularity_order_was_cached_reaches_a_cold_feed() -> None:
+    listings = catalogue()
+    model = Recommender.fit(listings, [], now=NOW)
+    search = SearchSignal("cold", "Yaba", None, None, None, NOW)
+    viewer = UserState("cold", searches=[search])
+    before = [s.property_id for s in model.feed(viewer, 3, now=NOW)]  # caches the order
+    newest = dataclasses.replace(listing(99, "Yaba", "house", 2, age_days=0.0), id="newest")
+    model.add_listing(newest)
+    after = model.feed(viewer, 3, now=NOW)
+    assert "newest" not in before
+    # No interactions anywhere: the freshest home in the searched area is the most popular.
+    assert after[0].property_id == "newest"
+    assert after[0].source == "popular" and "Yaba" in after[0].reason
