@@ -13,7 +13,8 @@
    calls it; the feed for distinct users, so each is a cache miss, and repeated for one user,
    a cache hit), then through the router (``property(id) { similarProperties }`` for homes
    created through the router, and ``me { recommendedProperties }`` for the demo users given
-   simulated histories, with the feed cache off so every call computes).
+   simulated histories: cache hits, then cold — the router in front of a second
+   recommendations instance with the feed cache off, so every call computes the feed).
 
 Budget (ARCHITECTURE.md): top-10 recommendations at 100,000 listings ≤ 30 ms p95. Prints
 figures only; the load average is printed with them.
@@ -429,6 +430,19 @@ async def run(listings: int, interactions: int, requests: int) -> None:
             router, router_url = await start_router(supergraph, urls, env)
             processes.append(router)
             WATCHED["router"] = router.pid
+            # A second recommendations instance with the feed cache off, behind a second
+            # router: every feed through it is computed (the cold path).
+            cold_port = free_port()
+            cold_env = {
+                **env,
+                "REALIO_RECOMMENDATIONS_FEED_CACHE_SECONDS": "0",
+                "REALIO_RUN_EVENT_LOOPS": "false",  # the first instance runs them
+            }
+            processes.append(await start_subgraph("recommendations", cold_port, cold_env))
+            cold_instance = processes[-1].pid
+            cold_urls = {**urls, "recommendations": f"http://127.0.0.1:{cold_port}/graphql"}
+            cold_router, cold_router_url = await start_router(supergraph, cold_urls, env)
+            processes.append(cold_router)
             seller = signer.issue(
                 next(u.id for u in DEMO_USERS if u.role is Role.SELLER), Role.SELLER, uuid.uuid4()
             )
@@ -464,6 +478,19 @@ async def run(listings: int, interactions: int, requests: int) -> None:
             report(
                 "me { recommendedProperties }, cache hits",
                 await timed(http, router_url, feed_calls),
+            )
+
+            async def cold_loaded() -> bool:
+                query = {"query": BASELINE}
+                response = await http.post(cold_urls["recommendations"], json=query)
+                return bool(response.json()["data"]["recommendationModelVersion"])
+
+            await wait_for(cold_loaded, "the cache-less instance to load the model")
+            WATCHED["recommendations"] = cold_instance
+            WATCHED["router"] = cold_router.pid
+            report(
+                "me { recommendedProperties }, no feed cache",
+                await timed(http, cold_router_url, feed_calls),
             )
             print(f"  [{load()}]")
     finally:
