@@ -198,6 +198,9 @@ class Settings(BaseSettings):
         if "jwks_url" not in self.model_fields_set:
             users = f"http://localhost:{self.subgraph_ports['users']}"
             self.jwks_url = f"{users}/.well-known/jwks.json"
+        if "revocations_url" not in self.model_fields_set:
+            users = f"http://localhost:{self.subgraph_ports['users']}"
+            self.revocations_url = f"{users}/auth/revocations"
         if "public_files_url" not in self.model_fields_set:
             self.public_files_url = f"http://localhost:{self.router_port}/files"
         if "public_links_url" not in self.model_fields_set:

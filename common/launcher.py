@@ -221,6 +221,8 @@ def router_subgraph_urls(
     return {
         "REALIO_ROUTER_SUBGRAPH_URLS": json.dumps(urls),
         "REALIO_ROUTER_JWKS_URL": settings.jwks_url,
+        # The revocation feed the router follows, at the users subgraph's port too.
+        "REALIO_ROUTER_REVOCATIONS_URL": settings.revocations_url,
     }
 
 

@@ -24,6 +24,9 @@ def test_moving_the_users_port_moves_the_jwks_url() -> None:
     moved = Settings(subgraph_ports={"users": 5101})
     assert moved.subgraph_ports == {**DEFAULT_SUBGRAPH_PORTS, "users": 5101}
     assert moved.jwks_url == "http://localhost:5101/.well-known/jwks.json"
+    # Subgraphs and the router follow users' revocation feed there too (decision 0017):
+    # otherwise every token is refused once the feed has gone unread for a minute.
+    assert moved.revocations_url == "http://localhost:5101/auth/revocations"
 
 
 def test_moving_the_router_port_moves_the_file_urls() -> None:

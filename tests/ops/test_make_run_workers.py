@@ -60,6 +60,7 @@ def test_workers_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
 def test_the_router_gets_every_instance_and_workers_get_smaller_pools() -> None:
     settings = Settings(database_pool_size=10)
     urls = router_subgraph_urls(settings, ["users"], {"users": [4001, 4101]})
+    assert urls["REALIO_ROUTER_REVOCATIONS_URL"] == settings.revocations_url
     assert json.loads(urls["REALIO_ROUTER_SUBGRAPH_URLS"]) == {
         "users": "http://127.0.0.1:4001/graphql,http://127.0.0.1:4101/graphql"
     }
