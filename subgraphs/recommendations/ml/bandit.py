@@ -102,6 +102,32 @@ class Bandit:
         share = np.bincount(winners, minlength=len(names)) / PROPENSITY_DRAWS
         return names[chosen], float(max(share[chosen], MIN_PROPENSITY))
 
+    def draws(self, contexts: Sequence[Sequence[float]], arms: Sequence[str]) -> np.ndarray:
+        """Posterior draws for several choices at once (the feed's slots): an array
+        (contexts × PROPENSITY_DRAWS × arms) for ``pick``; one random call for all of them."""
+        names = list(dict.fromkeys(arms))
+        x = np.stack([self._vector(context) for context in contexts])
+        means = np.empty((len(x), len(names)))
+        stds = np.empty((len(x), len(names)))
+        for index, arm in enumerate(names):
+            covariance, mu = self._solved_arm(arm)
+            means[:, index] = x @ mu
+            variance = np.einsum("ij,jk,ik->i", x, covariance, x)
+            stds[:, index] = self.exploration * np.sqrt(np.clip(variance, 0.0, None))
+        noise = self._rng.standard_normal((len(x), PROPENSITY_DRAWS, len(names)))
+        drawn: np.ndarray = means[:, None, :] + stds[:, None, :] * noise
+        return drawn
+
+    @staticmethod
+    def pick(drawn: np.ndarray, available: Sequence[int]) -> tuple[int, float]:
+        """The winner among the ``available`` arm indices of one context's ``draws`` and its
+        propensity (the share of the draws it wins among those arms)."""
+        columns = np.asarray(available)
+        winners = np.argmax(drawn[:, columns], axis=1)
+        chosen = int(winners[0])
+        share = float(np.count_nonzero(winners == chosen)) / drawn.shape[0]
+        return int(columns[chosen]), max(share, MIN_PROPENSITY)
+
     def greedy(self, context: Sequence[float], arms: Sequence[str]) -> str:
         """The arm with the highest posterior mean (no exploration)."""
         names = list(dict.fromkeys(arms))

@@ -538,12 +538,15 @@ class Recommender:
         # Per source and row, the largest similarity to a home already shown (MMR penalty).
         closest = {name: np.full(c.rows.size, -np.inf) for name, c in candidates.items()}
         results: list[Scored] = []
-        for slot in range(k):
-            arms = [name for name in candidates if free[name].any()]
-            if not arms:
+        names = list(candidates)
+        contexts = [(*context_base, slot / max(k - 1, 1)) for slot in range(k)]
+        drawn = bandit.draws(contexts, names) if names else None
+        for slot, context in enumerate(contexts):
+            available = [index for index, name in enumerate(names) if free[name].any()]
+            if drawn is None or not available:
                 break
-            context = (*context_base, slot / max(k - 1, 1))
-            arm, propensity = bandit.choose(context, arms)
+            chosen, propensity = bandit.pick(drawn[slot], available)
+            arm = names[chosen]
             source = candidates[arm]
             relevance = np.where(free[arm], scaled[arm], -np.inf)
             if results:

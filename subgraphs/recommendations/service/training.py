@@ -55,6 +55,9 @@ class Training:
             raise NothingToTrain("no listings to train on yet")
         now = self.deps.clock()
         model = await asyncio.to_thread(Recommender.fit, active, interactions, now=now, seed=seed)
+        # The model holds what it needs: free the rows before the artefact is written.
+        listing_count, interaction_count = len(active), len(interactions)
+        del listings, active, interactions
         # Two trainings of the same data in the same second stay two versions.
         model.version = f"{model.version}-{uuid.uuid4().hex[:6]}"
         data = await asyncio.to_thread(model.to_bytes, key=self.deps.artefact_key)
@@ -65,8 +68,8 @@ class Training:
             version=model.version,
             storage_key=key,
             trained_at=now,
-            listings=len(active),
-            interactions=len(interactions),
+            listings=listing_count,
+            interactions=interaction_count,
             seconds=time.perf_counter() - started,
             listing_change=newest_change,
         )

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from subgraphs.recommendations.ml import ArtefactError, Bandit, Recommender, UserState
+from subgraphs.recommendations.ml.bandit import PROPENSITY_DRAWS
 from tests.unit.recommendations.fixtures import KEY, NOW, catalogue, interaction, taste_log
 
 
@@ -96,3 +97,20 @@ def test_artefact_with_another_key_or_altered_bytes_is_refused() -> None:
         Recommender.from_bytes(b"not an artefact", key=KEY)
     with pytest.raises(ArtefactError, match="key"):
         Recommender.from_bytes(data, key=b"short")
+
+
+def test_draws_for_all_slots_pick_only_available_arms_with_their_propensity() -> None:
+    bandit = Bandit(2, seed=3)
+    for _ in range(200):
+        bandit.update([1.0, 0.0], "good", 1.0)
+        bandit.update([1.0, 0.0], "bad", 0.0)
+    drawn = bandit.draws([[1.0, 0.0], [1.0, 0.0]], ["good", "bad"])
+    assert drawn.shape == (2, PROPENSITY_DRAWS, 2)
+    chosen, propensity = Bandit.pick(drawn[0], [0, 1])
+    assert chosen == 0 and propensity > 0.95
+    # Only "bad" left: it is chosen, with certainty among what is available.
+    assert Bandit.pick(drawn[1], [1]) == (1, 1.0)
+    # The same posterior as choose(): equal arms split the draws about evenly.
+    even = Bandit(2, seed=4)
+    _, share = Bandit.pick(even.draws([[1.0, 0.5]], ["x", "y"])[0], [0, 1])
+    assert 0.4 < share < 0.6
