@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from common.analytics import build_analytics
 from common.auth.tokens import TokenVerifier
 from common.config import Settings, get_settings
-from common.db import create_engine, is_reachable, session_factory
+from common.db import create_engine, is_reachable, read_session_factory, session_factory
 from common.events import EventRuntime
 from common.file_routes import file_routes, subgraph_files_url
 from common.geocoding import build_geocoder
@@ -69,6 +69,7 @@ def create_app(
         idempotency=IdempotencyKeys(models.idempotency),
         geocoder=build_geocoder(settings),
         analytics=build_analytics(settings),
+        read_sessions=read_session_factory(engine),
     )
     services = PropertiesServices.build(deps)
     metrics = GraphQLMetrics(SUBGRAPH)

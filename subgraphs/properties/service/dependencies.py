@@ -31,6 +31,12 @@ class Dependencies:
     # Locates listings created without coordinates; analytics records listing views.
     geocoder: Geocoder = field(default_factory=GazetteerGeocoder)
     analytics: Analytics = field(default_factory=NoAnalytics)
+    # Hot reads of one statement (common.db.read_session_factory); ``sessions`` when unset.
+    read_sessions: async_sessionmaker[AsyncSession] | None = None
+
+    @property
+    def reads(self) -> async_sessionmaker[AsyncSession]:
+        return self.read_sessions or self.sessions
 
 
 class UnitOfWork:

@@ -72,7 +72,7 @@ class FavoriteService:
         """Whether each listing is one of the viewer's favourites (False when signed out)."""
         if viewer.user_id is None:
             return [False] * len(property_ids)
-        async with self.deps.sessions() as session:
+        async with self.deps.reads() as session:
             marked = await self.favorites.favorite_ids(session, viewer.user_id, property_ids)
         return [property_id in marked for property_id in property_ids]
 

@@ -54,7 +54,7 @@ class ListingService:
         """The listing, when it exists and the viewer may see it; NOT_FOUND otherwise."""
         listing = await self.deps.cache.get(property_id)
         if listing is None:
-            async with self.deps.sessions() as session:
+            async with self.deps.reads() as session:
                 listing = await self.repository.get(session, property_id)
             if listing is not None:
                 await self.deps.cache.put(listing)
@@ -67,7 +67,7 @@ class ListingService:
         self, viewer: Viewer, property_ids: Sequence[uuid.UUID]
     ) -> list[Listing | None]:
         """Listings in the order asked, None where unknown or hidden: one SQL statement."""
-        async with self.deps.sessions() as session:
+        async with self.deps.reads() as session:
             found = await self.repository.get_many(session, property_ids)
         result: list[Listing | None] = []
         for property_id in property_ids:

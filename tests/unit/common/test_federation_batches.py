@@ -114,3 +114,27 @@ async def test_plain_fields_read_the_attribute_directly() -> None:
     assert getattr(home.fields["shout"].resolve, "__name__", None) != "resolve"
     result = await built.execute("{ home { id title shout } }")
     assert result.data == {"home": {"id": "h0", "title": "first", "shout": "FIRST"}}
+
+
+@strawberry.type
+class BrokenQuery:
+    @strawberry.field
+    def nothing(self) -> Home:
+        return Home(id=strawberry.ID("h1"), title=None)  # type: ignore[arg-type]
+
+    @strawberry.field
+    def odd(self) -> Home:
+        return Home(id=strawberry.ID("h2"), title=object())  # type: ignore[arg-type]
+
+
+async def test_plain_fields_that_fail_report_as_graphql_core_does() -> None:
+    built = Schema(query=BrokenQuery, types=[Home, Owner])
+    resolve_basic_fields_directly(built)
+    result = await built.execute("{ nothing { id title } }")
+    assert result.data is None
+    assert result.errors is not None
+    assert result.errors[0].message == "Cannot return null for non-nullable field Home.title."
+    assert result.errors[0].path == ["nothing", "title"]
+    odd = await built.execute("{ odd { id title } }")
+    assert odd.errors is not None and odd.errors[0].path == ["odd", "title"]
+    assert "String cannot represent value" in odd.errors[0].message
