@@ -30,6 +30,7 @@ from common.infrastructure import build_cache, build_redis, build_storage
 from common.metrics import GraphQLMetrics
 from common.migrations import upgrade
 from common.redis_fallback import redis_checks
+from common.storage import LocalStorage, Storage
 from subgraphs.recommendations.consumers import consumer_specs
 from subgraphs.recommendations.schema import build_schema
 from subgraphs.recommendations.service import Dependencies, RecommendationsServices
@@ -61,6 +62,15 @@ def artefact_key(settings: Settings) -> bytes:
         path.write_text(secrets.token_urlsafe(32))
         path.chmod(0o600)
     return path.read_text().strip().encode()
+
+
+def model_storage(settings: Settings) -> Storage:
+    """Where model artefacts go: S3 when configured, else a directory of their own
+    (``<data dir>/recommendations``), never the files directory that users and properties
+    serve at ``/files`` — an artefact holds what was learnt from private interactions."""
+    if settings.s3_url:
+        return build_storage(settings)
+    return LocalStorage(settings.data_dir / "recommendations", settings.public_files_url)
 
 
 async def migrate(settings: Settings) -> None:
@@ -117,7 +127,7 @@ def create_app(
     redis = build_redis(settings)
     deps = Dependencies(
         sessions=session_factory(engine),
-        storage=build_storage(settings),
+        storage=model_storage(settings),
         cache=build_cache(settings, redis),
         artefact_key=artefact_key(settings),
         cache_ttl_seconds=settings.recommendations_feed_cache_seconds,

@@ -10,8 +10,8 @@ import sys
 
 from common.config import Settings, get_settings
 from common.db import create_engine, session_factory
-from common.infrastructure import build_cache, build_storage
-from subgraphs.recommendations.app import SUBGRAPH, artefact_key, migrate
+from common.infrastructure import build_cache
+from subgraphs.recommendations.app import SUBGRAPH, artefact_key, migrate, model_storage
 from subgraphs.recommendations.records import ModelVersion
 from subgraphs.recommendations.service.dependencies import Dependencies
 from subgraphs.recommendations.service.training import NothingToTrain, Training
@@ -24,7 +24,7 @@ async def train(settings: Settings, *, seed: int = 0) -> ModelVersion:
     try:
         deps = Dependencies(
             sessions=session_factory(engine),
-            storage=build_storage(settings),
+            storage=model_storage(settings),
             cache=build_cache(settings, None),
             artefact_key=artefact_key(settings),
         )

@@ -88,8 +88,9 @@ async def serves_the_model_trained_at_start(
     http: httpx.AsyncClient, url: str, token: str, data_dir: Path
 ) -> None:
     """``make run`` trains once on the demo data (issue 12): the recommendations subgraph
-    trains when it finds no model, stores the artefact in the stack's storage and serves it
-    (a home's recommendations and similar homes, and the buyer's feed) through the router."""
+    trains when it finds no model, stores the artefact in its own directory (not the files
+    that /files serves) and serves it (a home's recommendations and similar homes, and the
+    buyer's feed) through the router."""
 
     async def version() -> str | None:
         answer = (await http.post(url, json={"query": "{ recommendationModelVersion }"})).json()
@@ -101,8 +102,12 @@ async def serves_the_model_trained_at_start(
 
     await eventually(trained, timeout=180, what="the first training on the demo data")
     served = await version()
-    artefact = data_dir / "files" / "recommendations" / "models" / f"{served}.recs"
-    assert artefact.is_file(), f"no artefact of the served model {served} in the stack's storage"
+    key = f"recommendations/models/{served}.recs"
+    assert (data_dir / "recommendations" / key).is_file(), f"no artefact of {served} stored"
+    files = url.removesuffix("/graphql") + "/files"
+    for subgraph in ("properties", "users"):
+        exposed = await http.get(f"{files}/{subgraph}/{key}")
+        assert exposed.status_code == 404, (subgraph, exposed.status_code)
     listed = await http.post(url, json={"query": "{ search(first: 1) { edges { node { id } } } }"})
     [edge] = listed.json()["data"]["search"]["edges"]
     home = edge["node"]["id"]
