@@ -4,16 +4,21 @@ With several workers (``REALIO_WORKERS`` / ``REALIO_SUBGRAPH_WORKERS``, decision
 process serves the subgraph's port and starts the other workers as child processes, worker
 ``k`` on the port ``WORKER_PORT_STEP × k`` above it (users: 4001, 4101, …); the router lists
 every worker's URL and balances across them, and Prometheus scrapes each. Only the first
-worker runs the subgraph's event relay and consumer groups; the children end with it.
+worker runs the subgraph's event relay and consumer groups; it starts a worker that ended
+again, and the others end with it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -24,6 +29,9 @@ from common.config import Settings, get_settings
 from common.logging import configure_logging
 
 WORKER_PORT_STEP = 100
+RESTART_CHECK_SECONDS = 1.0
+PR_SET_PDEATHSIG = 1
+logger = logging.getLogger("realio.serve")
 
 
 def worker_port(settings: Settings, name: str, index: int) -> int:
@@ -36,18 +44,44 @@ def worker_ports(settings: Settings, name: str) -> list[int]:
     return [worker_port(settings, name, index) for index in range(settings.workers_for(name))]
 
 
-def _start_workers(name: str, settings: Settings) -> list[subprocess.Popen[bytes]]:
-    children = []
-    for index in range(1, settings.workers_for(name)):
-        env = {
-            **os.environ,
-            "REALIO_WORKER_INDEX": str(index),
-            # The first worker alone runs the event relay and consumers.
-            "REALIO_RUN_EVENT_LOOPS": "false",
-        }
-        command = [sys.executable, "-m", f"subgraphs.{name}"]
-        children.append(subprocess.Popen(command, env=env))
-    return children
+def _start_worker(name: str, index: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "REALIO_WORKER_INDEX": str(index),
+        # The first worker alone runs the event relay and consumers.
+        "REALIO_RUN_EVENT_LOOPS": "false",
+    }
+    command = [sys.executable, "-m", f"subgraphs.{name}"]
+    return subprocess.Popen(command, env=env, preexec_fn=_end_with_parent)
+
+
+def _end_with_parent() -> None:
+    """In a worker, before it runs: SIGTERM when the first worker ends, however it ends
+    (uvicorn re-raises the SIGTERM it handled, so no ``finally`` runs after it)."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the finally below is all there is
+        pass
+
+
+def _supervise(
+    name: str,
+    children: list[subprocess.Popen[bytes]],
+    stopping: threading.Event,
+    lock: threading.Lock,
+) -> None:
+    """Start again a worker that ended while the first one serves (the router skips it
+    meanwhile: its connections are refused)."""
+    while not stopping.wait(RESTART_CHECK_SECONDS):
+        with lock:
+            for slot, child in enumerate(children):
+                if child.poll() is not None and not stopping.is_set():
+                    logger.warning(
+                        "worker ended; starting it again",
+                        extra={"subgraph": name, "worker": slot + 1, "code": child.returncode},
+                    )
+                    children[slot] = _start_worker(name, slot + 1)
 
 
 def _stop_workers(children: list[subprocess.Popen[bytes]]) -> None:
@@ -76,7 +110,13 @@ def serve_subgraph(
     app = create_app(settings)
     # Started once the first worker's app exists: what it makes at its first start (a secret
     # in the data directory) is made once.
-    children = _start_workers(name, settings) if first else []
+    count = settings.workers_for(name) if first else 1
+    children = [_start_worker(name, index) for index in range(1, count)]
+    stopping = threading.Event()
+    lock = threading.Lock()
+    if children:
+        supervision = (name, children, stopping, lock)
+        threading.Thread(target=_supervise, args=supervision, daemon=True).start()
     try:
         uvicorn.run(
             app,
@@ -89,4 +129,6 @@ def serve_subgraph(
             proxy_headers=False,
         )
     finally:
-        _stop_workers(children)
+        stopping.set()
+        with lock:  # no worker is started again past this point
+            _stop_workers(children)

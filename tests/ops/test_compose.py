@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import shutil
+import signal
 import socket
 from pathlib import Path
 from typing import Any
@@ -131,6 +133,24 @@ def free_worker_ports(workers: int) -> int:
         ports = [port + WORKER_PORT_STEP * index for index in range(workers)]
         if ports[-1] <= 65535 and all(not _in_use(candidate) for candidate in ports):
             return port
+
+
+def _children(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (started by any of its threads)."""
+    listed = [
+        child
+        for task in Path(f"/proc/{pid}/task").iterdir()
+        for child in (task / "children").read_text().split()
+    ]
+    alive = []
+    for child in map(int, listed):
+        try:
+            state = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.append(child)
+    return alive
 
 
 def _in_use(port: int) -> bool:
@@ -345,6 +365,25 @@ async def test_the_compose_services_start_and_serve_the_readme_through_nginx(
 
         # WebSocket upgrades pass through NGINX, and the router verifies the token in
         # connection_init with the JWKS compose points it at.
+        # A subgraph's second worker that dies is started again by the first (decision 0038).
+        main = running["properties"].process.pid
+        [worker] = _children(main)
+        os.kill(worker, signal.SIGKILL)
+        worker_health = network.rewrite(
+            f"http://properties:{DEFAULT_SUBGRAPH_PORTS['properties'] + WORKER_PORT_STEP}/health"
+        )
+
+        async def replaced() -> bool:
+            if [pid for pid in _children(main) if pid != worker] == []:
+                return False
+            async with httpx.AsyncClient(timeout=5) as probe:
+                try:
+                    return (await probe.get(worker_health)).status_code == 200
+                except httpx.HTTPError:
+                    return False
+
+        await eventually(replaced, timeout=60, what="the killed worker is started again")
+
         me = await me_over_websocket(f"ws://127.0.0.1:{nginx_port}/graphql", token)
         assert me == {"data": {"me": {"email": "buyer@realio.demo"}}}
     await drop_stack_databases(settings, isolation["REALIO_DATABASE_PREFIX"])
