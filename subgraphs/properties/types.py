@@ -88,6 +88,10 @@ def favorite_loader(info: PropertiesInfo) -> DataLoader[uuid.UUID, bool]:
     return context.loader("favorites", build)
 
 
+def _photos_of(root: Property) -> list[PropertyPhoto]:
+    return [PropertyPhoto.of(p) for p in root.listing.photos]
+
+
 @federation.type(keys=["id"], description="A listing: a property offered for sale or rent.")
 class Property:
     id: strawberry.ID
@@ -110,17 +114,12 @@ class Property:
         description="Grows by one with every change; pass it to updateProperty as "
         "expectedVersion to refuse overwriting someone else's change."
     )
+    # Built only when selected: a fetch of 50 listings for search hits asks for the cover only.
+    photos: list[PropertyPhoto] = strawberry.field(
+        resolver=_photos_of, description="In display order."
+    )
+    cover_photo: PropertyPhoto | None
     listing: strawberry.Private[records.Listing]
-
-    # Built when selected (a fetch of 50 listings for search hits selects only the cover).
-    @strawberry.field(description="In display order.")
-    def photos(self) -> list[PropertyPhoto]:
-        return [PropertyPhoto.of(p) for p in self.listing.photos]
-
-    @strawberry.field
-    def cover_photo(self) -> PropertyPhoto | None:
-        cover = self.listing.cover_photo
-        return None if cover is None else PropertyPhoto.of(cover)
 
     @strawberry.field(description="The user who listed it (resolved by the users subgraph).")
     def owner(self) -> User | None:  # nullable: users resolves it, and may be down
@@ -136,6 +135,7 @@ class Property:
 
     @classmethod
     def of(cls, listing: records.Listing) -> Property:
+        cover = listing.cover_photo
         return cls(
             id=strawberry.ID(str(listing.id)),
             title=listing.title,
@@ -154,6 +154,7 @@ class Property:
             created_at=listing.created_at,
             updated_at=listing.updated_at,
             version=listing.version,
+            cover_photo=None if cover is None else PropertyPhoto.of(cover),
             listing=listing,
         )
 
