@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 
 from common.auth.tokens import TokenVerifier
 from common.config import Settings, get_settings
-from common.db import create_engine, is_reachable, session_factory
+from common.db import create_engine, is_reachable, read_session_factory, session_factory
 from common.events import EventRuntime
 from common.graphql_app import SubgraphApp, create_subgraph_app
 from common.infrastructure import build_cache, build_redis, build_storage
@@ -127,6 +127,7 @@ def create_app(
     redis = build_redis(settings)
     deps = Dependencies(
         sessions=session_factory(engine),
+        read_sessions=read_session_factory(engine),
         storage=model_storage(settings),
         cache=build_cache(settings, redis),
         artefact_key=artefact_key(settings),

@@ -28,3 +28,11 @@ class Dependencies:
     cache_ttl_seconds: int = 300
     use_bandit: bool = True
     clock: Clock = utc_now
+    # The per-request reads (a viewer's interactions and searches), each one statement, in
+    # autocommit (common.db.read_session_factory): no BEGIN/ROLLBACK round trips. ``sessions``
+    # when unset.
+    read_sessions: async_sessionmaker[AsyncSession] | None = None
+
+    @property
+    def reads(self) -> async_sessionmaker[AsyncSession]:
+        return self.read_sessions or self.sessions

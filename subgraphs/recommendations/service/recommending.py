@@ -59,7 +59,7 @@ class Recommending:
 
     async def viewer_states(self, user_ids: Sequence[uuid.UUID]) -> list[UserState]:
         """The filters' view of several viewers (their recent interactions), one statement."""
-        async with self.deps.sessions() as session:
+        async with self.deps.reads() as session:
             found = await repository.recent_interactions_of_many(session, user_ids)
         return [UserState(str(u), interactions=found[u]) for u in user_ids]
 
@@ -122,7 +122,7 @@ class Recommending:
         now = self.deps.clock()
         if cached is not None:
             return cached
-        async with self.deps.sessions() as session:
+        async with self.deps.reads() as session:
             history = await repository.recent_interactions(session, user_id)
             searches = await repository.recent_searches(session, user_id)
         state = UserState(str(user_id), interactions=history, searches=searches)
