@@ -8,8 +8,9 @@
    and the child's peak resident memory.
 3. Serves users, properties and recommendations as child processes (uvicorn, as ``make run``)
    and the router in front of users + properties + recommendations.
-4. Times, p50/p95 over ``--requests`` calls: ``Property.similarProperties(first: 10)`` and
-   ``User.recommendedProperties(first: 10)`` through the subgraph (``_entities``, as the router
+4. Times, p50/p95 over ``--requests`` calls: ``Property.similarProperties(first: 10)``,
+   ``Property.recommendations(first: 10)`` and ``User.recommendedProperties(first: 10)``
+   through the subgraph (``_entities``, as the router
    calls it; the feed for distinct users, so each is a cache miss, and repeated for one user,
    a cache hit), then through the router (``property(id) { similarProperties }`` for homes
    created through the router, and ``me { recommendedProperties }`` for the demo users given
@@ -75,6 +76,9 @@ MIGRATIONS = {
 SIMILAR_ENTITY = """query($id: ID!) {
   _entities(representations: [{__typename: "Property", id: $id}]) {
     ... on Property { similarProperties(first: 10) { id recommendationReason } } } }"""
+HOME_ENTITY = """query($id: ID!) {
+  _entities(representations: [{__typename: "Property", id: $id}]) {
+    ... on Property { recommendations(first: 10) { id recommendationReason } } } }"""
 FEED_ENTITY = """query($id: ID!) {
   _entities(representations: [{__typename: "User", id: $id}]) {
     ... on User { recommendedProperties(first: 10) { id recommendationReason } } } }"""
@@ -414,6 +418,13 @@ async def run(listings: int, interactions: int, requests: int) -> None:
                 (q, v, next(iter(token_of.values()))) for q, v, _ in similar_calls
             ]
             report("similarProperties, signed in", await timed(http, recs_url, signed))
+            home_calls: list[Call] = [
+                (HOME_ENTITY, {"id": rng.choice(listing_ids)}, None) for _ in range(requests)
+            ]
+            report(
+                "recommendations (a home's page), anonymous",
+                await timed(http, recs_url, home_calls),
+            )
             cold: list[Call] = [(FEED_ENTITY, {"id": u}, t) for u, t in token_of.items()]
             report("recommendedProperties, cache misses", await timed(http, recs_url, cold))
             token = signer.issue(uuid.UUID(buyer), Role.BUYER, uuid.uuid4())
