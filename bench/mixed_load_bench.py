@@ -439,6 +439,14 @@ async def run(workers: int, clients: int, seconds: float) -> None:
         )
         print(f"  {'load generator':<28}{own:>8.2f}")
         print(f"  {'stack total':<28}{total:>8.2f}  ({total / elapsed:.2f} cores)")
+        served = sum(len(values) for values in stats.latencies.values())
+        if served:
+            per_request = total / served * 1000
+            print(
+                f"stack CPU per request: {per_request:.2f} ms, so at most "
+                f"{(os.cpu_count() or 1) * 1000 / per_request:.0f} req/s on "
+                f"{os.cpu_count()} idle cores (load generator excluded)"
+            )
     finally:
         await stop_stack(stack)
         await drop_databases(prefix)

@@ -1,9 +1,10 @@
 """``python -m subgraphs.<name>``: apply a subgraph's migrations, then serve it with uvicorn.
 
-With several workers (``REALIO_WORKERS`` / ``REALIO_SUBGRAPH_WORKERS``, decision 0038) the
-process serves the subgraph's port and starts the other workers as child processes, worker
-``k`` on the port ``WORKER_PORT_STEP × k`` above it (users: 4001, 4101, …); the router lists
-every worker's URL and balances across them, and Prometheus scrapes each. Only the first
+With several workers (``REALIO_WORKERS`` / ``REALIO_SUBGRAPH_WORKERS`` set, as compose does,
+and Redis configured; decision 0038) the process serves the subgraph's port and starts the
+other workers as child processes, worker ``k`` on the port ``WORKER_PORT_STEP × k`` above it
+(users: 4001, 4101, …); the router lists every worker's URL and balances across them, and
+Prometheus scrapes each. Only the first
 worker runs the subgraph's event relay and consumer groups; it starts a worker that ended
 again, and the others end with it.
 """
@@ -34,6 +35,14 @@ PR_SET_PDEATHSIG = 1
 logger = logging.getLogger("realio.serve")
 
 
+def explicit_workers(settings: Settings, name: str) -> int:
+    """How many workers serve ``name`` when its process starts them: only when asked
+    (``REALIO_WORKERS`` or ``REALIO_SUBGRAPH_WORKERS`` set, as compose does); a subgraph
+    started on its own is one process (tests, a single deployment), whatever "auto" says."""
+    asked = "workers" in settings.model_fields_set or name in settings.subgraph_workers
+    return settings.workers_for(name) if asked else 1
+
+
 def worker_port(settings: Settings, name: str, index: int) -> int:
     """The port worker ``index`` of the subgraph ``name`` serves on."""
     return settings.subgraph_ports[name] + WORKER_PORT_STEP * index
@@ -41,7 +50,7 @@ def worker_port(settings: Settings, name: str, index: int) -> int:
 
 def worker_ports(settings: Settings, name: str) -> list[int]:
     """Every worker's port, the first at the subgraph's own."""
-    return [worker_port(settings, name, index) for index in range(settings.workers_for(name))]
+    return [worker_port(settings, name, index) for index in range(explicit_workers(settings, name))]
 
 
 def _start_worker(name: str, index: int) -> subprocess.Popen[bytes]:
@@ -110,7 +119,7 @@ def serve_subgraph(
     app = create_app(settings)
     # Started once the first worker's app exists: what it makes at its first start (a secret
     # in the data directory) is made once.
-    count = settings.workers_for(name) if first else 1
+    count = explicit_workers(settings, name) if first else 1
     children = [_start_worker(name, index) for index in range(1, count)]
     stopping = threading.Event()
     lock = threading.Lock()

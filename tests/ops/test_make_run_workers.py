@@ -220,3 +220,19 @@ async def test_a_worker_without_event_loops_starts_no_relay_or_consumer(
         assert runtime._relay is None and runtime._consumers == []
     finally:
         await engine.dispose()
+
+
+def test_a_subgraph_started_on_its_own_runs_several_workers_only_when_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from common.serve import worker_ports
+
+    monkeypatch.setenv("REALIO_REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.delenv("REALIO_WORKERS", raising=False)
+    monkeypatch.delenv("REALIO_SUBGRAPH_WORKERS", raising=False)
+    assert worker_ports(Settings(_env_file=None), "users") == [4001]  # type: ignore[call-arg]
+    monkeypatch.setenv("REALIO_WORKERS", "2")
+    assert worker_ports(Settings(_env_file=None), "users") == [4001, 4101]  # type: ignore[call-arg]
+    monkeypatch.setenv("REALIO_WORKERS", "auto")
+    monkeypatch.setenv("REALIO_SUBGRAPH_WORKERS", '{"search": 3}')
+    assert worker_ports(Settings(_env_file=None), "search") == [4003, 4103, 4203]  # type: ignore[call-arg]
