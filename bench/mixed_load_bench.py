@@ -455,7 +455,7 @@ async def run(workers: int, clients: int, seconds: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", default=f"1,{min(os.cpu_count() or 1, 4)}")
+    parser.add_argument("--workers", default=f"1,{min(os.cpu_count() or 1, 2)}")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     args = parser.parse_args()

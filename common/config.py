@@ -27,6 +27,10 @@ DEFAULT_SUBGRAPH_PORTS = {
 }
 
 
+# ``REALIO_WORKERS=auto``: one worker per core, at most this many per subgraph.
+AUTO_MAX_WORKERS = 2
+
+
 class ServiceCredential(BaseModel):
     """One service's credential: the SHA-256 (hex) of its secret and the scopes it grants."""
 
@@ -117,10 +121,11 @@ class Settings(BaseSettings):
     router_port: int = 4000
     # Worker processes per subgraph (decision 0038): ``make run`` starts this many instances
     # of each subgraph, the router balancing across them; ``python -m subgraphs.<name>`` (the
-    # compose command) runs this many uvicorn workers. "auto": one per core, at most 4.
-    # Several need Redis (shared caches, rate limits and live fan-out): without
-    # ``redis_url`` each subgraph runs one. ``REALIO_SUBGRAPH_WORKERS='{"search": 1}'``
-    # overrides it per subgraph.
+    # compose command) starts this many when it is set, worker k on the port + 100 × k.
+    # "auto": one per core, at most 2 (seven subgraphs' workers share Postgres' default 100
+    # connections; set more where Postgres allows). Several need Redis (shared caches, rate
+    # limits and live fan-out): without ``redis_url`` each subgraph runs one.
+    # ``REALIO_SUBGRAPH_WORKERS='{"search": 1}'`` overrides it per subgraph.
     workers: int | Literal["auto"] = "auto"
     subgraph_workers: dict[str, int] = Field(default_factory=dict)
     # Off in a subgraph's extra workers: the first one alone runs its event relay and
@@ -258,7 +263,7 @@ class Settings(BaseSettings):
             return 1
         wanted = self.subgraph_workers.get(subgraph, self.workers)
         if wanted == "auto":
-            return max(1, min(os.cpu_count() or 1, 4))
+            return max(1, min(os.cpu_count() or 1, AUTO_MAX_WORKERS))
         return max(1, wanted)
 
     def resolved_storage_dir(self) -> Path:
