@@ -2,11 +2,15 @@
 
 Clients see them under the router's public URL, ``{public_files_url}/{subgraph}/{key}``
 (``subgraph_files_url``); the router's ``/files/{subgraph}/{key}`` reads them from here.
+Each subgraph serves only the keys under its own public prefixes: one S3 bucket (or files
+directory) may hold other subgraphs' objects too, such as recommendation model artefacts,
+which were learnt from private interactions and are never served.
 """
 
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Sequence
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -21,11 +25,17 @@ def subgraph_files_url(settings: Settings, subgraph: str) -> str:
     return f"{settings.public_files_url.rstrip('/')}/{subgraph}"
 
 
-def file_routes(storage: Storage) -> list[Route]:
-    """The route serving ``storage``'s files by key; unknown or impossible keys are a 404."""
+def file_routes(storage: Storage, prefixes: Sequence[str]) -> list[Route]:
+    """The route serving ``storage``'s files whose keys start with one of ``prefixes``
+    (each ending in ``/``); unknown, impossible or other keys are a 404."""
+    if not prefixes or not all(p.endswith("/") for p in prefixes):
+        raise ValueError("file prefixes must be given, each ending in '/'")
+    public = tuple(prefixes)
 
     async def serve_file(request: Request) -> Response:
         key = request.path_params["key"]
+        if not key.startswith(public):
+            return JSONResponse({"error": "not found"}, status_code=404)
         try:
             data = await storage.get(key)
         except ValueError:  # a key that could never have been stored

@@ -29,6 +29,7 @@ from subgraphs.properties.repository_favorites import FavoriteRepository
 from subgraphs.properties.schema import build_schema
 from subgraphs.properties.service import Dependencies, PropertiesServices
 from subgraphs.properties.service.cache import ListingCache
+from subgraphs.properties.service.photos import DEMO_PHOTO_PREFIX, PHOTO_PREFIX
 
 SUBGRAPH = "properties"
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -100,7 +101,7 @@ def create_app(
             readiness_checks={"database": partial(is_reachable, engine)},
             degradable_checks=redis_checks(redis),
             lifespan=lifespan,
-            extra_routes=file_routes(storage),
+            extra_routes=file_routes(storage, [PHOTO_PREFIX, DEMO_PHOTO_PREFIX]),
             metrics=metrics,
             settings=settings,
             idempotency_prune=deps.idempotency.pruner(deps.sessions),

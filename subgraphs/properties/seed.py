@@ -37,6 +37,7 @@ from subgraphs.properties.seed_data import (
     City,
 )
 from subgraphs.properties.service import events
+from subgraphs.properties.service.photos import DEMO_PHOTO_PREFIX
 
 LISTING_COUNT = 1_000
 RANDOM_SEED = 20_240_601
@@ -85,7 +86,7 @@ async def write_demo_images(storage: Storage) -> dict[str, list[tuple[str, str, 
     stored: dict[str, list[tuple[str, str, int]]] = {}
     for kind, count in DEMO_IMAGES.items():
         for variant in range(1, count + 1):
-            key = f"demo/properties/{kind}-{variant}.jpg"
+            key = f"{DEMO_PHOTO_PREFIX}{kind}-{variant}.jpg"
             data = await storage.get(key)
             if data is None:
                 data = _image(kind, variant)

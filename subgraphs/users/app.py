@@ -40,6 +40,7 @@ from subgraphs.users.models import mail_outbox
 from subgraphs.users.revocation_routes import revocation_feed_route
 from subgraphs.users.schema import build_schema
 from subgraphs.users.service import UsersDeps, build_services
+from subgraphs.users.service.profiles import AVATAR_PREFIX
 from subgraphs.users.service.revocations import DatabaseRevocationSource
 
 SUBGRAPH = "users"
@@ -139,7 +140,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             extra_routes=[
                 Route("/.well-known/jwks.json", jwks),
                 revocation_feed_route(revocations),
-                *file_routes(storage),
+                *file_routes(storage, [AVATAR_PREFIX]),
             ],
             metrics=metrics,
             settings=settings,

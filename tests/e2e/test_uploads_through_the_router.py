@@ -15,6 +15,7 @@ import orjson
 from PIL import Image
 
 from common.config import Settings
+from common.infrastructure import build_storage
 from tests.support.graph import Graph
 from tests.support.listings import listing_input
 from tests.support.readme import readme_block
@@ -167,3 +168,30 @@ async def test_router_files_route_refuses_unknown_files_and_subgraphs(graph: Gra
     ):
         response = await graph.http.get(graph.base_url + path)
         assert response.status_code == 404, path
+
+
+async def test_each_subgraph_serves_only_its_own_files_from_the_shared_storage(
+    graph: Graph, settings: Settings
+) -> None:
+    """One bucket (or files directory) holds every subgraph's objects, recommendation model
+    artefacts too: each files route serves only the keys under its own prefixes."""
+    storage = build_storage(settings)
+    secret = b"a model learnt from private interactions"
+    await storage.put("recommendations/models/leak-test.recs", secret, "application/octet-stream")
+    await storage.put("avatars/leak-test/a.png", image("PNG", (4, 4)), "image/png")
+    await storage.put("properties/leak-test/a.jpg", image("JPEG", (4, 4)), "image/jpeg")
+
+    for path, status in (
+        ("/files/users/avatars/leak-test/a.png", 200),
+        ("/files/properties/properties/leak-test/a.jpg", 200),
+        ("/files/users/recommendations/models/leak-test.recs", 404),
+        ("/files/properties/recommendations/models/leak-test.recs", 404),
+        ("/files/properties/avatars/leak-test/a.png", 404),
+        ("/files/users/properties/leak-test/a.jpg", 404),
+    ):
+        response = await graph.http.get(graph.base_url + path)
+        assert response.status_code == status, path
+        assert secret not in response.content
+    for subgraph in ("users", "properties"):  # nor straight from the subgraph's own port
+        own = f"{graph.subgraph_urls[subgraph]}/files/recommendations/models/leak-test.recs"
+        assert (await graph.http.get(own)).status_code == 404

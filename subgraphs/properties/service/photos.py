@@ -20,6 +20,10 @@ from subgraphs.properties.service.listings import ListingService, check_may_chan
 
 MAX_PHOTOS_PER_LISTING = 40
 
+# Where listing photos are stored; the files route serves only keys under these.
+PHOTO_PREFIX = "properties/"
+DEMO_PHOTO_PREFIX = "demo/properties/"
+
 
 class PhotoService:
     def __init__(self, deps: Dependencies, listings: ListingService) -> None:
@@ -38,7 +42,7 @@ class PhotoService:
             listing = await self.repository.get(session, property_id)
         self._check_may_add(viewer, property_id, listing)
         photo_id = uuid.uuid4()
-        key = f"properties/{property_id}/{photo_id.hex}.{image.extension}"
+        key = f"{PHOTO_PREFIX}{property_id}/{photo_id.hex}.{image.extension}"
         url = await self.deps.storage.put(key, data, image.content_type)
         try:
             async with unit_of_work(self.deps) as work:

@@ -21,6 +21,9 @@ from subgraphs.users.service.visibility import present_user
 
 UPDATABLE_FIELDS = ("name", "phone")
 
+# Where avatars are stored; the files route serves only keys under it.
+AVATAR_PREFIX = "avatars/"
+
 
 class ProfileService:
     def __init__(self, deps: UsersDeps) -> None:
@@ -113,7 +116,7 @@ class ProfileService:
         deps = self._deps
         user_id = require_authenticated(viewer)
         image = check_image(data, max_bytes=deps.settings.max_avatar_bytes, field="file")
-        key = f"avatars/{user_id}/{uuid.uuid4().hex}.{image.extension}"
+        key = f"{AVATAR_PREFIX}{user_id}/{uuid.uuid4().hex}.{image.extension}"
         await deps.storage.put(key, data, image.content_type)
         try:
             async with transaction(deps.db) as session:
