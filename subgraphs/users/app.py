@@ -26,7 +26,13 @@ from common.auth.tokens import (
     revocation_ttl,
 )
 from common.config import Settings, get_settings
-from common.db import create_engine, is_reachable, session_factory, subgraph_database_url
+from common.db import (
+    create_engine,
+    is_reachable,
+    read_session_factory,
+    session_factory,
+    subgraph_database_url,
+)
 from common.events import EventRuntime
 from common.file_routes import file_routes, subgraph_files_url
 from common.graphql_app import SubgraphApp, create_subgraph_app, schema_extensions
@@ -105,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         storage=storage,
         otp_key=otp_key_from(private_key),
         revocation_feed=feed,
+        read_db=read_session_factory(engine),
     )
     services = build_services(deps)
     metrics = GraphQLMetrics(SUBGRAPH)

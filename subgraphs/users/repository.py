@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, tuple_, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import any_, bindparam, delete, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth.viewer import Role
+from common.driver_statement import DriverStatement
 from subgraphs.users.models import user_otps, user_sessions, users
 from subgraphs.users.records import OtpRecord, SessionRecord, UserRecord
 
@@ -24,6 +26,15 @@ def _user(row: RowMapping) -> UserRecord:
     values = dict(row)
     values["role"] = Role(values["role"])
     return UserRecord(**values)
+
+
+# The hot reads (``me``, every ``_entities`` batch of owners), compiled once (decision 0037).
+USER_BY_ID = DriverStatement(
+    select(users).where(users.c.id == bindparam("id", type_=users.c.id.type))
+)
+USERS_BY_IDS = DriverStatement(
+    select(users).where(users.c.id == any_(bindparam("ids", type_=ARRAY(PG_UUID(as_uuid=True)))))
+)
 
 
 def _session(row: RowMapping) -> SessionRecord:
@@ -69,9 +80,10 @@ class UserRepository:
         return _user(row) if row else None
 
     async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> UserRecord | None:
-        statement = select(users).where(users.c.id == user_id)
-        if for_update:
-            statement = statement.with_for_update()
+        if not for_update:
+            rows = await USER_BY_ID.mappings(self._session, id=user_id)
+            return _user(rows[0]) if rows else None
+        statement = select(users).where(users.c.id == user_id).with_for_update()
         row = (await self._session.execute(statement)).mappings().first()
         return _user(row) if row else None
 
@@ -86,8 +98,8 @@ class UserRepository:
         """All the users with these ids, in one statement."""
         if not user_ids:
             return []
-        statement = select(users).where(users.c.id.in_(list(set(user_ids))))
-        return [_user(r) for r in (await self._session.execute(statement)).mappings()]
+        rows = await USERS_BY_IDS.mappings(self._session, ids=list(set(user_ids)))
+        return [_user(r) for r in rows]
 
     async def email_taken(self, email: str) -> bool:
         statement = select(func.count()).where(func.lower(users.c.email) == email.lower())

@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from strawberry.file_uploads import Upload
 
+from common.federation import Schema as BatchedEntitiesSchema
 from common.pagination import PageInfo
 from subgraphs.users.schema_types import (
     AuthPayload,
@@ -193,7 +194,7 @@ class Mutation:
 
 def build_schema(extensions: Sequence[Any] = ()) -> strawberry.federation.Schema:
     """The users schema; the composition root passes the metrics and error extensions."""
-    return strawberry.federation.Schema(
+    return BatchedEntitiesSchema(
         query=Query,
         mutation=Mutation,
         types=[User],

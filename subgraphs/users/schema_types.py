@@ -85,6 +85,24 @@ class User:
         view = await _user_loader(info).load(user_id)
         return cls.from_view(view) if view else None
 
+    @classmethod
+    async def resolve_references(
+        cls, info: Info, representations: list[dict[str, object]]
+    ) -> list[User | None]:
+        """Every representation of one ``_entities`` call at once (common.federation): one
+        statement, no per-entity futures. Unknown or malformed ids resolve to None."""
+        ids: list[uuid.UUID | None] = []
+        for representation in representations:
+            try:
+                ids.append(uuid.UUID(str(representation.get("id"))))
+            except ValueError:
+                ids.append(None)
+        wanted = list(dict.fromkeys(i for i in ids if i is not None))
+        context = info.context
+        found = await context.services.profiles.by_ids(context.viewer, wanted) if wanted else {}
+        views = {user_id: cls.from_view(view) for user_id, view in found.items()}
+        return [None if i is None else views.get(i) for i in ids]
+
 
 @strawberry.type(description="One sign-in of a user on one device.")
 class Session:

@@ -6,7 +6,7 @@ import functools
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -28,11 +28,14 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from common.driver_statement import DriverStatement
 from subgraphs.search.index.cursor import encode_cursor
 from subgraphs.search.index.postgres_session import apply_search_settings
 from subgraphs.search.index.postgres_sql import (
     after_condition,
     filter_conditions,
+    filter_parameters,
+    filter_shape,
     key_value_for_cursor,
     near_distance,
     parse_key,
@@ -233,6 +236,207 @@ def _facets(counts: dict[Facet, list[tuple[Any, int]]], price_interval: Decimal)
     return Facets(types=types, statuses=statuses, price_histogram=histogram, bedrooms=bedrooms)
 
 
+# Statements built with bind parameters (postgres_sql.filter_parameters), per shape: building
+# a page statement and its cache key costs more Python than the search costs Postgres.
+STATEMENT_CACHE_SIZE = 256
+
+
+def _statement_shape(
+    query: SearchQuery, key: tuple[object, uuid.UUID] | None
+) -> tuple[object, ...] | None:
+    """What a page statement built with bind parameters depends on; None when it must be
+    built for the values (a cursor, a place or a box, a list of ids)."""
+    if key is not None or query.ids is not None:
+        return None
+    shape = filter_shape(query.filter)
+    if shape is None:
+        return None
+    request = query.facets
+    return (
+        query.sort,
+        query.first,
+        query.with_total,
+        None if request is None else (request.price_interval, request.requested),
+        shape,
+    )
+
+
+@dataclass(frozen=True)
+class _BuiltPage:
+    """A page statement and how to read its rows: plain (rows of id, sort value, distance),
+    or with its total (and facets, ``wanted``) in every row."""
+
+    statement: Any
+    with_total: bool
+    wanted: tuple[Facet, ...] = ()
+    price_interval: Decimal | None = None
+    driver: DriverStatement = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "driver", DriverStatement(self.statement))
+
+    def page(self, query: SearchQuery, rows: Sequence[Any]) -> SearchPage:
+        if not self.with_total:
+            return SearchPage(
+                hits=_hits(query, list(rows)), has_next_page=len(rows) > query.first, total=None
+            )
+        found = _page_of(query, list(rows))
+        if not self.wanted or self.price_interval is None:
+            return found
+        raw = rows[0].facets
+        grouped_rows = (json.loads(raw) if isinstance(raw, str) else raw) or []
+        facets = _grouped_facets(list(self.wanted), grouped_rows, self.price_interval)
+        return replace(found, facets=facets)
+
+
+def _build_page(
+    query: SearchQuery, key: tuple[object, uuid.UUID] | None, *, bind: bool
+) -> _BuiltPage:
+    """The statement of a page other than the title-first one (``bind``: the filter's values
+    as parameters, for a query of :func:`_statement_shape`)."""
+    near = near_distance(query)
+    expression, ascending = sort_key(query, near, bind=bind)
+    distance = literal(None) if near is None else near
+    if query.with_total:
+        if _page_follows_sort_index(query):
+            return _page_and_count_statement(query, expression, ascending, key, distance, bind)
+        return _page_with_total_statement(query, expression, ascending, key, distance, near, bind)
+    source_id: ColumnElement[Any] = listings.c.id
+    conditions = query_conditions(query, near, bind=bind)
+    if ranks_text_alone(query):  # the narrow document rows suffice (0003)
+        assert query.filter.text is not None
+        source_id = documents.c.id
+        expression = rank_expression(_words(query, bind), documents.c.document)
+        conditions = text_alone_conditions(query, bind=bind)
+    if key is not None:
+        conditions.append(after_condition(expression, ascending, key, source_id))
+    statement = (
+        select(source_id.label("id"), expression.label("sort_value"), distance.label("distance"))
+        .where(*conditions)
+        .order_by(*_order(expression, source_id, ascending))
+        .limit(query.first + 1)
+    )
+    return _BuiltPage(statement, with_total=False)
+
+
+def _words(query: SearchQuery, bind: bool) -> Any:
+    assert query.filter.text is not None
+    return bindparam("text", type_=Text) if bind else query.filter.text
+
+
+def _page_with_total_statement(
+    query: SearchQuery,
+    expression: ColumnElement[Any],
+    ascending: bool,
+    key: tuple[object, uuid.UUID] | None,
+    distance: ColumnElement[Any],
+    near: ColumnElement[float] | None,
+    bind: bool,
+) -> _BuiltPage:
+    # Text and geo filters compute something per match (a rank, a distance) and their
+    # page needs every match anyway, so the filter is evaluated once into a narrow
+    # materialised set (id, sort key, distance) that both the count and the page read. A
+    # ``count(*) OVER ()`` window instead buffers every matched row at full width (the
+    # tsvector included) before the sort: measured 20 ms of the relevance shape's 45 ms.
+    # The count runs over the filter alone and the keyset applies to the page only, so
+    # the total is the same on every page; the outer join keeps the count when the page
+    # after a cursor is empty.
+    source_id: ColumnElement[Any] = listings.c.id
+    match_conditions = query_conditions(query, near, bind=bind)
+    if ranks_text_alone(query):
+        # Ranked words and at most a status: the narrow document rows suffice (0003).
+        source_id = documents.c.id
+        expression = rank_expression(_words(query, bind), documents.c.document)
+        match_conditions = text_alone_conditions(query, bind=bind)
+    # Facets selected with the page come from the same materialised set: one evaluation
+    # of the filter (for a geo search, the haversine of every candidate) instead of two.
+    request = query.facets
+    wanted = (
+        []
+        if request is None or source_id is documents.c.id
+        else [facet for facet in _FACET_ORDER if facet in request.requested]
+    )
+    facet_columns = (
+        []
+        if request is None
+        else [_facet_columns(request.price_interval)[f].label(f.value) for f in wanted]
+    )
+    matched = (
+        select(
+            source_id.label("id"),
+            expression.label("sort_value"),
+            distance.label("distance"),
+            *facet_columns,
+        )
+        .where(*match_conditions)
+        .cte("matched")
+        .prefix_with("MATERIALIZED")
+    )
+    conditions = []
+    if key is not None:
+        left = tuple_(matched.c.sort_value, matched.c.id)
+        right = tuple_(literal(key[0], expression.type), literal(key[1], listings.c.id.type))
+        conditions.append(left > right if ascending else left < right)
+    facet_rows: ColumnElement[Any] = literal(None)
+    if wanted:
+        grouped = _grouping_sets(matched, wanted).subquery("grouped")
+        facet_rows = select(func.json_agg(func.json_build_array(*grouped.c))).scalar_subquery()
+    total = (
+        select(func.count().label("total"), facet_rows.label("facets"))
+        .select_from(matched)
+        .subquery("total")
+    )
+    page = (
+        select(matched.c.id, matched.c.sort_value, matched.c.distance)
+        .where(*conditions)
+        .order_by(*_order(matched.c.sort_value, matched.c.id, ascending))
+        .limit(query.first + 1)
+        .lateral("page")
+    )
+    statement = (
+        select(total.c.total, total.c.facets, page.c.id, page.c.sort_value, page.c.distance)
+        .select_from(total.outerjoin(page, true()))
+        .order_by(*_order(page.c.sort_value, page.c.id, ascending))
+    )
+    return _BuiltPage(
+        statement,
+        with_total=True,
+        wanted=tuple(wanted),
+        price_interval=None if request is None else request.price_interval,
+    )
+
+
+def _page_and_count_statement(
+    query: SearchQuery,
+    expression: ColumnElement[Any],
+    ascending: bool,
+    key: tuple[object, uuid.UUID] | None,
+    distance: ColumnElement[Any],
+    bind: bool,
+) -> _BuiltPage:
+    # Sorted by price or date with only plain column filters: the page walks the sort's
+    # btree index and stops after ``first + 1`` rows, and the count gets its own plan.
+    # Materialising every match instead costs a broad filter (most of 100,000 listings)
+    # ~60-80 ms; this way it costs the count (~20 ms) and a page under a millisecond.
+    conditions = query_conditions(query, bind=bind)
+    total = select(func.count().label("total")).where(*conditions).subquery("total")
+    if key is not None:
+        conditions.append(after_condition(expression, ascending, key))
+    page = (
+        select(listings.c.id, expression.label("sort_value"), distance.label("distance"))
+        .where(*conditions)
+        .order_by(*_order(expression, listings.c.id, ascending))
+        .limit(query.first + 1)
+        .lateral("page")
+    )
+    statement = (
+        select(total.c.total, page.c.id, page.c.sort_value, page.c.distance)
+        .select_from(total.outerjoin(page, true()))
+        .order_by(*_order(page.c.sort_value, page.c.id, ascending))
+    )
+    return _BuiltPage(statement, with_total=True)
+
+
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 
 
@@ -249,6 +453,8 @@ class PostgresSearchIndex:
         # Outside one, a search saves the BEGIN and ROLLBACK round trips (relevance shape:
         # p50 13.2 -> 12.6 ms, p95 14.6 -> 13.6 ms).
         self._reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Page statements by shape (_statement_shape), built and compiled once each.
+        self._built: dict[tuple[object, ...], _BuiltPage] = {}
 
     async def _lock(self, session: AsyncSession, listing_id: uuid.UUID) -> None:
         # Every write to one listing (consumer, reconciliation) is serialised, so a delete
@@ -299,33 +505,21 @@ class PostgresSearchIndex:
         key = parse_key(query, query.after) if query.after is not None else None
         if title_match_first(query, key):
             return await self._title_matches_first(query, key)
-        near = near_distance(query)
-        expression, ascending = sort_key(query, near)
-        distance = literal(None) if near is None else near
-        if query.with_total:
-            return await self._page_with_total(query, expression, ascending, key, distance, near)
-        source_id: ColumnElement[Any] = listings.c.id
-        conditions = query_conditions(query, near)
-        if ranks_text_alone(query):  # the narrow document rows suffice (0003)
-            assert query.filter.text is not None
-            source_id = documents.c.id
-            expression = rank_expression(query.filter.text, documents.c.document)
-            conditions = text_alone_conditions(query)
-        if key is not None:
-            conditions.append(after_condition(expression, ascending, key, source_id))
-        statement = (
-            select(
-                source_id.label("id"), expression.label("sort_value"), distance.label("distance")
-            )
-            .where(*conditions)
-            .order_by(*_order(expression, source_id, ascending))
-            .limit(query.first + 1)
-        )
+        shape = _statement_shape(query, key)
+        rows: Sequence[Any]
+        if shape is None:  # built for these values (a cursor, a place, a list of ids)
+            built = _build_page(query, key, bind=False)
+            async with self._reads.connect() as conn:
+                rows = (await conn.execute(built.statement)).all()
+            return built.page(query, rows)
+        cached = self._built.get(shape)
+        if cached is None:
+            cached = self._built[shape] = _build_page(query, key, bind=True)
+            if len(self._built) > STATEMENT_CACHE_SIZE:
+                self._built.pop(next(iter(self._built)))
         async with self._reads.connect() as conn:
-            rows = list((await conn.execute(statement)).all())
-        return SearchPage(
-            hits=_hits(query, rows), has_next_page=len(rows) > query.first, total=None
-        )
+            rows = await cached.driver.rows(conn, filter_parameters(query.filter))
+        return cached.page(query, rows)
 
     async def _title_matches_first(
         self, query: SearchQuery, key: tuple[object, uuid.UUID] | None
@@ -348,125 +542,6 @@ class PostgresSearchIndex:
             return SearchPage(
                 hits=_hits(query, rows), has_next_page=len(rows) > query.first, total=None
             )
-        return _page_of(query, rows)
-
-    async def _page_with_total(
-        self,
-        query: SearchQuery,
-        expression: ColumnElement[Any],
-        ascending: bool,
-        key: tuple[object, uuid.UUID] | None,
-        distance: ColumnElement[Any],
-        near: ColumnElement[float] | None,
-    ) -> SearchPage:
-        if _page_follows_sort_index(query):
-            return await self._page_and_count(query, expression, ascending, key, distance)
-        # Text and geo filters compute something per match (a rank, a distance) and their
-        # page needs every match anyway, so the filter is evaluated once into a narrow
-        # materialised set (id, sort key, distance) that both the count and the page read. A
-        # ``count(*) OVER ()`` window instead buffers every matched row at full width (the
-        # tsvector included) before the sort: measured 20 ms of the relevance shape's 45 ms.
-        # The count runs over the filter alone and the keyset applies to the page only, so
-        # the total is the same on every page; the outer join keeps the count when the page
-        # after a cursor is empty.
-        source_id: ColumnElement[Any] = listings.c.id
-        match_conditions = query_conditions(query, near)
-        if ranks_text_alone(query):
-            # Ranked words and at most a status: the narrow document rows suffice (0003).
-            assert query.filter.text is not None
-            source_id = documents.c.id
-            expression = rank_expression(query.filter.text, documents.c.document)
-            match_conditions = text_alone_conditions(query)
-        # Facets selected with the page come from the same materialised set: one evaluation
-        # of the filter (for a geo search, the haversine of every candidate) instead of two.
-        request = query.facets
-        wanted = (
-            []
-            if request is None or source_id is documents.c.id
-            else [facet for facet in _FACET_ORDER if facet in request.requested]
-        )
-        facet_columns = (
-            []
-            if request is None
-            else [_facet_columns(request.price_interval)[f].label(f.value) for f in wanted]
-        )
-        matched = (
-            select(
-                source_id.label("id"),
-                expression.label("sort_value"),
-                distance.label("distance"),
-                *facet_columns,
-            )
-            .where(*match_conditions)
-            .cte("matched")
-            .prefix_with("MATERIALIZED")
-        )
-        conditions = []
-        if key is not None:
-            left = tuple_(matched.c.sort_value, matched.c.id)
-            right = tuple_(literal(key[0], expression.type), literal(key[1], listings.c.id.type))
-            conditions.append(left > right if ascending else left < right)
-        facet_rows: ColumnElement[Any] = literal(None)
-        if wanted:
-            grouped = _grouping_sets(matched, wanted).subquery("grouped")
-            facet_rows = select(func.json_agg(func.json_build_array(*grouped.c))).scalar_subquery()
-        total = (
-            select(func.count().label("total"), facet_rows.label("facets"))
-            .select_from(matched)
-            .subquery("total")
-        )
-        page = (
-            select(matched.c.id, matched.c.sort_value, matched.c.distance)
-            .where(*conditions)
-            .order_by(*_order(matched.c.sort_value, matched.c.id, ascending))
-            .limit(query.first + 1)
-            .lateral("page")
-        )
-        statement = (
-            select(total.c.total, total.c.facets, page.c.id, page.c.sort_value, page.c.distance)
-            .select_from(total.outerjoin(page, true()))
-            .order_by(*_order(page.c.sort_value, page.c.id, ascending))
-        )
-        async with self._reads.connect() as conn:
-            rows = list((await conn.execute(statement)).all())
-        page_found = _page_of(query, rows)
-        if not wanted or request is None:
-            return page_found
-        raw = rows[0].facets
-        grouped_rows = (json.loads(raw) if isinstance(raw, str) else raw) or []
-        facets = _grouped_facets(wanted, grouped_rows, request.price_interval)
-        return replace(page_found, facets=facets)
-
-    async def _page_and_count(
-        self,
-        query: SearchQuery,
-        expression: ColumnElement[Any],
-        ascending: bool,
-        key: tuple[object, uuid.UUID] | None,
-        distance: ColumnElement[Any],
-    ) -> SearchPage:
-        # Sorted by price or date with only plain column filters: the page walks the sort's
-        # btree index and stops after ``first + 1`` rows, and the count gets its own plan.
-        # Materialising every match instead costs a broad filter (most of 100,000 listings)
-        # ~60-80 ms; this way it costs the count (~20 ms) and a page under a millisecond.
-        conditions = query_conditions(query)
-        total = select(func.count().label("total")).where(*conditions).subquery("total")
-        if key is not None:
-            conditions.append(after_condition(expression, ascending, key))
-        page = (
-            select(listings.c.id, expression.label("sort_value"), distance.label("distance"))
-            .where(*conditions)
-            .order_by(*_order(expression, listings.c.id, ascending))
-            .limit(query.first + 1)
-            .lateral("page")
-        )
-        statement = (
-            select(total.c.total, page.c.id, page.c.sort_value, page.c.distance)
-            .select_from(total.outerjoin(page, true()))
-            .order_by(*_order(page.c.sort_value, page.c.id, ascending))
-        )
-        async with self._reads.connect() as conn:
-            rows = list((await conn.execute(statement)).all())
         return _page_of(query, rows)
 
     async def count(self, query: SearchQuery) -> int:

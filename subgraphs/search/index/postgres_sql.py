@@ -19,6 +19,7 @@ from sqlalchemy import (
     Float,
     Text,
     and_,
+    bindparam,
     cast,
     false,
     func,
@@ -123,29 +124,60 @@ def box_conditions(box: BoundingBox) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def _value(bind: bool, name: str, value: Any, type_: Any) -> Any:
+    """``value`` inline, or (``bind``) a named bind parameter that :func:`filter_parameters`
+    fills: a statement built with ``bind`` depends on the filter's shape alone."""
+    return bindparam(name, type_=type_) if bind else value
+
+
 def filter_conditions(
-    f: SearchFilter, distance: ColumnElement[float] | None = None
+    f: SearchFilter, distance: ColumnElement[float] | None = None, *, bind: bool = False
 ) -> list[ColumnElement[bool]]:
-    """The WHERE clause of a filter as a list of conjuncts; ``distance``: see radius_conditions."""
+    """The WHERE clause of a filter as a list of conjuncts; ``distance``: see radius_conditions.
+
+    ``bind``: every value of the text, type, status, price, room and zip code conditions is a
+    named parameter (:func:`filter_parameters`), so the statement can be built once per shape;
+    geographic filters are never built that way (their bounds are computed from the values).
+    """
+    assert not (bind and (f.near is not None or f.within is not None))
     conditions: list[ColumnElement[bool]] = []
     if f.has_text():
         assert f.text is not None
-        conditions.append(c.document.bool_op("@@")(ts_query(f.text)))
+        conditions.append(c.document.bool_op("@@")(ts_query(_value(bind, "text", f.text, Text))))
     if f.types:
-        conditions.append(c.type.in_(f.types))
-    conditions.append(c.status.in_(f.effective_statuses()))
+        if bind:
+            conditions.append(
+                c.type.in_([bindparam(f"type_{i}", type_=c.type.type) for i in range(len(f.types))])
+            )
+        else:
+            conditions.append(c.type.in_(f.types))
+    statuses = f.effective_statuses()
+    if bind:
+        conditions.append(
+            c.status.in_(
+                [bindparam(f"status_{i}", type_=c.status.type) for i in range(len(statuses))]
+            )
+        )
+    else:
+        conditions.append(c.status.in_(statuses))
     if f.price_min is not None:
-        conditions.append(c.price >= f.price_min)
+        conditions.append(c.price >= _value(bind, "price_min", f.price_min, c.price.type))
     if f.price_max is not None:
-        conditions.append(c.price <= f.price_max)
+        conditions.append(c.price <= _value(bind, "price_max", f.price_max, c.price.type))
     if f.min_bedrooms is not None:
-        conditions.append(c.bedrooms >= f.min_bedrooms)
+        conditions.append(
+            c.bedrooms >= _value(bind, "min_bedrooms", f.min_bedrooms, c.bedrooms.type)
+        )
     if f.min_bathrooms is not None:
-        conditions.append(c.bathrooms >= f.min_bathrooms)
+        conditions.append(
+            c.bathrooms >= _value(bind, "min_bathrooms", f.min_bathrooms, c.bathrooms.type)
+        )
     if f.min_toilets is not None:
-        conditions.append(c.toilets >= f.min_toilets)
+        conditions.append(c.toilets >= _value(bind, "min_toilets", f.min_toilets, c.toilets.type))
     if f.zip_code:
-        conditions.append(c.zip_code == f.zip_code.strip())
+        conditions.append(
+            c.zip_code == _value(bind, "zip_code", f.zip_code.strip(), c.zip_code.type)
+        )
     if f.near is not None:
         conditions.extend(radius_conditions(f.near, distance))
     if f.within is not None:
@@ -153,10 +185,47 @@ def filter_conditions(
     return conditions
 
 
+def filter_shape(f: SearchFilter) -> tuple[object, ...] | None:
+    """What a statement built with ``bind`` depends on; None for a geographic filter."""
+    if f.near is not None or f.within is not None:
+        return None
+    return (
+        f.has_text(),
+        len(f.types),
+        len(f.effective_statuses()),
+        f.price_min is not None,
+        f.price_max is not None,
+        f.min_bedrooms is not None,
+        f.min_bathrooms is not None,
+        f.min_toilets is not None,
+        bool(f.zip_code),
+        # ranks_text_alone: text and statuses only
+        f == SearchFilter(text=f.text, statuses=f.statuses),
+    )
+
+
+def filter_parameters(f: SearchFilter) -> dict[str, Any]:
+    """The values of the parameters a ``bind`` statement of ``f``'s shape names."""
+    values: dict[str, Any] = {
+        "price_min": f.price_min,
+        "price_max": f.price_max,
+        "min_bedrooms": f.min_bedrooms,
+        "min_bathrooms": f.min_bathrooms,
+        "min_toilets": f.min_toilets,
+        "zip_code": f.zip_code.strip() if f.zip_code else None,
+        "text": f.text,
+    }
+    for i, value in enumerate(f.types):
+        values[f"type_{i}"] = value
+    for i, value in enumerate(f.effective_statuses()):
+        values[f"status_{i}"] = value
+    return values
+
+
 def query_conditions(
-    query: SearchQuery, distance: ColumnElement[float] | None = None
+    query: SearchQuery, distance: ColumnElement[float] | None = None, *, bind: bool = False
 ) -> list[ColumnElement[bool]]:
-    conditions = filter_conditions(query.filter, distance)
+    conditions = filter_conditions(query.filter, distance, bind=bind)
     if query.ids is not None:
         conditions.append(c.id.in_(query.ids) if query.ids else false())
     return conditions
@@ -175,11 +244,22 @@ def ranks_text_alone(query: SearchQuery) -> bool:
     )
 
 
-def text_alone_conditions(query: SearchQuery) -> list[ColumnElement[bool]]:
+def text_alone_conditions(query: SearchQuery, *, bind: bool = False) -> list[ColumnElement[bool]]:
     """:func:`query_conditions` of a search that :func:`ranks_text_alone`, on the narrow table."""
     assert query.filter.text is not None
     d = documents.c
-    conditions = text_match_conditions(query.filter.text, query.filter.effective_statuses())
+    statuses = query.filter.effective_statuses()
+    conditions: list[ColumnElement[bool]]
+    if bind:
+        words: Words = bindparam("text", type_=Text)
+        conditions = [
+            d.document.bool_op("@@")(ts_query(words)),
+            d.status.in_(
+                [bindparam(f"status_{i}", type_=d.status.type) for i in range(len(statuses))]
+            ),
+        ]
+    else:
+        conditions = text_match_conditions(query.filter.text, statuses)
     if query.ids is not None:
         conditions.append(d.id.in_(query.ids) if query.ids else false())
     return conditions
@@ -261,13 +341,13 @@ def near_distance(query: SearchQuery) -> ColumnElement[float] | None:
 
 
 def sort_key(
-    query: SearchQuery, distance: ColumnElement[float] | None = None
+    query: SearchQuery, distance: ColumnElement[float] | None = None, *, bind: bool = False
 ) -> tuple[ColumnElement[Any], bool]:
     """The primary sort expression and whether it is ascending (ties broken by id likewise)."""
     sort = effective_sort(query)
     if sort is SearchSort.RELEVANCE:
         assert query.filter.text is not None
-        return rank_expression(query.filter.text), False
+        return rank_expression(_value(bind, "text", query.filter.text, Text)), False
     if sort is SearchSort.PRICE_ASC:
         return c.price, True
     if sort is SearchSort.PRICE_DESC:

@@ -43,6 +43,13 @@ class UsersDeps:
     # users' own verifier's feed: brought up to date right after a revocation commits, so this
     # process refuses the ended tokens at once (other verifiers within a poll).
     revocation_feed: RevocationFeed | None = None
+    # Hot reads of one statement (common.db.read_session_factory: autocommit, no BEGIN and
+    # ROLLBACK round trips); ``db`` when unset.
+    read_db: async_sessionmaker[AsyncSession] | None = None
+
+    @property
+    def reads(self) -> async_sessionmaker[AsyncSession]:
+        return self.read_db or self.db
 
     def now(self) -> datetime:
         return self.clock()

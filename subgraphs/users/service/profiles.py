@@ -34,7 +34,7 @@ class ProfileService:
         return await self.profile(viewer, user_id)
 
     async def profile(self, viewer: Viewer, user_id: uuid.UUID) -> UserView:
-        async with self._deps.db() as session:
+        async with self._deps.reads() as session:
             record = await UserRepository(session).get(user_id)
         if record is None:
             raise NotFound("No such user.", field="userId")
@@ -44,7 +44,7 @@ class ProfileService:
         self, viewer: Viewer, user_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, UserView]:
         """Every existing user among ``user_ids``, loaded with one SQL statement."""
-        async with self._deps.db() as session:
+        async with self._deps.reads() as session:
             records = await UserRepository(session).get_many(user_ids)
         return {r.id: present_user(r, viewer, self._deps.storage) for r in records}
 
