@@ -20,11 +20,15 @@ def consumer_specs(projection: Projection, *, max_attempts: int = 5) -> list[Con
             group=PROPERTIES_GROUP,
             topics=["realio.properties"],
             handlers={
-                "property.created": projection.on_listing,
-                "property.updated": projection.on_listing,
                 "property.deleted": projection.on_listing_deleted,
                 "property.favorited": projection.on_favorite,
                 "property.unfavorited": projection.on_favorite,
+            },
+            # Consecutive created/updated events (the usual run between two fetches) are one
+            # statement: a run of either type is one call (ConsumerSpec.batch_handlers).
+            batch_handlers={
+                "property.created": projection.on_listings,
+                "property.updated": projection.on_listings,
             },
             max_attempts=max_attempts,
         ),

@@ -73,6 +73,31 @@ async def upsert_listing(session: AsyncSession, values: dict[str, Any]) -> bool:
     return (await session.execute(upsert)).first() is not None
 
 
+async def upsert_listings(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """``upsert_listing`` of each row in order, in one statement: of several rows of one
+    listing only the first with its highest version can apply (each later one is not newer
+    than what precedes it), so only that one is written."""
+    newest: dict[Any, dict[str, Any]] = {}
+    for values in rows:
+        held = newest.get(values["id"])
+        if held is None or values["version"] > held["version"]:
+            newest[values["id"]] = values
+    if not newest:
+        return
+    statement = pg_insert(listings).values(list(newest.values()))
+    first = next(iter(newest.values()))
+    changed: dict[str, Any] = {name: statement.excluded[name] for name in first if name != "id"}
+    changed["change"] = func.nextval("listing_changes")
+    changed["changed_at"] = func.now()
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[listings.c.id],
+            set_=changed,
+            where=and_(listings.c.version < statement.excluded.version, ~listings.c.deleted),
+        )
+    )
+
+
 async def delete_listing(
     session: AsyncSession, property_id: uuid.UUID, owner_id: uuid.UUID, version: int
 ) -> None:

@@ -14,6 +14,7 @@ nothing.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -113,6 +114,16 @@ class Projection:
         snapshot = dict(event.payload.get("property") or {})
         version = int(event.payload.get("version") or snapshot.get("version") or 0)
         await repository.upsert_listing(session, listing_values(snapshot, version))
+
+    async def on_listings(self, session: AsyncSession, events: Sequence[Event]) -> None:
+        """``on_listing`` for a run of created/updated events: one statement (a burst of
+        listings written, or one listing edited several times, between two fetches)."""
+        rows = []
+        for event in events:
+            snapshot = dict(event.payload.get("property") or {})
+            version = int(event.payload.get("version") or snapshot.get("version") or 0)
+            rows.append(listing_values(snapshot, version))
+        await repository.upsert_listings(session, rows)
 
     async def on_listing_deleted(self, session: AsyncSession, event: Event) -> None:
         property_id = uuid.UUID(str(event.payload.get("id") or event.aggregate_id))

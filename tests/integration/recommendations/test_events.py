@@ -54,6 +54,38 @@ async def test_property_events_keep_the_listings_projection_newest_version_first
     assert (await _listing(recs, home)).deleted
 
 
+async def test_a_run_of_listing_events_applies_as_one_by_one_would(recs: RecsWorld) -> None:
+    """A run of created/updated events goes to the projection in one statement: the newest
+    version of each listing wins, a stale one in the same run changes nothing, and a
+    tombstoned listing stays deleted."""
+    owner = uuid.uuid4()
+    known, fresh, gone = (
+        Home(owner, "Denver", 7),
+        Home(owner, "Denver", 8),
+        Home(owner, "Denver", 9),
+    )
+    await recs.publish("properties", known.created())
+    await recs.publish("properties", gone.created())
+    await recs.publish("properties", gone.deleted())
+    sold = known.updated(status="sold")  # version 2
+    pending = known.updated(status="pending", price=410_000)  # version 3
+    run = [
+        fresh.created(),
+        pending,
+        sold,  # older than pending, later in the run: ignored
+        fresh.updated(status="rented"),
+        gone.updated(status="available"),
+    ]
+    async with transaction(session_factory(recs.engine)) as session:
+        await recs.services.projection.on_listings(session, run)
+    row = await _listing(recs, known)
+    price = float(pending.payload["property"]["price"])
+    assert (row.version, row.status, float(row.price)) == (3, "pending", price)
+    row = await _listing(recs, fresh)
+    assert (row.version, row.status) == (2, "rented")
+    assert (await _listing(recs, gone)).deleted
+
+
 async def test_favourites_become_interactions_once_even_when_redelivered(recs: RecsWorld) -> None:
     buyer = uuid.uuid4()
     [home] = await recs.homes(uuid.uuid4(), "Austin", 1)
