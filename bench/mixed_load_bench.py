@@ -396,7 +396,10 @@ def report(stats: Stats, seconds: float) -> None:
 
 
 async def run(workers: int, clients: int, seconds: float) -> None:
-    prefix = f"realio_bench_mixed{workers}_"
+    # Two people benching at once must not drop each other's databases: REALIO_BENCH_TAG
+    # (letters, digits, underscores) names this run's.
+    tag = re.sub(r"[^a-z0-9_]", "", os.environ.get("REALIO_BENCH_TAG", "").lower())[:16]
+    prefix = f"realio_bench_{tag + '_' if tag else ''}mixed{workers}_"
     data_dir = Path(tempfile.mkdtemp(prefix="realio-mixed-"))
     await drop_databases(prefix)
     stack = await start_stack(workers, prefix, data_dir)

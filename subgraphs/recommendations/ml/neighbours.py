@@ -112,23 +112,32 @@ def add_rows(
         scores[rows, :count] = values
         # Each existing row takes in the new rows that beat its worst neighbour.
         worst = scores[:, -1]
-        fresh = set(rows.tolist())
+        fresh = np.asarray(rows)
         for column, row in enumerate(rows.tolist()):
             takers = np.flatnonzero(similarity[column] > worst)
-            for taker in takers.tolist():
-                if taker in fresh:
-                    continue
-                _insert(neighbours[taker], scores[taker], row, float(similarity[column, taker]))
+            takers = takers[~np.isin(takers, fresh)]
+            if takers.size:
+                _insert_many(neighbours, scores, takers, row, similarity[column, takers])
 
 
-def _insert(rows: np.ndarray, scores: np.ndarray, row: int, score: float) -> None:
-    """Put ``row`` into one list, best first (replacing its old entry, else the worst)."""
-    keep = rows != row
-    if keep.all():
-        if score <= scores[-1]:
-            return
-        keep[-1] = False
-    kept_rows, kept_scores = rows[keep], scores[keep]
-    at = int(np.searchsorted(-kept_scores, -score, side="right"))
-    rows[:] = np.insert(kept_rows, at, row)
-    scores[:] = np.insert(kept_scores, at, score)
+def _insert_many(
+    neighbours: np.ndarray, scores: np.ndarray, takers: np.ndarray, row: int, score: np.ndarray
+) -> None:
+    """Put ``row`` into the lists of ``takers`` (each beaten by it), best first: its old entry
+    is replaced, else the worst. One array operation per new row instead of a Python loop over
+    every list it enters (a run of similar new homes enters thousands)."""
+    lists, values = neighbours[takers], scores[takers]
+    k = lists.shape[1]
+    keep = lists != row
+    keep[keep.all(axis=1), -1] = False  # not there yet: the worst entry makes room
+    kept_rows = lists[keep].reshape(takers.size, k - 1)
+    kept_scores = values[keep].reshape(takers.size, k - 1)
+    score = score.astype(scores.dtype)
+    # Lists are best first: the new entry goes after every kept one scoring at least as much.
+    at = (kept_scores >= score[:, None]).sum(axis=1)[:, None]
+    slot = np.arange(k)[None, :]
+    source = np.clip(np.where(slot < at, slot, slot - 1), 0, max(k - 2, 0))
+    neighbours[takers] = np.where(slot == at, row, np.take_along_axis(kept_rows, source, axis=1))
+    scores[takers] = np.where(
+        slot == at, score[:, None], np.take_along_axis(kept_scores, source, axis=1)
+    )
