@@ -138,3 +138,95 @@ async def test_plain_fields_that_fail_report_as_graphql_core_does() -> None:
     odd = await built.execute("{ odd { id title } }")
     assert odd.errors is not None and odd.errors[0].path == ["odd", "title"]
     assert "String cannot represent value" in odd.errors[0].message
+
+
+# Object-typed plain fields and union members completed by FastLeafExecutor's shortcuts: the
+# same data and the same errors (messages, paths) as graphql-core's own path.
+
+
+@strawberry.type
+class Tag:
+    name: str
+
+
+@strawberry.type
+class Item:
+    id: strawberry.ID
+    tag: Tag
+    maybe: Tag | None
+    strict: Tag
+
+
+@strawberry.type
+class Other:
+    label: str
+
+
+@strawberry.type
+class Wrapper:
+    item: Item | None
+
+
+@strawberry.type
+class ShapesQuery:
+    @strawberry.field
+    def wrappers(self) -> list[Wrapper]:
+        good = Item(id=strawberry.ID("1"), tag=Tag(name="a"), maybe=None, strict=Tag(name="s"))
+        missing = Item(id=strawberry.ID("2"), tag=Tag(name="b"), maybe=Tag(name="m"), strict=None)  # type: ignore[arg-type]
+        bad_leaf = Item(id=strawberry.ID("3"), tag=Tag(name=None), maybe=None, strict=Tag(name="x"))  # type: ignore[arg-type]
+        odd = Item(id=strawberry.ID("4"), tag="not a tag", maybe=None, strict=Tag(name="y"))  # type: ignore[arg-type]
+        return [Wrapper(item=i) for i in (good, missing, bad_leaf, odd)]
+
+    @strawberry.field
+    def things(self) -> list[Item | Other | None]:
+        cast_item = Item(id=strawberry.ID("5"), tag=Tag(name="c"), maybe=None, strict=Tag(name="z"))
+        return [
+            Other(label="o"),
+            cast_item,
+            strawberry.cast(Other, Other(label="cast")),
+            Tag(name="not a member"),  # type: ignore[list-item]
+        ]
+
+
+SHAPES = [
+    "{ wrappers { item { id tag { name } maybe { name } strict { name } } } }",
+    "{ wrappers { item { id maybe { name } } } }",
+    "{ things { __typename ... on Item { id tag { name } } ... on Other { label } } }",
+]
+
+
+async def test_object_fields_and_union_members_complete_as_graphql_core_does() -> None:
+    plain = strawberry.Schema(query=ShapesQuery)
+    fast = strawberry.Schema(query=ShapesQuery)
+    resolve_basic_fields_directly(fast)
+    item = fast._schema.type_map["Item"]
+    assert isinstance(item, GraphQLObjectType)
+    assert hasattr(item.fields["tag"].resolve, "_realio_object")
+    assert hasattr(item.fields["maybe"].resolve, "_realio_object")
+    for query in SHAPES:
+        expected = await plain.execute(query)
+        actual = await fast.execute(query)
+        assert actual.data == expected.data, query
+        assert [(e.message, e.path) for e in actual.errors or []] == [
+            (e.message, e.path) for e in expected.errors or []
+        ], query
+    first = await fast.execute(SHAPES[0])
+    assert first.data is not None and first.data["wrappers"][0] == {
+        "item": {"id": "1", "tag": {"name": "a"}, "maybe": None, "strict": {"name": "s"}}
+    }
+    assert [w["item"] for w in first.data["wrappers"][1:]] == [None, None, None]
+    assert first.errors is not None and [e.path for e in first.errors] == [
+        ["wrappers", 1, "item", "strict"],
+        ["wrappers", 2, "item", "tag", "name"],
+        ["wrappers", 3, "item", "tag", "name"],
+    ]
+    things = await fast.execute(SHAPES[2])
+    assert things.data == {
+        "things": [
+            {"__typename": "Other", "label": "o"},
+            {"__typename": "Item", "id": "5", "tag": {"name": "c"}},
+            {"__typename": "Other", "label": "cast"},
+            None,
+        ]
+    }
+    assert things.errors is not None and [e.path for e in things.errors] == [["things", 3]]
