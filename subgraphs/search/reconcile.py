@@ -249,12 +249,21 @@ class Reconciler:
     async def _compare(self, started_at: datetime, report: ReconciliationReport) -> None:
         indexed = await self.indexing.index.indexed_versions()
         seen: set[uuid.UUID] = set()
+        fresh_versions = getattr(self.indexing.index, "indexed_versions_of", None)
         async for page in self.source.pages(report.updated_since):
             report.pages += 1
+            current = {remote.id: indexed.get(remote.id) for remote in page}
+            stale = [r.id for r in page if _may_need_repair(r, current[r.id])]
+            if stale and fresh_versions is not None:
+                # The snapshot was taken when the run started; the consumer has usually
+                # indexed these since (a run overlapping a burst of writes, or the first run
+                # while the seeded listings' events are applied). One read per page, instead
+                # of a locked transaction per listing that would change nothing.
+                current.update(await fresh_versions(stale))
             for remote in page:
                 report.scanned += 1
                 seen.add(remote.id)
-                await self._repair(remote, indexed.get(remote.id), report)
+                await self._repair(remote, current[remote.id], report)
         if report.kind is not RunKind.FULL:
             return  # an unchanged listing is absent from an incremental read, not unknown
         # Listings properties no longer knows at all. One indexed after this run started may
@@ -317,6 +326,15 @@ class Reconciler:
         if outcome.applied:
             report.repaired += 1
             report.repaired_ids.append(str(remote.id))
+
+
+def _may_need_repair(remote: RemoteListing, known: IndexedVersion | None) -> bool:
+    """Whether ``_repair`` would write for ``remote`` given what the index knew (``known``)."""
+    if remote.deleted:
+        return known is None or not known.deleted
+    if remote.document is None:
+        return False
+    return known is None or (not known.deleted and known.version < remote.version)
 
 
 async def _past_runs(session: AsyncSession) -> PastRuns:

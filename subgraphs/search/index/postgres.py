@@ -577,6 +577,25 @@ class PostgresSearchIndex:
         )
         return bool(await session.scalar(statement))
 
+    async def indexed_versions_of(
+        self, ids: Sequence[uuid.UUID]
+    ) -> Mapping[uuid.UUID, IndexedVersion | None]:
+        """``indexed_versions`` of these listings only (None: unknown to the index)."""
+        wanted = list(ids)
+        live = select(listings.c.id, listings.c.version, listings.c.indexed_at).where(
+            listings.c.id.in_(wanted)
+        )
+        dead = select(tombstones.c.id, tombstones.c.version, tombstones.c.deleted_at).where(
+            tombstones.c.id.in_(wanted)
+        )
+        versions: dict[uuid.UUID, IndexedVersion | None] = dict.fromkeys(wanted)
+        async with self._reads.connect() as conn:
+            for row in (await conn.execute(live)).all():
+                versions[row[0]] = IndexedVersion(row[1], False, row[2])
+            for row in (await conn.execute(dead)).all():
+                versions[row[0]] = IndexedVersion(row[1], True, row[2])
+        return versions
+
     async def indexed_versions(self) -> Mapping[uuid.UUID, IndexedVersion]:
         live = select(listings.c.id, listings.c.version, listings.c.indexed_at)
         dead = select(tombstones.c.id, tombstones.c.version, tombstones.c.deleted_at)

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common.auth.viewer import Role
@@ -135,6 +135,50 @@ async def test_reconciliation_repairs_missed_creates_updates_and_deletes(
     async with deaf_engine.connect() as conn:
         runs = await conn.scalar(select(reconciliations.c.id).order_by(reconciliations.c.id.desc()))
     assert runs == 4
+
+
+async def test_listings_indexed_after_the_run_started_are_not_written_again(
+    graph: ServedGraph, deaf_engine: AsyncEngine
+) -> None:
+    """The run's snapshot of the index is re-read for each page's candidates: a listing the
+    consumer indexed meanwhile is left alone (no locked transaction that changes nothing)."""
+    seller = persona(graph.signer, Role.SELLER)
+    listing = await _create(graph, seller.token, "420000.00")
+    async with httpx.AsyncClient(timeout=30) as http:
+        reconciler = _reconciler(graph, deaf_engine, http)
+        source = reconciler.source
+
+        class CaughtUpMeanwhile:
+            """Pages as properties answers them, each indexed first (the consumer's work)."""
+
+            async def pages(self, updated_since: datetime | None = None) -> AsyncIterator[Any]:
+                async for page in source.pages(updated_since):
+                    for remote in page:
+                        async with transaction(session_factory(deaf_engine)) as session:
+                            if remote.deleted:
+                                await reconciler.indexing.remove_listing(
+                                    session, remote.id, remote.version
+                                )
+                            elif remote.document is not None:
+                                await reconciler.indexing.index_listing(session, remote.document)
+                    locks.clear()
+                    yield page
+
+        reconciler.source = CaughtUpMeanwhile()
+        locks: list[str] = []
+
+        def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if "pg_advisory_xact_lock" in statement:
+                locks.append(statement)
+
+        event.listen(deaf_engine.sync_engine, "before_cursor_execute", record)
+        try:
+            report = await reconciler.run_once()
+        finally:
+            event.remove(deaf_engine.sync_engine, "before_cursor_execute", record)
+    assert report.scanned >= 1 and report.repaired == 0
+    assert locks == []
+    assert await _indexed_price(deaf_engine, listing) == Decimal("420000.00")
 
 
 async def test_reconciliation_without_admin_rights_fails_loudly(
