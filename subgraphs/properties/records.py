@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from common.auth.viewer import Viewer
 
@@ -97,7 +97,9 @@ EDITABLE_FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+# Not slotted: a listing read from a row keeps its photos' rows and builds the photos when they
+# are first read (``of_row``); a fetch of 50 listings for search hits needs only the covers.
+@dataclass(frozen=True)
 class Listing:
     id: uuid.UUID
     title: str
@@ -118,11 +120,37 @@ class Listing:
     created_at: datetime
     updated_at: datetime
     version: int
-    photos: tuple[Photo, ...] = ()
+    # A factory, not a class-level default: an instance from ``of_row`` has no ``photos`` until
+    # ``__getattr__`` builds them.
+    photos: tuple[Photo, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def of_row(cls, values: Mapping[str, Any], photo_rows: Sequence[Mapping[str, Any]]) -> Listing:
+        """A listing of every field but ``photos`` in ``values``, whose photos are built from
+        ``photo_rows`` (their snapshots, as the database's JSON gives them) when first read."""
+        listing = object.__new__(cls)
+        listing.__dict__.update(values)
+        listing.__dict__["_photo_rows"] = photo_rows
+        return listing
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached for an attribute not set: ``photos`` of a listing from ``of_row``.
+            rows = self.__dict__.get("_photo_rows") if name == "photos" else None
+            if rows is None:
+                raise AttributeError(name)
+            photos = tuple(Photo.from_snapshot(p) for p in rows)
+            self.__dict__["photos"] = photos
+            return photos
 
     @property
     def cover_photo(self) -> Photo | None:
-        return next((p for p in self.photos if p.is_cover), None)
+        photos = self.__dict__.get("photos")
+        if photos is None:
+            rows = self.__dict__.get("_photo_rows", ())
+            return next((Photo.from_snapshot(p) for p in rows if p["is_cover"]), None)
+        return next((p for p in photos if p.is_cover), None)
 
     def visible_to(self, viewer: Viewer) -> bool:
         """Off-market listings are seen only by their owner and admins."""
