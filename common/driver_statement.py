@@ -45,6 +45,13 @@ class DriverStatement:
         result = await connection.exec_driver_sql(sql, parameters)
         return result.mappings().all()
 
+    async def execute(self, session: AsyncSession, **values: Any) -> None:
+        """Run a statement that returns no rows."""
+        connection = await session.connection()
+        sql, positions, constants = self._compile(connection.dialect, list(values))
+        parameters = tuple(values[n] if n in values else constants[n] for n in positions)
+        await connection.exec_driver_sql(sql, parameters)
+
     async def rows(
         self, connection: AsyncConnection, values: Mapping[str, Any]
     ) -> Sequence[Row[Any]]:

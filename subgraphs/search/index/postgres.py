@@ -6,7 +6,7 @@ import functools
 import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any
 
@@ -437,6 +437,41 @@ def _page_and_count_statement(
     return _BuiltPage(statement, with_total=True)
 
 
+def _upsert_statement() -> Any:
+    names = [f.name for f in fields(ListingDocument)]
+    statement = insert(listings).values(
+        {
+            **{name: bindparam(name, type_=listings.c[name].type) for name in names},
+            "indexed_at": func.now(),
+        }
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[listings.c.id],
+        set_={
+            **{name: statement.excluded[name] for name in names if name != "id"},
+            "indexed_at": func.now(),
+        },
+    )
+
+
+# An indexing event's statements, compiled once (the consumer runs them for every listing
+# event): the listing's state under the lock, and the write.
+_UPSERT = DriverStatement(_upsert_statement())
+_listing_id = bindparam("id", type_=listings.c.id.type)
+_LISTING_STATE = DriverStatement(
+    select(
+        select(literal(True)).where(tombstones.c.id == _listing_id).exists().label("tombstoned"),
+        select(listings.c.version)
+        .where(listings.c.id == _listing_id)
+        .scalar_subquery()
+        .label("version"),
+        select(listings.c.price)
+        .where(listings.c.id == _listing_id)
+        .scalar_subquery()
+        .label("price"),
+    )
+)
+
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
 
 
@@ -463,29 +498,18 @@ class PostgresSearchIndex:
 
     async def upsert(self, session: AsyncSession, document: ListingDocument) -> UpsertOutcome:
         await self._lock(session, document.id)
-        if await session.scalar(select(literal(True)).where(tombstones.c.id == document.id)):
+        # After the lock, in one statement: whether it is tombstoned, and what is indexed.
+        [state] = await _LISTING_STATE.mappings(session, id=document.id)
+        if state["tombstoned"]:
             return UpsertOutcome(applied=False)
-        current = (
-            await session.execute(
-                select(listings.c.version, listings.c.price).where(listings.c.id == document.id)
-            )
-        ).first()
-        if current is not None and current.version >= document.version:
+        if state["version"] is not None and state["version"] >= document.version:
             return UpsertOutcome(applied=False)
-        values = asdict(document)
-        statement = insert(listings).values(**values, indexed_at=func.now())
-        statement = statement.on_conflict_do_update(
-            index_elements=[listings.c.id],
-            set_={
-                **{k: statement.excluded[k] for k in values if k != "id"},
-                "indexed_at": func.now(),
-            },
-        )
-        await session.execute(statement)
+        await _UPSERT.execute(session, **asdict(document))
+        created = state["version"] is None
         return UpsertOutcome(
             applied=True,
-            created=current is None,
-            previous_price=None if current is None else current.price,
+            created=created,
+            previous_price=None if created else state["price"],
         )
 
     async def delete(self, session: AsyncSession, listing_id: uuid.UUID, version: int) -> bool:
