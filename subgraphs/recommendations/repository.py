@@ -74,7 +74,7 @@ async def upsert_listing(session: AsyncSession, values: dict[str, Any]) -> bool:
 
 
 async def upsert_listings(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """``upsert_listing`` of each row in order, in one statement: of several rows of one
+    """``upsert_listing`` of each row in order, in one round of statements: of several rows of one
     listing only the first with its highest version can apply (each later one is not newer
     than what precedes it), so only that one is written."""
     newest: dict[Any, dict[str, Any]] = {}
@@ -84,7 +84,9 @@ async def upsert_listings(session: AsyncSession, rows: Sequence[dict[str, Any]])
             newest[values["id"]] = values
     if not newest:
         return
-    statement = pg_insert(listings).values(list(newest.values()))
+    # The rows as parameters of one statement (executemany), not a multi-row VALUES: that
+    # one has no cache key, so SQLAlchemy compiled it again for every run of events.
+    statement = pg_insert(listings)
     first = next(iter(newest.values()))
     changed: dict[str, Any] = {name: statement.excluded[name] for name in first if name != "id"}
     changed["change"] = func.nextval("listing_changes")
@@ -94,7 +96,8 @@ async def upsert_listings(session: AsyncSession, rows: Sequence[dict[str, Any]])
             index_elements=[listings.c.id],
             set_=changed,
             where=and_(listings.c.version < statement.excluded.version, ~listings.c.deleted),
-        )
+        ),
+        list(newest.values()),
     )
 
 
