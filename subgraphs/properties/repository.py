@@ -39,9 +39,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.driver_statement import DriverStatement
 from subgraphs.properties.models import deleted_properties, properties, property_photos
 from subgraphs.properties.records import (
     Listing,
@@ -84,37 +84,8 @@ _photos_json = (
 LISTING_SELECT: Select[Any] = select(properties, _photos_json.label("photos"))
 
 
-class DriverStatement:
-    """A Core statement compiled once per dialect, then run with ``exec_driver_sql``.
-
-    ``get_many`` serves every ``_entities`` fetch of listings; compiling (or looking up the
-    compiled cache by a freshly built cache key) and the ORM's result processing cost more CPU
-    than the query. The statement's constants are bound once; asyncpg keeps it prepared per
-    connection. Values come back as asyncpg decodes them (uuid.UUID subclasses; the photos
-    as JSON text here), which listing_of_row reads as it reads the compiled path's rows.
-    """
-
-    def __init__(self, statement: Any) -> None:
-        self.statement = statement
-        self._compiled: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
-
-    async def mappings(self, session: AsyncSession, **values: Any) -> Sequence[RowMapping]:
-        connection = await session.connection()
-        dialect = connection.dialect
-        compiled = self._compiled.get(dialect.name)
-        if compiled is None:
-            built = self.statement.compile(dialect=dialect)
-            names = tuple(built.positiontup or ())
-            constants = built.construct_params({name: None for name in values})
-            compiled = self._compiled[dialect.name] = (built.string, names, constants)
-        sql, names, constants = compiled
-        parameters = tuple(values[n] if n in values else constants[n] for n in names)
-        result = await connection.exec_driver_sql(sql, parameters)
-        return result.mappings().all()
-
-
-# The photos as JSON text: orjson parses it in a third of the time asyncpg's codec (the
-# standard library's json) takes.
+# ``get_many`` serves every ``_entities`` fetch of listings, compiled once
+# (common.driver_statement); listing_of_row reads its rows as it reads the compiled path's.
 LISTINGS_BY_IDS = DriverStatement(
     select(properties, cast(_photos_json, Text).label("photos")).where(
         properties.c.id == any_(bindparam("ids", type_=ARRAY(PG_UUID(as_uuid=True))))
