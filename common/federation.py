@@ -11,13 +11,26 @@ returns one result per representation: the entity, ``None``, or an exception for
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+import uuid
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any, cast
 
 import strawberry
 from strawberry.federation.schema import FederationAny
 from strawberry.types import Info
 from strawberry.types.base import StrawberryObjectDefinition
+
+
+def representation_ids(representations: Sequence[Mapping[str, object]]) -> list[uuid.UUID | None]:
+    """Each representation's ``id`` as a UUID, in order; None where it is missing or malformed
+    (that entity resolves to None)."""
+    ids: list[uuid.UUID | None] = []
+    for representation in representations:
+        try:
+            ids.append(uuid.UUID(str(representation.get("id"))))
+        except ValueError:
+            ids.append(None)
+    return ids
 
 
 class Schema(strawberry.federation.Schema):

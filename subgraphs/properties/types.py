@@ -16,6 +16,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from common.context import RequestContext
+from common.federation import representation_ids
 from common.geocoding import map_url as directions_url
 from common.money import Money, money
 from common.pagination import Connection, build_connection, check_first, decode_cursor
@@ -174,12 +175,7 @@ class Property:
     ) -> list[Property | None]:
         """Every representation of one ``_entities`` call at once (common.federation): one
         query, no per-entity futures. Unknown, hidden or malformed ids resolve to None."""
-        ids: list[uuid.UUID | None] = []
-        for representation in representations:
-            try:
-                ids.append(uuid.UUID(str(representation.get("id"))))
-            except ValueError:
-                ids.append(None)
+        ids = representation_ids(representations)
         wanted = list(dict.fromkeys(i for i in ids if i is not None))
         context = info.context
         found = await context.services.listings.load_many(context.viewer, wanted) if wanted else []

@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 
 from common.auth.viewer import Role
 from common.context import RequestContext
+from common.federation import representation_ids
 from common.pagination import PageInfo
 from subgraphs.users.records import SessionView, Tokens, UserView
 from subgraphs.users.service import UsersServices
@@ -91,12 +92,7 @@ class User:
     ) -> list[User | None]:
         """Every representation of one ``_entities`` call at once (common.federation): one
         statement, no per-entity futures. Unknown or malformed ids resolve to None."""
-        ids: list[uuid.UUID | None] = []
-        for representation in representations:
-            try:
-                ids.append(uuid.UUID(str(representation.get("id"))))
-            except ValueError:
-                ids.append(None)
+        ids = representation_ids(representations)
         wanted = list(dict.fromkeys(i for i in ids if i is not None))
         context = info.context
         found = await context.services.profiles.by_ids(context.viewer, wanted) if wanted else {}
