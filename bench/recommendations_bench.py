@@ -50,6 +50,7 @@ from common.auth.viewer import Role
 from common.config import REPO_ROOT, Settings
 from common.db import asyncpg_dsn, drop_database, subgraph_database_url
 from common.demo import DEMO_USERS
+from common.launcher import subgraph_command
 from common.sdl_export import subgraph_sdl
 from router.composition import SubgraphDefinition, compose
 from subgraphs.bookings.app import migrate as migrate_bookings
@@ -222,18 +223,7 @@ def train(env: dict[str, str]) -> None:
 
 async def start_subgraph(name: str, port: int, env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "uvicorn",
-        f"subgraphs.{name}.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-proxy-headers",
+        *subgraph_command(name, port),
         env=env,
         cwd=REPO_ROOT,
         stdout=asyncio.subprocess.DEVNULL,

@@ -46,6 +46,7 @@ from common.auth.tokens import TokenSigner, load_or_create_private_key
 from common.config import REPO_ROOT, Settings
 from common.db import drop_database
 from common.demo import DEMO_USERS
+from common.launcher import subgraph_command
 from common.migrate import migrate_all
 from common.network import CLIENT_ADDRESS_HEADER, sign_client_address
 from subgraphs.properties.seed import demo_listing_id
@@ -159,19 +160,7 @@ def environment(settings: Settings, ports: dict[str, int]) -> dict[str, str]:
 def start(
     name: str, port: int, env: dict[str, str], profile: Path | None
 ) -> subprocess.Popen[bytes]:
-    uvicorn = [
-        "-m",
-        "uvicorn",
-        f"subgraphs.{name}.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-proxy-headers",
-    ]
+    uvicorn = subgraph_command(name, port)[1:]  # after the interpreter
     prefix = ["-m", "cProfile", "-o", str(profile / f"{name}.prof")] if profile else []
     return subprocess.Popen([sys.executable, *prefix, *uvicorn], cwd=REPO_ROOT, env=env)
 
