@@ -151,6 +151,9 @@ async def running_graph(
     e2e = settings.model_copy(
         update={
             "database_prefix": f"{settings.database_prefix}{label}_",
+            # Redis state (rate limits, caches) of its own too, as processes.py gives
+            # processes: a graph is not limited by what earlier tests did from 127.0.0.1.
+            "redis_key_prefix": f"{settings.redis_key_prefix}{label}:",
             "forwarding_secret": secret,
             "service_credentials": {**settings.service_credentials, **SERVICE_CREDENTIALS},
         }
