@@ -194,13 +194,13 @@ class _WatchedConnection:
             self.watcher = asyncio.ensure_future(self._watch(self.token))
         elif kind in ("complete", "error") and isinstance(operation_id, str):
             self.open_ids.discard(operation_id)
-            if kind == "error" and _token_ended(message.get("payload")):
+            if kind == "error" and token_ended(message.get("payload")):
                 self.open_ids.add(operation_id)
                 return list(message["payload"])
         elif kind == "next" and isinstance(operation_id, str):
             payload = message.get("payload")
             errors = payload.get("errors") if isinstance(payload, Mapping) else None
-            if _token_ended(errors):
+            if token_ended(errors):
                 assert isinstance(errors, list)
                 return errors
         return None
@@ -239,7 +239,9 @@ class _WatchedConnection:
 ENDED_REASONS = frozenset({"TOKEN_REVOKED", "TOKEN_EXPIRED"})
 
 
-def _token_ended(errors: Any) -> bool:
+def token_ended(errors: Any) -> bool:
+    """Whether ``errors`` (a result's) say its token is over: UNAUTHENTICATED, revoked or
+    expired. A stream behind that ends this way ends the client's stream the same way."""
     if not isinstance(errors, list):
         return False
     for error in errors:

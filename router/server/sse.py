@@ -2,7 +2,9 @@
 
 Each result is ``event: next``; the end is ``event: complete``. A subscription whose token
 ends (expiry or revocation, common.auth.token_end) gets a last ``next`` carrying an
-UNAUTHENTICATED error, then ``complete`` (decision 0030). The response is a small ASGI
+UNAUTHENTICATED error, then ``complete`` (decision 0030), once: whether the router's verifier
+or the subgraph's (whose last result then carries that error) saw the end first. The response
+is a small ASGI
 app rather than Starlette's StreamingResponse so that a client disconnect deterministically
 closes the gateway stream, and with it the subgraph subscription.
 """
@@ -16,7 +18,7 @@ from typing import Any
 from graphql import OperationType
 from starlette.types import Receive, Scope, Send
 
-from common.auth.token_end import unauthenticated_error, wait_for_token_end
+from common.auth.token_end import token_ended, unauthenticated_error, wait_for_token_end
 from common.auth.tokens import bearer_token
 from common.errors import Unauthenticated
 from router import json_codec
@@ -47,6 +49,8 @@ class EventStreamResponse:
         self.prepared = prepared
         self.request = request
         self.headers = headers
+        # Set once ``complete`` has been sent: nothing may follow it.
+        self.completed = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         raw_headers = [
@@ -70,11 +74,12 @@ class EventStreamResponse:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
         ended = _result(token_end) if pump not in done and watcher not in done else None
-        if ended is not None:
+        if self.completed or (pump.done() and not pump.cancelled() and pump.exception() is None):
+            # The stream said all it had (a subgraph's token end included, sent as it came).
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        elif ended is not None:
             body = next_event({"errors": [unauthenticated_error(ended)]}) + COMPLETE_EVENT
             await send({"type": "http.response.body", "body": body, "more_body": False})
-        elif pump.done() and not pump.cancelled() and pump.exception() is None:
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     def _token_end(self) -> asyncio.Future[Unauthenticated] | None:
         """For a subscription carrying a token the router can verify: its end."""
@@ -90,6 +95,7 @@ class EventStreamResponse:
         try:
             async for chunk in events:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                self.completed = chunk.endswith(COMPLETE_EVENT)
         finally:
             # Closes the gateway stream even when cancelled while sending.
             await events.aclose()  # type: ignore[attr-defined]
@@ -102,6 +108,11 @@ class EventStreamResponse:
                 with open_subscription(self.state.metrics, "sse"):
                     try:
                         async for result in stream:
+                            if token_ended(result.get("errors")):
+                                # A subgraph saw the token end before the router did: that is
+                                # the end, sent with ``complete`` before the upstream closes.
+                                yield next_event(result) + COMPLETE_EVENT
+                                return
                             yield next_event(result)
                     finally:
                         await stream.aclose()  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from typing import Any
 
 import strawberry
 import strawberry.federation as federation
+from graphql import GraphQLError
 from strawberry.asgi import GraphQL
 from strawberry.federation.schema_directives import Key
 from strawberry.federation.types import FieldSet
@@ -116,18 +117,31 @@ class User:
     id: strawberry.ID
 
 
+# A message with this body is the subgraph finding the subscriber's token revoked: its
+# ``body`` fails with UNAUTHENTICATED / TOKEN_REVOKED, so the event's data is null, as a
+# subgraph's last result is when its verifier sees the end before the router's does.
+TOKEN_REVOKED_BODY = "<token revoked>"
+
+
 @federation.type(keys=["id"])
 class Message:
     id: strawberry.ID
-    body: str
     room: str
     author: User
+    text: strawberry.Private[str]
+
+    @strawberry.field
+    def body(self) -> str:
+        if self.text == TOKEN_REVOKED_BODY:
+            extensions = {"code": "UNAUTHENTICATED", "reason": "TOKEN_REVOKED"}
+            raise GraphQLError("The token was revoked.", extensions=extensions)
+        return self.text
 
 
 def _message(event: dict[str, str]) -> Message:
     return Message(
         id=strawberry.ID(event["id"]),
-        body=event["body"],
+        text=event["body"],
         room=event["room"],
         author=User(id=strawberry.ID(event["author"])),
     )

@@ -9,6 +9,7 @@ import httpx
 import orjson
 
 from tests.router.server.conftest import Graph, RunningRouter
+from tests.router.server.subgraphs import TOKEN_REVOKED_BODY
 
 SUBSCRIPTION = 'subscription { messageAdded(room: "lobby") { body author { name } } }'
 EVENTS = {"accept": "text/event-stream"}
@@ -56,6 +57,36 @@ async def test_subscription_streams_next_events_and_disconnect_closes_the_subgra
     }
     assert graph.feed.active == 0
     assert graph.cluster.counts() == {"users": 2, "messages": 0}
+
+
+async def test_a_subgraphs_token_end_is_the_last_event_then_complete(
+    graph: Graph, router: RunningRouter, client: httpx.AsyncClient
+) -> None:
+    """The subgraph's verifier saw the token end first: its error ends the client's stream
+    at once (``complete``, the subgraph subscription closed), and nothing follows it."""
+    async with client.stream(
+        "POST", router.graphql, json={"query": SUBSCRIPTION}, headers=EVENTS
+    ) as response:
+        stream = _events(response)
+        await asyncio.wait_for(graph.feed.opened.wait(), WAIT)
+        graph.feed.publish("m1", "hello", author_id="3")
+        first = await asyncio.wait_for(anext(stream), WAIT)
+        # The subgraph's stream stays open after this event: only the router can end it.
+        graph.feed.publish("m2", TOKEN_REVOKED_BODY, author_id="1")
+
+        async def rest() -> list[tuple[str, str]]:
+            return [event async for event in stream]
+
+        events = await asyncio.wait_for(rest(), WAIT)
+    await asyncio.wait_for(graph.feed.closed.wait(), WAIT)
+
+    assert first[0] == "next"
+    assert [kind for kind, _ in events] == ["next", "complete"]
+    last = orjson.loads(events[0][1])
+    assert last["data"] is None
+    assert last["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    assert last["errors"][0]["extensions"]["reason"] == "TOKEN_REVOKED"
+    assert graph.feed.active == 0
 
 
 async def test_query_over_get_event_stream_is_one_next_then_complete(
