@@ -138,6 +138,27 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(busy, all) clock ticks of every CPU since boot (/proc/stat); idle and iowait are idle."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return sum(values) - values[3] - values[4], sum(values)
+
+
+SERVERS = {"Postgres": "postgres", "Redis": "redis-server"}
+
+
+def server_processes(command: str) -> list[int]:
+    """The processes of a server on this machine by command name (Postgres' backends too)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == command:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
 def stack_processes(root: int) -> dict[int, str]:
     """Every process under the launcher (its children start sessions of their own), by pid
     → a short name from its command line."""
@@ -202,8 +223,8 @@ async def start_stack(workers: int, prefix: str, data_dir: Path) -> Stack:
         "REALIO_REDIS_URL": os.environ.get("REALIO_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "REALIO_REDIS_KEY_PREFIX": f"realio:{prefix}:",
         "REALIO_WORKERS": str(workers),
-        # Postgres' 100 connections are shared by every process of the stack (a pool may grow
-        # to twice its size) and by whatever else runs on this machine.
+        # Postgres' 100 connections are shared by every process of the stack (each pool keeps
+        # up to twice this size) and by whatever else runs on this machine.
         "REALIO_DATABASE_POOL_SIZE": str(max(2, 4 // workers)),
         "REALIO_LOG_LEVEL": "WARNING",
     }
@@ -415,6 +436,9 @@ async def run(workers: int, clients: int, seconds: float) -> None:
             print(f"load average before: {load()}")
             processes = stack_processes(stack.process.pid)
             before = {pid: cpu_seconds(pid) for pid in processes}
+            servers = {name: server_processes(command) for name, command in SERVERS.items()}
+            servers_before = {pid: cpu_seconds(pid) for pids in servers.values() for pid in pids}
+            machine_before = machine_ticks()
             own_before = resource.getrusage(resource.RUSAGE_SELF)
             stats = Stats()
             started = time.monotonic()
@@ -428,6 +452,8 @@ async def run(workers: int, clients: int, seconds: float) -> None:
             elapsed = time.monotonic() - started
             own_after = resource.getrusage(resource.RUSAGE_SELF)
             after = {pid: cpu_seconds(pid) for pid in processes}
+            machine_after = machine_ticks()
+            servers_after = {pid: cpu_seconds(pid) for pid in servers_before}
             print(f"load average after:  {load()}")
         report(stats, elapsed)
         print("CPU seconds during the run (user + system):")
@@ -442,6 +468,13 @@ async def run(workers: int, clients: int, seconds: float) -> None:
         )
         print(f"  {'load generator':<28}{own:>8.2f}")
         print(f"  {'stack total':<28}{total:>8.2f}  ({total / elapsed:.2f} cores)")
+        # Postgres backends that ended during the run are not counted (the pools keep theirs).
+        for name, pids in servers.items():
+            used = sum(servers_after[pid] - servers_before[pid] for pid in pids)
+            print(f"  {name + ' (server)':<28}{used:>8.2f}")
+        busy = machine_after[0] - machine_before[0]
+        share = busy / max(1, machine_after[1] - machine_before[1])
+        print(f"machine: {share:.0%} busy over {os.cpu_count()} cores")
         served = sum(len(values) for values in stats.latencies.values())
         if served:
             per_request = total / served * 1000

@@ -92,11 +92,17 @@ async def drop_database(settings: Settings, subgraph: str) -> None:
 
 
 def create_engine(settings: Settings, subgraph: str) -> AsyncEngine:
-    """The engine of one subgraph's database."""
+    """The engine of one subgraph's database.
+
+    At most twice ``database_pool_size`` connections, all of them kept once opened: a pool
+    that closes its overflow connections on return opens new ones at the next burst, and under
+    steady load that is a new Postgres backend (a fork, authentication, catalog caches) every
+    few requests (decision 0039). Connections are opened only when needed.
+    """
     return create_async_engine(
         subgraph_database_url(settings, subgraph),
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_pool_size,
+        pool_size=2 * settings.database_pool_size,
+        max_overflow=0,
         pool_pre_ping=False,
     )
 

@@ -57,13 +57,13 @@ class FavoriteService:
             raise Forbidden("Favourites are visible only to their owner.")
         visibility = Visibility.of(viewer)
         key = parse_listing_cursor(after)
-        async with self.deps.sessions() as session:
+        async with self.deps.reads() as session:
             page = await self.favorites.favorites_page(
                 session, user_id, visibility, first=first, after=key
             )
 
         async def count_all() -> int:
-            async with self.deps.sessions() as session:
+            async with self.deps.reads() as session:
                 return await self.favorites.count_favorites(session, user_id, visibility)
 
         return page, count_all

@@ -85,13 +85,13 @@ class ListingService:
     ) -> tuple[Page[Listing], Counter]:
         """One page of the listings the viewer may see, newest first, and a counter of all."""
         visibility = Visibility.of(viewer)
-        async with self.deps.sessions() as session:
+        async with self.deps.reads() as session:
             page = await self.repository.page(
                 session, listing_filter, visibility, first=first, after=parse_listing_cursor(after)
             )
 
         async def count_all() -> int:
-            async with self.deps.sessions() as session:
+            async with self.deps.reads() as session:
                 return await self.repository.count(session, listing_filter, visibility)
 
         return page, count_all
@@ -196,7 +196,7 @@ class ListingService:
     async def forget_photo_files(self, photos: Sequence[Any]) -> None:
         """Delete stored files that no photo refers to any more (after the commit)."""
         for photo in photos:
-            async with self.deps.sessions() as session:
+            async with self.deps.reads() as session:
                 in_use = await self.repository.key_in_use(session, photo.key)
             if not in_use:
                 await self.deps.storage.delete(photo.key)
