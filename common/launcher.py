@@ -181,8 +181,8 @@ def instance_ports(settings: Settings, names: list[str]) -> dict[str, list[int]]
 def instance_environment(settings: Settings, env: dict[str, str], workers: int) -> dict[str, str]:
     """A subgraph instance's environment: with several workers, smaller database pools each,
     unless the pool size is set. Postgres' connections are shared by every process (100 by
-    default): a pool may grow to twice its size, and a worker on a small machine has little
-    use for more than a couple of queries at once."""
+    default): a pool opens up to twice its size and keeps them (decision 0039), and a worker
+    on a small machine has little use for more than a couple of queries at once."""
     if workers == 1 or "REALIO_DATABASE_POOL_SIZE" in env:
         return env
     size = max(2, settings.database_pool_size // (2 * workers))

@@ -78,8 +78,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     # neither a JWKS fetch nor an HTTP feed: it reads the feed from its database.
     # The feed is read every second by this process and by every other verifier: its own small
     # pool keeps those reads from queuing behind (or being counted with) request queries.
+    # Its connections are kept once opened, as every pool's are (decision 0039).
     feed_engine = create_async_engine(
-        subgraph_database_url(settings, SUBGRAPH), pool_size=2, max_overflow=2
+        subgraph_database_url(settings, SUBGRAPH), pool_size=4, max_overflow=0
     )
     revocations = DatabaseRevocationSource(session_factory(feed_engine), revocation_ttl(settings))
     feed = RevocationFeed(
