@@ -143,10 +143,6 @@ class Settings(BaseSettings):
 
     # Events: topic → producing subgraph, beyond the defaults (``realio.<subgraph>``).
     event_topic_producers: dict[str, str] = Field(default_factory=dict)
-    # Rounds of a relay or a Postgres-log consumer start at least this far apart (decision
-    # 0039): an idle loop takes an event at once; under a stream of writes, what arrives in
-    # the window is published, fetched and applied together (one transaction, not one each).
-    event_batch_window_seconds: float = Field(default=0.05, ge=0.0, le=1.0)
 
     # search: where the properties subgraph answers reconciliation, and how often it runs.
     properties_url: str | None = None

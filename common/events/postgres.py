@@ -27,7 +27,6 @@ from common.events.topics import producer_of
 from common.events.transport import (
     FALLBACK_POLL_SECONDS,
     RELAY_LOCK_KEY,
-    BatchWindow,
     ConsumerLoop,
     IdleCheck,
     Relay,
@@ -181,12 +180,10 @@ class PostgresConsumer(ConsumerLoop):
         metrics, subgraph, group = self.context.metrics, self.context.subgraph, self.spec.group
         counted_at: dict[str, float] = {}
         last_lag: dict[str, int] = {}
-        window = BatchWindow(self.context.settings.event_batch_window_seconds)
         try:
             await conn.add_listener(LOG_CHANNEL, lambda *_: wake.set())
             await self._detect_reset_log(conn, producer, topics)
             while True:
-                await window.next_round()
                 wake.clear()
                 behind = False
                 for topic in topics:
@@ -213,7 +210,6 @@ class PostgresConsumer(ConsumerLoop):
                         self.context.progress.notify()
                         behind = behind or len(rows) >= self.spec.batch_size
                 if behind:
-                    window.skip()
                     continue
                 try:
                     await asyncio.wait_for(wake.wait(), FALLBACK_POLL_SECONDS)

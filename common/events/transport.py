@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -67,44 +65,18 @@ class Relay(ABC):
         """Publish one batch of pending rows; returns how many were published."""
 
 
-class BatchWindow:
-    """Starts a loop's rounds at least ``seconds`` apart (decision 0039).
-
-    A loop that has been idle longer starts its round at once, so a lone event waits for
-    nothing; under a stream of events, those that arrive during the window are taken by the
-    next round together. A loop catching up (its last round was full) does not wait.
-    """
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._last = -math.inf
-
-    async def next_round(self) -> None:
-        delay = self._last + self.seconds - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        self._last = time.monotonic()
-
-    def skip(self) -> None:
-        """The round just taken was full: the next one starts at once."""
-        self._last = -math.inf
-
-
 async def relay_on_notify(
     relay: Relay, conn: asyncpg.Connection, context: TransportContext, batch_size: int
 ) -> None:
     """Run ``relay`` until cancelled: batch after batch while they come back full, otherwise
     the pending-row gauge is set and the next batch waits for an outbox NOTIFY on ``conn``
-    (or the fallback poll), and for the batch window. Both transports' relays loop this way."""
+    (or the fallback poll). Both transports' relays loop this way."""
     wake = asyncio.Event()
-    window = BatchWindow(context.settings.event_batch_window_seconds)
     await conn.add_listener(OUTBOX_CHANNEL, lambda *_: wake.set())
     while True:
-        await window.next_round()
         # Cleared before reading, so a commit during the batch wakes the next round.
         wake.clear()
         if await relay.publish_batch() >= batch_size:
-            window.skip()
             continue
         pending = await conn.fetchval(_PENDING)
         context.metrics.outbox_pending.labels(context.subgraph).set(pending)

@@ -4,9 +4,8 @@ Each result is ``event: next``; the end is ``event: complete``. A subscription w
 ends (expiry or revocation, common.auth.token_end) gets a last ``next`` carrying an
 UNAUTHENTICATED error, then ``complete`` (decision 0030), once: whether the router's verifier
 or the subgraph's (whose last result then carries that error) saw the end first. The response
-is a small ASGI
-app rather than Starlette's StreamingResponse so that a client disconnect deterministically
-closes the gateway stream, and with it the subgraph subscription.
+is a small ASGI app rather than Starlette's StreamingResponse so that a client disconnect
+deterministically closes the gateway stream, and with it the subgraph subscription.
 """
 
 from __future__ import annotations
