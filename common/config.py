@@ -128,6 +128,10 @@ class Settings(BaseSettings):
     # ``REALIO_SUBGRAPH_WORKERS='{"search": 1}'`` overrides it per subgraph.
     workers: int | Literal["auto"] = "auto"
     subgraph_workers: dict[str, int] = Field(default_factory=dict)
+    # A subgraph process tunes Python's cyclic garbage collector once it has started
+    # (common.gc_policy, decision 0040): startup's objects frozen, collections far fewer. Off
+    # where one process builds many apps (the test suite), whose frozen objects would stay.
+    gc_tuning: bool = True
     # Off in a subgraph's extra workers: the first one alone runs its event relay and
     # consumer groups (each holds Postgres connections of its own; one consumer per group
     # is active anyway), the others serve requests.

@@ -26,6 +26,9 @@ os.environ.setdefault("REALIO_LOG_LEVEL", "WARNING")
 # Many apps run at once in a test session (a whole graph is seven subgraphs, each with its own
 # pool): small pools keep a run within Postgres's default max_connections of 100.
 os.environ.setdefault("REALIO_DATABASE_POOL_SIZE", "3")
+# The test process builds hundreds of apps: freezing what is alive at each start would keep it
+# (decision 0040). The processes the tests start inherit this; tests of the policy set it.
+os.environ.setdefault("REALIO_GC_TUNING", "false")
 # Cheap argon2 parameters keep the suite fast; production parameters are benchmarked in bench/.
 os.environ.setdefault("REALIO_ARGON2_TIME_COST", "1")
 os.environ.setdefault("REALIO_ARGON2_MEMORY_COST_KIB", "8192")

@@ -8,9 +8,9 @@ from typing import Any
 
 import uvicorn
 
+from common.gc_policy import tune_gc
 from common.logging import configure_logging
 from router.config import load_settings
-from router.server.gc_policy import tune_gc
 
 
 def _parser() -> argparse.ArgumentParser:

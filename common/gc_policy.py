@@ -1,4 +1,5 @@
-"""The router process's garbage-collector policy (decision 0034).
+"""The garbage-collector policy of serving processes: the router (decision 0034) and each
+subgraph (decision 0040).
 
 A router's heap is mostly short-lived trees without cycles: parsed subgraph responses, the
 merged data of each request, the shaped answer. Reference counting frees them; the cyclic
@@ -6,7 +7,9 @@ collector only has to find the rare cycle (an exception and its traceback, a fut
 callbacks). With CPython's default thresholds (a young collection every 700 net allocations)
 a deep query's few thousand dicts trigger collections that walk every large tree of the
 ~50 requests in flight, promote them, and then walk them again in the older generations: a
-quarter of the router's CPU under load. So, once the app is built:
+quarter of the router's CPU under load. A subgraph's requests are the same kind of trees
+(rows, records, Strawberry objects, results) over a larger startup heap (the schema, the
+ORM's metadata, the libraries). So, once the app is built and started:
 
 - ``gc.freeze()`` moves everything alive at startup (modules, the supergraph, the API schema,
   the composition's objects) into the permanent generation: no collection walks it again;
