@@ -1,8 +1,9 @@
 """A mixed read/write load through the router against ``make run``'s stack with its demo data.
 
-    python -m bench.mixed_load_bench [--workers 1,2] [--clients 50] [--seconds 60]
+    python -m bench.mixed_load_bench [--workers auto,1,2] [--clients 50] [--seconds 60]
 
-For each worker count (``REALIO_WORKERS``, decision 0038) it starts ``python -m
+For each worker count (``REALIO_WORKERS``, decisions 0038 and 0041; ``auto``, the default, is
+what ``make run`` runs: properties ×2 on two cores, the others ×1) it starts ``python -m
 common.launcher`` (what ``make run`` runs) on free ports with databases of its own
 (``REALIO_DATABASE_PREFIX``, dropped at the end) and the local Redis, waits until search has
 indexed the demo listings, signs the demo accounts in, then runs ``--clients`` clients for
@@ -211,7 +212,7 @@ class Stack:
     lines: list[str]
 
 
-async def start_stack(workers: int, prefix: str, data_dir: Path) -> Stack:
+async def start_stack(workers: str, prefix: str, data_dir: Path) -> Stack:
     ports = {name: free_port() for name in NAMES}
     router_port = free_port()
     env = {
@@ -222,10 +223,10 @@ async def start_stack(workers: int, prefix: str, data_dir: Path) -> Stack:
         "REALIO_DATA_DIR": str(data_dir),
         "REALIO_REDIS_URL": os.environ.get("REALIO_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "REALIO_REDIS_KEY_PREFIX": f"realio:{prefix}:",
-        "REALIO_WORKERS": str(workers),
+        "REALIO_WORKERS": workers,
         # Postgres' 100 connections are shared by every process of the stack (each pool keeps
         # up to twice this size) and by whatever else runs on this machine.
-        "REALIO_DATABASE_POOL_SIZE": str(max(2, 4 // workers)),
+        "REALIO_DATABASE_POOL_SIZE": str(max(2, 4 // (1 if workers == "auto" else int(workers)))),
         "REALIO_LOG_LEVEL": "WARNING",
     }
     process = await asyncio.create_subprocess_exec(
@@ -416,7 +417,7 @@ def report(stats: Stats, seconds: float) -> None:
         print(f"  first error of {operation}: {sample}")
 
 
-async def run(workers: int, clients: int, seconds: float) -> None:
+async def run(workers: str, clients: int, seconds: float) -> None:
     # Two people benching at once must not drop each other's databases: REALIO_BENCH_TAG
     # (letters, digits, underscores) names this run's.
     tag = re.sub(r"[^a-z0-9_]", "", os.environ.get("REALIO_BENCH_TAG", "").lower())[:16]
@@ -491,12 +492,14 @@ async def run(workers: int, clients: int, seconds: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workers", default=f"1,{min(os.cpu_count() or 1, 2)}")
+    parser.add_argument("--workers", default="auto", help="REALIO_WORKERS values, comma-separated")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}, load average: {load()}")
-    for workers in dict.fromkeys(int(value) for value in args.workers.split(",")):
+    for workers in dict.fromkeys(value.strip() for value in args.workers.split(",")):
+        if workers != "auto" and not workers.isdigit():
+            parser.error(f"--workers takes auto or numbers, not {workers!r}")
         asyncio.run(run(workers, args.clients, args.seconds))
 
 

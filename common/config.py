@@ -27,8 +27,10 @@ DEFAULT_SUBGRAPH_PORTS = {
 }
 
 
-# ``REALIO_WORKERS=auto``: one worker per core, at most this many per subgraph.
+# ``REALIO_WORKERS=auto``: the subgraphs nearly every request passes through get one worker per
+# core, at most this many; the others one (decision 0041).
 AUTO_MAX_WORKERS = 2
+AUTO_SCALED_SUBGRAPHS = frozenset({"properties"})
 
 
 class ServiceCredential(BaseModel):
@@ -122,9 +124,10 @@ class Settings(BaseSettings):
     # Worker processes per subgraph (decision 0038): ``make run`` starts this many instances
     # of each subgraph, the router balancing across them; ``python -m subgraphs.<name>`` (the
     # compose command) starts this many when it is set, worker k on the port + 100 × k.
-    # "auto": one per core, at most 2 (seven subgraphs' workers share Postgres' default 100
-    # connections; set more where Postgres allows). Several need Redis (shared caches, rate
-    # limits and live fan-out): without ``redis_url`` each subgraph runs one.
+    # "auto": properties, on nearly every request's path, gets one per core, at most 2; the
+    # other subgraphs one each (on two cores a second worker of every subgraph cost more than
+    # it gave; decision 0041). Several need Redis (shared caches, rate limits and live
+    # fan-out): without ``redis_url`` each subgraph runs one.
     # ``REALIO_SUBGRAPH_WORKERS='{"search": 1}'`` overrides it per subgraph.
     workers: int | Literal["auto"] = "auto"
     subgraph_workers: dict[str, int] = Field(default_factory=dict)
@@ -267,6 +270,8 @@ class Settings(BaseSettings):
             return 1
         wanted = self.subgraph_workers.get(subgraph, self.workers)
         if wanted == "auto":
+            if subgraph not in AUTO_SCALED_SUBGRAPHS:
+                return 1
             return max(1, min(os.cpu_count() or 1, AUTO_MAX_WORKERS))
         return max(1, wanted)
 

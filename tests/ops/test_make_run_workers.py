@@ -45,7 +45,10 @@ def test_workers_need_redis_and_may_differ_per_subgraph() -> None:
     assert per_subgraph.workers_for("users") == 1
     # In-process caches, rate limits and live fan-out would differ per worker without Redis.
     assert Settings(redis_url=None, workers=4).workers_for("users") == 1
-    assert 1 <= Settings(redis_url="redis://x", workers="auto").workers_for("users") <= 4
+    # auto: properties (on nearly every request's path) one per core, at most 2; others one.
+    auto = Settings(redis_url="redis://x", workers="auto")
+    assert auto.workers_for("properties") == min(os.cpu_count() or 1, 2)
+    assert auto.workers_for("users") == auto.workers_for("search") == 1
 
 
 def test_workers_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
