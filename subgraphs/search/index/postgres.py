@@ -606,23 +606,20 @@ class PostgresSearchIndex:
     ) -> Mapping[uuid.UUID, IndexedVersion | None]:
         """``indexed_versions`` of these listings only (None: unknown to the index)."""
         wanted = list(ids)
-        live = select(listings.c.id, listings.c.version, listings.c.indexed_at).where(
-            listings.c.id.in_(wanted)
-        )
-        dead = select(tombstones.c.id, tombstones.c.version, tombstones.c.deleted_at).where(
-            tombstones.c.id.in_(wanted)
-        )
-        versions: dict[uuid.UUID, IndexedVersion | None] = dict.fromkeys(wanted)
-        async with self._reads.connect() as conn:
-            for row in (await conn.execute(live)).all():
-                versions[row[0]] = IndexedVersion(row[1], False, row[2])
-            for row in (await conn.execute(dead)).all():
-                versions[row[0]] = IndexedVersion(row[1], True, row[2])
-        return versions
+        found = await self._versions(wanted)
+        return {listing_id: found.get(listing_id) for listing_id in wanted}
 
     async def indexed_versions(self) -> Mapping[uuid.UUID, IndexedVersion]:
+        return await self._versions(None)
+
+    async def _versions(self, ids: list[uuid.UUID] | None) -> dict[uuid.UUID, IndexedVersion]:
+        """The indexed version of each listing (of ``ids`` only, when given): live rows, then
+        tombstones, which win for an id in both."""
         live = select(listings.c.id, listings.c.version, listings.c.indexed_at)
         dead = select(tombstones.c.id, tombstones.c.version, tombstones.c.deleted_at)
+        if ids is not None:
+            live = live.where(listings.c.id.in_(ids))
+            dead = dead.where(tombstones.c.id.in_(ids))
         versions: dict[uuid.UUID, IndexedVersion] = {}
         async with self._reads.connect() as conn:
             for row in (await conn.execute(live)).all():
