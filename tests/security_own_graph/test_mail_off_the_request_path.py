@@ -22,7 +22,6 @@ from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
 from common.config import REPO_ROOT, Settings
@@ -30,7 +29,7 @@ from common.db import transaction
 from subgraphs.users.app import migrate as migrate_users
 from tests.support.graph import Graph, running_graph
 from tests.support.processes import process_env
-from tests.support.servers import SmtpSink, free_port
+from tests.support.servers import SmtpSink, free_port, serve_smtp
 
 REGISTER = """mutation($input: RegisterInput!) { register(input: $input) { user { id } } }"""
 RESEND = """mutation($email: String!) { resendOtp(email: $email) { email otpExpiresAt } }"""
@@ -81,14 +80,11 @@ class GatedSink(SmtpSink):
 @asynccontextmanager
 async def gated_smtp_server() -> AsyncIterator[tuple[str, GatedSink]]:
     sink = GatedSink(asyncio.get_running_loop())
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    await asyncio.to_thread(controller.start)
-    try:
-        yield f"smtp://127.0.0.1:{port}", sink
-    finally:
-        sink.gate.set()
-        await asyncio.to_thread(controller.stop)
+    async with serve_smtp(sink) as url:
+        try:
+            yield url, sink
+        finally:
+            sink.gate.set()  # a delivery held at the gate must not keep the server from stopping
 
 
 @pytest.fixture(scope="module")

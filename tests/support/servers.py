@@ -95,13 +95,20 @@ class SmtpSink:
 
 
 @asynccontextmanager
+async def serve_smtp(handler: Any) -> AsyncIterator[str]:
+    """A real SMTP server (aiosmtpd) on loopback with ``handler``; yields its ``smtp://`` URL."""
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    await asyncio.to_thread(controller.start)
+    try:
+        yield f"smtp://127.0.0.1:{port}"
+    finally:
+        await asyncio.to_thread(controller.stop)
+
+
+@asynccontextmanager
 async def smtp_server() -> AsyncIterator[tuple[str, SmtpSink]]:
     """A real SMTP server (aiosmtpd) on loopback; yields its ``smtp://`` URL and the sink."""
     sink = SmtpSink(_arrived=asyncio.Condition(), loop=asyncio.get_running_loop())
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    await asyncio.to_thread(controller.start)
-    try:
-        yield f"smtp://127.0.0.1:{port}", sink
-    finally:
-        await asyncio.to_thread(controller.stop)
+    async with serve_smtp(sink) as url:
+        yield url, sink
