@@ -15,7 +15,6 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.message import Message
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -103,20 +102,10 @@ async def channels(
     providers = Providers()
     async with serve_asgi(providers.app()) as providers_url, smtp_server() as (smtp_url, sink):
         providers.base_url = providers_url
-        account = providers.write_service_account(
-            Path(tmp_path_factory.mktemp("fcm")) / "service-account.json"
-        )
         configured = settings.model_copy(
             update={
                 "smtp_url": smtp_url,
-                "sms_provider": "twilio",
-                "twilio_account_sid": providers.account_sid,
-                "twilio_auth_token": providers.auth_token,
-                "twilio_from": "+15005550006",
-                "twilio_api_url": providers_url,
-                "push_provider": "fcm",
-                "fcm_service_account_file": account,
-                "fcm_api_url": providers_url,
+                **providers.channel_settings(tmp_path_factory.mktemp("fcm")),
                 "notifications_dispatch_interval_seconds": 0,
                 "notifications_digest_interval_seconds": 0,
                 "register_rate_limit": 1000,

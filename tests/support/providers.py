@@ -80,6 +80,21 @@ class Providers:
         path.write_text(json.dumps(self.service_account()))
         return path
 
+    def channel_settings(self, directory: Path) -> dict[str, Any]:
+        """Settings that send SMS (Twilio) and push (FCM) to these stand-ins at ``base_url``,
+        with the FCM service account written into ``directory``."""
+        account = self.write_service_account(directory / "service-account.json")
+        return {
+            "sms_provider": "twilio",
+            "twilio_account_sid": self.account_sid,
+            "twilio_auth_token": self.auth_token,
+            "twilio_from": "+15005550006",
+            "twilio_api_url": self.base_url,
+            "push_provider": "fcm",
+            "fcm_service_account_file": account,
+            "fcm_api_url": self.base_url,
+        }
+
     # -- Twilio ---------------------------------------------------------------------------------
 
     async def twilio_messages(self, request: Request) -> Response:

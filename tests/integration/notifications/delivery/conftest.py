@@ -23,21 +23,11 @@ async def dworld(
     providers = Providers()
     async with serve_asgi(providers.app()) as providers_url, smtp_server() as (smtp_url, sink):
         providers.base_url = providers_url
-        account = providers.write_service_account(
-            tmp_path_factory.mktemp("fcm") / "service-account.json"
-        )
         served = settings.model_copy(
             update={
                 "database_prefix": f"{settings.database_prefix}nd_",
                 "smtp_url": smtp_url,
-                "sms_provider": "twilio",
-                "twilio_account_sid": providers.account_sid,
-                "twilio_auth_token": providers.auth_token,
-                "twilio_from": "+15005550006",
-                "twilio_api_url": providers_url,
-                "push_provider": "fcm",
-                "fcm_service_account_file": account,
-                "fcm_api_url": providers_url,
+                **providers.channel_settings(tmp_path_factory.mktemp("fcm")),
                 "notifications_retry_base_seconds": 60.0,
                 "notifications_max_attempts": 3,
                 "public_links_url": "http://links.test/links",
