@@ -39,10 +39,44 @@ from graphql import (
     GraphQLUnionType,
 )
 from graphql.pyutils import Undefined
+from graphql.type.scalars import serialize_boolean, serialize_id, serialize_string
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.schema.schema_converter import CustomGraphQLEnumType, GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
+
+# Scalars whose serializer returns a value of exactly this class unchanged.
+_UNCHANGED: dict[Any, type] = {serialize_string: str, serialize_id: str, serialize_boolean: bool}
+
+
+def _enum_serializer(enum: GraphQLEnumType) -> Any:
+    """``enum``'s serializer, answering a member of its Python enum by one dict lookup where
+    Strawberry's compares the value with each of the enum's values in turn (the first name
+    whose value matches, as there); anything else goes to Strawberry's."""
+    serialize = enum.serialize
+    if not isinstance(enum, CustomGraphQLEnumType):
+        return serialize
+    names: dict[Any, str] = {}
+    for name, enum_value in enum.values.items():
+        names.setdefault(enum_value.value, name)
+    wrapped = enum.wrapped_cls
+
+    def serialize_member(value: Any) -> Any:
+        if type(value) is wrapped:
+            name = names.get(value.value)
+            if name is not None:
+                return name
+        return serialize(value)
+
+    return serialize_member
+
+
+def _leaf(python_name: str, leaf: GraphQLScalarType | GraphQLEnumType, nullable: bool) -> Any:
+    """How a plain field of type ``leaf`` completes: attribute, serializer, nullable, and the
+    class whose instances it returns unchanged (None: always call the serializer)."""
+    if isinstance(leaf, GraphQLEnumType):
+        return (python_name, _enum_serializer(leaf), nullable, None)
+    return (python_name, leaf.serialize, nullable, _UNCHANGED.get(leaf.serialize))
 
 
 def _getter(python_name: str, return_type: Any) -> Any:
@@ -53,7 +87,7 @@ def _getter(python_name: str, return_type: Any) -> Any:
     nullable = not isinstance(return_type, GraphQLNonNull)
     leaf = return_type if nullable else return_type.of_type
     if isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
-        resolve._realio_leaf = (python_name, leaf.serialize, nullable)  # type: ignore[attr-defined]
+        resolve._realio_leaf = _leaf(python_name, leaf, nullable)  # type: ignore[attr-defined]
     elif isinstance(leaf, GraphQLObjectType):
         resolve._realio_object = (python_name, leaf, nullable)  # type: ignore[attr-defined]
     return resolve
@@ -98,8 +132,9 @@ def _member_of(union: GraphQLUnionType, cls: type) -> Any:
 
 
 # One field of a plain selection: response name, attribute (None: ``__typename``), the leaf's
-# serialize (or the type name for ``__typename``), nullable, the object's own plan.
-_Step = tuple[str, str | None, Any, bool, "list[Any] | None"]
+# serialize (or the type name for ``__typename``), nullable, the object's own plan, the class
+# whose instances the leaf's serialize returns unchanged (or None).
+_Step = tuple[str, str | None, Any, bool, "list[Any] | None", type | None]
 _Plan = list[_Step]
 
 
@@ -109,7 +144,7 @@ def _run_plan(plan: _Plan, source: Any) -> Any:
     read, so graphql-core's own path then runs the selection again and reports it."""
     data: dict[str, Any] = {}
     try:
-        for response_name, attribute, serialize, nullable, sub_plan in plan:
+        for response_name, attribute, serialize, nullable, sub_plan, unchanged in plan:
             if attribute is None:
                 data[response_name] = serialize
                 continue
@@ -118,6 +153,9 @@ def _run_plan(plan: _Plan, source: Any) -> Any:
                 if not nullable:
                     return _SLOW
                 data[response_name] = None
+                continue
+            if type(value) is unchanged:
+                data[response_name] = value
                 continue
             if isinstance(value, Exception):
                 return _SLOW
@@ -196,6 +234,68 @@ class FastLeafExecutor(StrawberryGraphQLCoreExecutionContext):
             return_type, field_details_list, path, result, position_context
         )
 
+    def complete_iterable_value(
+        self,
+        item_type: Any,
+        field_details_list: Any,
+        info: Any,
+        path: Any,
+        items: Any,
+        position_context: Any,
+    ) -> Any:
+        if self._fast and type(items) is list and not field_details_list[0].node.directives:
+            completed = self._complete_plain_items(item_type, field_details_list, items)
+            if completed is not _SLOW:
+                return completed
+        return super().complete_iterable_value(
+            item_type, field_details_list, info, path, items, position_context
+        )
+
+    def _complete_plain_items(
+        self, item_type: Any, field_details_list: Any, items: list[Any]
+    ) -> Any:
+        """A list of objects (or of a union's members) whose selection is plain, completed by
+        its plan item after item, without a path, a ``complete_value`` dispatch and a type
+        resolution per item; ``_SLOW`` (nothing reported) when any item needs graphql-core:
+        a null where the list's items are non-null, an awaitable, an exception, a member
+        Strawberry's resolver must choose, a selection without a plan. graphql-core then
+        completes the whole list, reading the same attributes again."""
+        nullable = not isinstance(item_type, GraphQLNonNull)
+        named = item_type if nullable else item_type.of_type
+        union = named if isinstance(named, GraphQLUnionType) else None
+        if union is None and not (
+            isinstance(named, GraphQLObjectType) and named.is_type_of is None
+        ):
+            return _SLOW
+        plans: dict[GraphQLObjectType, _Plan | None] = {}
+        is_awaitable = self.is_awaitable
+        completed: list[Any] = []
+        for item in items:
+            if item is None:
+                if not nullable:
+                    return _SLOW
+                completed.append(None)
+                continue
+            if union is not None:
+                runtime_type = _union_member(union, item)  # None for awaitables, exceptions
+                if runtime_type is None or runtime_type.is_type_of is not None:
+                    return _SLOW
+            elif isinstance(item, Exception) or is_awaitable(item):
+                return _SLOW
+            else:
+                runtime_type = named
+            if runtime_type in plans:
+                plan = plans[runtime_type]
+            else:
+                plan = plans[runtime_type] = self._plan(runtime_type, field_details_list)
+            if plan is None:
+                return _SLOW
+            data = _run_plan(plan, item)
+            if data is _SLOW:
+                return _SLOW
+            completed.append(data)
+        return completed
+
     def _plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> _Plan | None:
         """The selection of ``object_type`` as a list of plain reads, or None when any field
         of it needs graphql-core (a resolver, arguments, an abstract or list type, a
@@ -219,13 +319,13 @@ class FastLeafExecutor(StrawberryGraphQLCoreExecutionContext):
                 break
             name = node.name.value
             if name == "__typename":
-                plan.append((response_name, None, object_type.name, False, None))
+                plan.append((response_name, None, object_type.name, False, None, None))
                 continue
             field = object_type.fields.get(name)
             resolve = field.resolve if field is not None else None
             leaf = getattr(resolve, "_realio_leaf", None)
             if leaf is not None:
-                plan.append((response_name, leaf[0], leaf[1], leaf[2], None))
+                plan.append((response_name, *leaf[:3], None, leaf[3]))
                 continue
             plain = getattr(resolve, "_realio_object", None)
             sub_plan = None
@@ -234,7 +334,7 @@ class FastLeafExecutor(StrawberryGraphQLCoreExecutionContext):
             if plain is None or sub_plan is None:
                 plan = None
                 break
-            plan.append((response_name, plain[0], None, plain[2], sub_plan))
+            plan.append((response_name, plain[0], None, plain[2], sub_plan, None))
         self._plans[key] = (field_details_list, plan)
         return plan
 

@@ -125,6 +125,15 @@ class SubgraphGraphQL(GraphQL[RequestContext[Any], None]):
                 context.set_viewer(ANONYMOUS, error)
         return context
 
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson reads a 50-entity request several times faster than the standard library.
+        # What orjson refuses (lone surrogates, NaN, integers beyond 64 bits, bad JSON) is
+        # read by the standard library as before, so the client gets the same answer.
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return json.loads(data)
+
     def create_response(
         self,
         response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],

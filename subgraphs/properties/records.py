@@ -38,6 +38,14 @@ class PropertyStatus(StrEnum):
     OFF_MARKET = "off_market"
 
 
+# Members by stored value: a dict lookup, where calling the enum class costs several times it
+# on every row read (two per listing).
+PROPERTY_TYPES: Mapping[str, PropertyType] = {member.value: member for member in PropertyType}
+PROPERTY_STATUSES: Mapping[str, PropertyStatus] = {
+    member.value: member for member in PropertyStatus
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Photo:
     id: uuid.UUID
@@ -151,6 +159,16 @@ class Listing:
             rows = self.__dict__.get("_photo_rows", ())
             return next((Photo.from_snapshot(p) for p in rows if p["is_cover"]), None)
         return next((p for p in photos if p.is_cover), None)
+
+    def cover_photo_snapshot(self) -> Mapping[str, Any] | None:
+        """The cover photo's ``Photo.snapshot()``; for a listing from ``of_row`` whose photos
+        are not built, the database's own row of it, as is (no photo is built)."""
+        photos = self.__dict__.get("photos")
+        if photos is None:
+            rows = self.__dict__.get("_photo_rows", ())
+            return next((p for p in rows if p["is_cover"]), None)
+        cover = next((p for p in photos if p.is_cover), None)
+        return None if cover is None else cover.snapshot()
 
     def visible_to(self, viewer: Viewer) -> bool:
         """Off-market listings are seen only by their owner and admins."""

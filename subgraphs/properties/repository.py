@@ -7,6 +7,7 @@ service decides the transaction, which also carries the outbox event.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -44,12 +45,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.driver_statement import DriverStatement
 from subgraphs.properties.models import deleted_properties, properties, property_photos
 from subgraphs.properties.records import (
+    PROPERTY_STATUSES,
+    PROPERTY_TYPES,
     Listing,
     ListingFilter,
     Page,
     Photo,
     PropertyStatus,
-    PropertyType,
     ReconciliationEntry,
     Visibility,
 )
@@ -81,13 +83,18 @@ _photos_json = (
     .scalar_subquery()
 )
 
-LISTING_SELECT: Select[Any] = select(properties, _photos_json.label("photos"))
+# A listing's columns, as the properties table and ``Listing`` name them (all but photos).
+LISTING_COLUMNS = tuple(f.name for f in dataclasses.fields(Listing) if f.name != "photos")
+
+
+_LISTING_COLUMNS = [properties.c[name] for name in LISTING_COLUMNS]
+LISTING_SELECT: Select[Any] = select(*_LISTING_COLUMNS, _photos_json.label("photos"))
 
 
 # ``get_many`` serves every ``_entities`` fetch of listings, compiled once
 # (common.driver_statement); listing_of_row reads its rows as it reads the compiled path's.
 LISTINGS_BY_IDS = DriverStatement(
-    select(properties, cast(_photos_json, Text).label("photos")).where(
+    select(*_LISTING_COLUMNS, cast(_photos_json, Text).label("photos")).where(
         properties.c.id == any_(bindparam("ids", type_=ARRAY(PG_UUID(as_uuid=True))))
     )
 )
@@ -96,33 +103,20 @@ LISTINGS_BY_IDS = DriverStatement(
 def listing_of_row(row: Mapping[Any, Any]) -> Listing:
     """The listing of a row of ``LISTING_SELECT`` (photos as parsed JSON, or as its text from
     ``LISTINGS_BY_IDS``); its photos are built when first read."""
-    photos = row.get("photos") or ()
+    values = {name: row[name] for name in LISTING_COLUMNS}
+    values["photos"] = row.get("photos")
+    return listing_of_values(values)
+
+
+def listing_of_values(values: dict[str, Any]) -> Listing:
+    """The listing of ``values`` (taken over, not copied): exactly ``LISTING_COLUMNS`` as the
+    database gives them, and ``photos`` as ``listing_of_row`` takes it."""
+    photos = values.pop("photos") or ()
     if isinstance(photos, str):
         photos = orjson.loads(photos)
-    return Listing.of_row(
-        {
-            "id": row["id"],
-            "title": row["title"],
-            "description": row["description"],
-            "price": row["price"],
-            "currency": row["currency"],
-            "type": PropertyType(row["type"]),
-            "address": row["address"],
-            "zip_code": row["zip_code"],
-            "owner_id": row["owner_id"],
-            "no_of_bed_rooms": row["no_of_bed_rooms"],
-            "no_of_bath_rooms": row["no_of_bath_rooms"],
-            "no_of_toilets": row["no_of_toilets"],
-            "latitude": row["latitude"],
-            "longitude": row["longitude"],
-            "status": PropertyStatus(row["status"]),
-            "floor_area": row["floor_area"],
-            "created_at": row["created_at"],
-            "updated_at": row["updated_at"],
-            "version": row["version"],
-        },
-        photos,
-    )
+    values["type"] = PROPERTY_TYPES[values["type"]]
+    values["status"] = PROPERTY_STATUSES[values["status"]]
+    return Listing.of_row(values, photos)
 
 
 def visibility_clause(visibility: Visibility) -> ColumnElement[bool]:
@@ -170,8 +164,9 @@ class PropertyRepository:
         """Listings by id in one statement; unknown ids are simply absent."""
         if not property_ids:
             return {}
-        rows = await LISTINGS_BY_IDS.mappings(session, ids=list(set(property_ids)))
-        return {row["id"]: listing_of_row(row) for row in rows}
+        names, rows = await LISTINGS_BY_IDS.tuples(session, ids=list(set(property_ids)))
+        listings = (listing_of_values(dict(zip(names, row, strict=True))) for row in rows)
+        return {listing.id: listing for listing in listings}
 
     async def page(
         self,

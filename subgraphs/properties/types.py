@@ -7,8 +7,10 @@ through a per-request DataLoader built from ``info.context.services``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 import strawberry.federation as federation
@@ -61,6 +63,22 @@ class PropertyPhoto:
             size_bytes=photo.size_bytes,
             position=photo.position,
             is_cover=photo.is_cover,
+        )
+
+    @classmethod
+    def of_snapshot(cls, snapshot: Mapping[str, Any]) -> PropertyPhoto:
+        """The photo of a ``Photo.snapshot()`` (or of the database's row of it, the same
+        shape), without building the ``Photo``."""
+        return cls(
+            id=strawberry.ID(snapshot["id"]),
+            key=snapshot["key"],
+            url=snapshot["url"],
+            content_type=snapshot["content_type"],
+            width=snapshot["width"],
+            height=snapshot["height"],
+            size_bytes=snapshot["size_bytes"],
+            position=snapshot["position"],
+            is_cover=snapshot["is_cover"],
         )
 
 
@@ -136,7 +154,7 @@ class Property:
 
     @classmethod
     def of(cls, listing: records.Listing) -> Property:
-        cover = listing.cover_photo
+        cover = listing.cover_photo_snapshot()
         return cls(
             id=strawberry.ID(str(listing.id)),
             title=listing.title,
@@ -155,7 +173,7 @@ class Property:
             created_at=listing.created_at,
             updated_at=listing.updated_at,
             version=listing.version,
-            cover_photo=None if cover is None else PropertyPhoto.of(cover),
+            cover_photo=None if cover is None else PropertyPhoto.of_snapshot(cover),
             listing=listing,
         )
 

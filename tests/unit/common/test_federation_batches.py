@@ -3,13 +3,14 @@ and ``common.fast_fields``: plain fields answer as before with a direct ``getatt
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 import strawberry
 import strawberry.federation as federation
 from graphql import GraphQLObjectType
 
-from common.fast_fields import resolve_basic_fields_directly
+from common.fast_fields import FastLeafExecutor, resolve_basic_fields_directly
 from common.federation import Schema
 
 CALLS: list[list[str]] = []
@@ -230,3 +231,170 @@ async def test_object_fields_and_union_members_complete_as_graphql_core_does() -
         ]
     }
     assert things.errors is not None and [e.path for e in things.errors] == [["things", 3]]
+
+
+# Lists of plain objects completed item after item by their plan, enums answered by a dict
+# lookup, strings and booleans passed through: the same data and errors as graphql-core's.
+
+
+class Colour(Enum):
+    RED = "red"
+    CRIMSON = "red"  # an alias: the same member as RED, answered by its name
+    BLUE = "blue"
+
+
+ColourType = strawberry.enum(Colour)
+
+
+@strawberry.enum
+class Size(Enum):
+    SMALL = "s"
+    LARGE = "l"
+
+
+class Word(str):
+    """A ``str`` subclass: the scalar's own serializer decides what it becomes."""
+
+
+@strawberry.type
+class Leaf:
+    name: str
+    size: Size
+    colour: ColourType  # type: ignore[valid-type]
+    flag: bool
+    count: int
+    ratio: float
+    maybe: str | None
+
+
+def leaf(name: object = "a", **values: object) -> Leaf:
+    fields: dict[str, object] = {
+        "name": name,
+        "size": Size.SMALL,
+        "colour": Colour.CRIMSON,
+        "flag": True,
+        "count": 1,
+        "ratio": 0.5,
+        "maybe": None,
+    }
+    fields.update(values)
+    return Leaf(**fields)  # type: ignore[arg-type]
+
+
+async def awaited_leaf() -> Leaf:
+    return leaf("awaited")
+
+
+@strawberry.type
+class ListsQuery:
+    @strawberry.field
+    def plain(self) -> list[Leaf]:
+        return [leaf("a"), leaf(Word("w"), size=Size.LARGE, flag=False, count=True, ratio=2)]
+
+    @strawberry.field
+    def nullable_items(self) -> list[Leaf | None]:
+        return [leaf("a"), None, leaf("b", maybe="m")]
+
+    @strawberry.field
+    def null_in_non_null(self) -> list[Leaf] | None:
+        return [leaf("a"), None]  # type: ignore[list-item]
+
+    @strawberry.field
+    def bad_values(self) -> list[Leaf | None]:
+        return [leaf("a"), leaf(None), leaf("c", size="s"), leaf("d", size="x"), leaf(7)]
+
+    @strawberry.field
+    def awaitables(self) -> list[Leaf]:
+        return [leaf("a"), awaited_leaf()]  # type: ignore[list-item]
+
+    @strawberry.field
+    def errors(self) -> list[Leaf | None]:
+        return [leaf("a"), ValueError("refused")]  # type: ignore[list-item]
+
+    @strawberry.field
+    def nested(self) -> list[list[Leaf]]:
+        return [[leaf("a")], [leaf("b"), leaf("c")]]
+
+    @strawberry.field
+    def colours(self) -> list[ColourType]:  # type: ignore[valid-type]
+        return [Colour.RED, Colour.CRIMSON, Colour.BLUE]
+
+
+LIST_SHAPES = [
+    "{ plain { name size colour flag count ratio maybe } }",
+    "{ nullableItems { name maybe __typename } }",
+    "{ nullInNonNull { name } }",
+    "{ badValues { name size } }",
+    "{ awaitables { name } }",
+    "{ errors { name } }",
+    "{ nested { name size } }",
+    "{ colours }",
+]
+
+
+def counting_executor() -> tuple[type[FastLeafExecutor], list[int]]:
+    calls = [0]
+
+    class Counting(FastLeafExecutor):
+        def complete_list_item_value(self, *args: Any, **kwargs: Any) -> Any:
+            calls[0] += 1
+            return super().complete_list_item_value(*args, **kwargs)
+
+    return Counting, calls
+
+
+async def test_lists_enums_and_scalars_complete_as_graphql_core_does() -> None:
+    plain = strawberry.Schema(query=ListsQuery)
+    fast = strawberry.Schema(query=ListsQuery)
+    resolve_basic_fields_directly(fast)
+    for query in LIST_SHAPES:
+        expected = await plain.execute(query)
+        actual = await fast.execute(query)
+        assert actual.data == expected.data, query
+        assert [(e.message, e.path) for e in actual.errors or []] == [
+            (e.message, e.path) for e in expected.errors or []
+        ], query
+    first = await fast.execute(LIST_SHAPES[0])
+    assert first.data == {
+        "plain": [
+            {
+                "name": "a",
+                "size": "SMALL",
+                "colour": "RED",
+                "flag": True,
+                "count": 1,
+                "ratio": 0.5,
+                "maybe": None,
+            },
+            {
+                "name": "w",
+                "size": "LARGE",
+                "colour": "RED",
+                "flag": False,
+                "count": 1,
+                "ratio": 2.0,
+                "maybe": None,
+            },
+        ]
+    }
+    bad = await fast.execute(LIST_SHAPES[3])
+    assert bad.data is not None and bad.data["badValues"][0] == {"name": "a", "size": "SMALL"}
+    assert bad.errors is not None and [e.path for e in bad.errors] == [
+        ["badValues", 1, "name"],
+        ["badValues", 3, "size"],
+    ]
+    colours = await fast.execute("{ colours }")
+    assert colours.data == {"colours": ["RED", "RED", "BLUE"]}
+
+
+async def test_a_list_of_plain_objects_skips_graphql_cores_item_completion() -> None:
+    fast = strawberry.Schema(query=ListsQuery)
+    resolve_basic_fields_directly(fast)
+    executor, calls = counting_executor()
+    fast.execution_context_class = executor
+    result = await fast.execute("{ plain { name } nullableItems { name } nested { name } }")
+    assert result.errors is None
+    # Only the outer list of ``nested`` (lists, not objects) goes item by item.
+    assert calls == [2]
+    await fast.execute("{ errors { name } }")
+    assert calls == [4]  # the exception sends the whole list back to graphql-core

@@ -1,4 +1,5 @@
-"""The schema extensions every subgraph carries: cached documents, and the argument guard."""
+"""The schema extensions every subgraph carries: cached documents, and the argument guard; and
+how a subgraph reads request bodies and writes responses."""
 
 from __future__ import annotations
 
@@ -6,13 +7,18 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import strawberry
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from graphql import DocumentNode
 from strawberry.extensions import SchemaExtension
 
+from common.auth.tokens import TokenSigner, TokenVerifier
+from common.config import Settings
 from common.document_cache import DocumentCache
-from common.graphql_app import encode_response, schema_extensions
+from common.graphql_app import SubgraphApp, create_subgraph_app, encode_response, schema_extensions
 from common.metrics import GraphQLMetrics
+from tests.support.servers import serve_asgi
 
 SEEN: list[DocumentNode | None] = []
 
@@ -105,3 +111,54 @@ def test_responses_encode_as_the_standard_library_reads_them_even_where_orjson_r
     assert json.loads(encode_response(surrogate)) == surrogate
     huge = {"data": {"n": 2**70}}
     assert json.loads(encode_response(huge)) == huge
+
+
+@strawberry.type
+class CountQuery:
+    @strawberry.field
+    def count(self, n: int) -> int:
+        return n
+
+    @strawberry.field
+    def echo(self, text: str) -> str:
+        return text
+
+
+async def test_request_bodies_orjson_refuses_are_read_as_the_standard_library_reads_them() -> None:
+    settings = Settings(log_json=False)
+    signer = TokenSigner(Ed25519PrivateKey.generate(), settings)
+    app = create_subgraph_app(
+        SubgraphApp(
+            name="json-demo",
+            schema=strawberry.federation.Schema(
+                query=CountQuery, extensions=schema_extensions(GraphQLMetrics("json-demo"))
+            ),
+            services=None,
+            verifier=TokenVerifier(settings, jwks=signer.jwks),
+        )
+    )
+    headers = {"content-type": "application/json"}
+    async with serve_asgi(app) as url, httpx.AsyncClient(base_url=url) as http:
+
+        async def post(body: str) -> httpx.Response:
+            return await http.post("/graphql", content=body.encode(), headers=headers)
+
+        plain = await post('{"query": "query($n: Int!) { count(n: $n) }", "variables": {"n": 7}}')
+        assert plain.status_code == 200 and plain.json() == {"data": {"count": 7}}
+        # A lone surrogate (orjson refuses the text): the argument guard names the argument.
+        surrogate = await post(
+            '{"query": "query($t: String!) { echo(text: $t) }", "variables": {"t": "a\\ud800"}}'
+        )
+        assert surrogate.status_code == 200
+        error = surrogate.json()["errors"][0]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert error["extensions"]["field"] == "text"
+        # An integer beyond 64 bits (orjson refuses it): GraphQL's own Int error, not a 400.
+        huge = await post(
+            '{"query": "query($n: Int!) { count(n: $n) }", "variables": {"n": ' + str(2**70) + "}}"
+        )
+        assert huge.status_code == 200
+        assert "Int cannot represent" in huge.json()["errors"][0]["message"]
+        broken = await post('{"query": ')
+        assert broken.status_code == 400
+        assert "Unable to parse request body as JSON" in broken.text
