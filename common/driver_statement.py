@@ -8,6 +8,15 @@ the statement prepared per connection, and engine events (statement counters) st
 Values come back as the driver decodes them (asyncpg: ``uuid.UUID`` subclasses, ``datetime``,
 JSON parsed), without SQLAlchemy's type processing: only for columns whose driver value is
 the value wanted. Decision 0037 (the properties subgraph's ``_entities`` read).
+
+On a connection in autocommit (``common.db.read_session_factory``'s reads), ``mappings`` and
+``tuples`` go one step further and hand the statement to asyncpg itself: SQLAlchemy's cursor
+adaptation, greenlet hop and result metadata cost about as much CPU again as the rest of the
+read (decision 0042). Nothing is lost by it there: no transaction is open to join, and a
+connection the driver drops is invalidated, as SQLAlchemy does on a disconnect, so the pool
+never hands it out again. ``before_cursor_execute`` does not see these statements; asyncpg's
+query loggers do (``tests.support.statements`` counts both). In a transaction the statement
+goes through SQLAlchemy as before.
 """
 
 from __future__ import annotations
@@ -15,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy.engine import Row, RowMapping
+import asyncpg
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 
@@ -38,23 +48,37 @@ class DriverStatement:
             compiled = self._compiled[dialect.name] = (built.string, positions, constants)
         return compiled
 
-    async def mappings(self, session: AsyncSession, **values: Any) -> Sequence[RowMapping]:
-        connection = await session.connection()
-        sql, positions, constants = self._compile(connection.dialect, list(values))
-        parameters = tuple(values[n] if n in values else constants[n] for n in positions)
-        result = await connection.exec_driver_sql(sql, parameters)
-        return result.mappings().all()
+    async def mappings(self, session: AsyncSession, **values: Any) -> list[dict[str, Any]]:
+        names, rows = await self._run(await session.connection(), values)
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     async def tuples(
         self, session: AsyncSession, **values: Any
-    ) -> tuple[list[str], Sequence[Row[Any]]]:
+    ) -> tuple[list[str], Sequence[Sequence[Any]]]:
         """The column names and the rows as tuples: ``dict(zip(names, row))`` builds a row's
         mapping in C, where reading a ``RowMapping`` by name costs a Python call per column."""
-        connection = await session.connection()
+        return await self._run(await session.connection(), values)
+
+    async def _run(
+        self, connection: AsyncConnection, values: Mapping[str, Any]
+    ) -> tuple[list[str], Sequence[Sequence[Any]]]:
         sql, positions, constants = self._compile(connection.dialect, list(values))
         parameters = tuple(values[n] if n in values else constants[n] for n in positions)
-        result = await connection.exec_driver_sql(sql, parameters)
-        return list(result.keys()), result.all()
+        raw = await connection.get_raw_connection()
+        if not getattr(raw.dbapi_connection, "autocommit", False):
+            result = await connection.exec_driver_sql(sql, parameters)
+            return list(result.keys()), result.all()
+        driver = raw.driver_connection
+        assert driver is not None  # a checked-out connection has its driver connection
+        try:
+            records = await driver.fetch(sql, *parameters)
+        except asyncpg.PostgresError:
+            raise  # the server refused the statement; the connection is as good as before
+        except BaseException:
+            # Lost, cancelled mid-statement, or otherwise unusable: never pooled again.
+            await connection.invalidate()
+            raise
+        return (list(records[0].keys()) if records else []), records
 
     async def execute(self, session: AsyncSession, **values: Any) -> None:
         """Run a statement that returns no rows."""

@@ -6,7 +6,7 @@ Each repository works inside the caller's session, so the service decides the tr
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +22,7 @@ from subgraphs.users.models import user_otps, user_sessions, users
 from subgraphs.users.records import OtpRecord, SessionRecord, UserRecord
 
 
-def _user(row: RowMapping) -> UserRecord:
+def _user(row: Mapping[Any, Any]) -> UserRecord:
     values = dict(row)
     values["role"] = Role(values["role"])
     return UserRecord(**values)

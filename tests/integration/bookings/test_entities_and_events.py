@@ -15,7 +15,7 @@ from tests.integration.bookings.world import (
     SET_SETTINGS,
     World,
 )
-from tests.integration.properties.conftest import StatementCounter
+from tests.support.statements import count_statements
 
 ENTITIES = """query($reps: [_Any!]!) {
   _entities(representations: $reps) {
@@ -36,14 +36,14 @@ async def test_entities_of_many_bookings_and_properties_take_one_statement_per_t
         {"__typename": "Property", "id": p} for p in properties
     ]
 
-    with StatementCounter(world.engine) as counter:
+    with count_statements(world.engine) as statements:
         data = await world.bookings.data(ENTITIES, {"reps": reps}, buyer.token)
 
     bookings_part, properties_part = data["_entities"][:3], data["_entities"][3:]
     assert [b["id"] for b in bookings_part] == [b["id"] for b in made]
     assert all(b["buyer"]["id"] == str(buyer.id) for b in bookings_part)
     assert [p["viewingSettings"]["slotMinutes"] for p in properties_part] == [30, 30, 30]
-    assert len(counter.statements) == 2, counter.statements
+    assert len(statements) == 2, statements
 
 
 async def test_someone_elses_booking_resolves_to_null(world: World) -> None:

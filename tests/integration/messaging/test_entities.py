@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from common.auth.tokens import TokenSigner
 from common.auth.viewer import Role
 from tests.integration.messaging.conftest import Served
 from tests.support.personas import Persona, persona
+from tests.support.statements import count_statements
 
 CONVERSATIONS = """query($reps: [_Any!]!) { _entities(representations: $reps) {
     ... on Conversation { id unreadCount read lastMessage { content read } } } }"""
-
-
-@contextmanager
-def count_statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def test_conversation_entities_take_the_same_queries_for_one_or_twenty(

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.messaging.client import SEND
 from tests.integration.messaging.conftest import Served
-from tests.integration.messaging.test_entities import count_statements
 from tests.support.personas import Persona
+from tests.support.statements import count_statements
 
 
 @contextmanager

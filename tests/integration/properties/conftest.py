@@ -6,11 +6,9 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
@@ -88,25 +86,6 @@ def buyer(signer: TokenSigner) -> Persona:
 @pytest.fixture
 def admin(signer: TokenSigner) -> Persona:
     return persona(signer, Role.ADMIN)
-
-
-class StatementCounter:
-    """Counts SQL statements an engine sends while active (cursor executions)."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine.sync_engine
-        self.statements: list[str] = []
-
-    def _record(self, *args: Any) -> None:
-        # before_cursor_execute(conn, cursor, statement, parameters, context, executemany)
-        self.statements.append(str(args[2]))
-
-    def __enter__(self) -> StatementCounter:
-        event.listen(self.engine, "before_cursor_execute", self._record)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._record)
 
 
 @pytest.fixture(scope="package")

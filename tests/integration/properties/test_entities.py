@@ -7,8 +7,9 @@ import uuid
 from common.auth.tokens import TokenSigner
 from common.auth.viewer import Role
 from tests.integration.properties.client import PropertiesClient, error_codes
-from tests.integration.properties.conftest import Served, StatementCounter
+from tests.integration.properties.conftest import Served
 from tests.support.personas import Persona, persona
+from tests.support.statements import count_statements
 
 PROPERTY_ENTITIES = """
 query Entities($representations: [_Any!]!) {
@@ -43,7 +44,7 @@ async def test_entities_for_many_properties_take_one_sql_statement(
     ids = [(await client.create(agent, title=f"Entity {i}"))["id"] for i in range(40)]
     unknown = str(uuid.uuid4())
     await served.app.state.events.wait_until_idle(timeout=10)
-    with StatementCounter(served.engine) as counter:
+    with count_statements(served.engine) as statements:
         data = await client.data(
             PROPERTY_ENTITIES, {"representations": refs("Property", [*ids, unknown])}
         )
@@ -51,7 +52,7 @@ async def test_entities_for_many_properties_take_one_sql_statement(
     assert [e["id"] for e in entities[:-1]] == ids
     assert entities[-1] is None
     assert all(e["owner"] == {"id": str(agent.id)} for e in entities[:-1])
-    listing_reads = [s for s in counter.statements if "event_outbox" not in s]
+    listing_reads = [s for s in statements if "event_outbox" not in s]
     assert len(listing_reads) == 1, listing_reads
 
 

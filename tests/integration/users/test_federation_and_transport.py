@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 import websockets
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from common.auth.viewer import Role
@@ -20,25 +15,12 @@ from common.db import transaction
 from common.sdl_export import subgraph_sdl
 from subgraphs.users.repository import UserRepository
 from tests.integration.users.client import SignedIn, UsersClient
+from tests.support.statements import count_statements
 
 ENTITIES = """
 query Entities($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on User { id name email role } }
 }"""
-
-
-@contextmanager
-def count_statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", record)
 
 
 async def insert_users(users_app: Starlette, count: int) -> list[uuid.UUID]:

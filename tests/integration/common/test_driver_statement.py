@@ -1,0 +1,88 @@
+"""``DriverStatement`` on autocommit reads goes straight to asyncpg (decision 0042): the same
+rows as SQLAlchemy's path, the statement counted, and a connection lost under it never handed
+out again."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from sqlalchemy import bindparam, column, literal_column, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from common.config import Settings
+from common.db import (
+    asyncpg_dsn,
+    create_engine,
+    ensure_database,
+    read_session_factory,
+    server_url,
+    session_factory,
+)
+from common.driver_statement import DriverStatement
+from tests.support.statements import count_statements
+
+SUBGRAPH = "driver_probe"
+PROBE = DriverStatement(
+    select(
+        literal_column("pg_backend_pid()").label("pid"),
+        (bindparam("n", type_=None) + 1).label("next"),
+        column("word"),
+    ).select_from(text("(VALUES ('a'), ('b')) AS words(word)"))
+)
+
+
+@pytest.fixture
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    sized = settings.model_copy(update={"database_pool_size": 1})
+    await ensure_database(sized, SUBGRAPH)
+    built = create_engine(sized, SUBGRAPH)
+    yield built
+    await built.dispose()
+
+
+async def test_reads_in_autocommit_and_in_a_transaction_give_the_same_rows(
+    engine: AsyncEngine,
+) -> None:
+    async with read_session_factory(engine)() as session:
+        with count_statements(engine) as statements:
+            names, rows = await PROBE.tuples(session, n=41)
+            mapped = await PROBE.mappings(session, n=1)
+    async with session_factory(engine)() as session, session.begin():
+        in_transaction = await PROBE.mappings(session, n=41)
+    assert names == ["pid", "next", "word"]
+    assert [tuple(row)[1:] for row in rows] == [(42, "a"), (42, "b")]
+    assert [(m["next"], m["word"]) for m in mapped] == [(2, "a"), (2, "b")]
+    assert [(m["next"], m["word"]) for m in in_transaction] == [(42, "a"), (42, "b")]
+    assert len(statements) == 2 and all("pg_backend_pid()" in s for s in statements)
+
+
+async def test_a_connection_lost_under_a_read_is_not_pooled_again(
+    engine: AsyncEngine, settings: Settings
+) -> None:
+    reads = read_session_factory(engine)
+    async with reads() as session:
+        first, _ = await PROBE.mappings(session, n=0)
+    # The server ends every session of the probe database: the pooled connection is dead.
+    admin = await asyncpg.connect(asyncpg_dsn(server_url(settings).set(database="postgres")))
+    try:
+        ended = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1",
+            engine.url.database,
+        )
+    finally:
+        await admin.close()
+    assert ended >= 1
+    failures = 0
+    for _ in range(3):  # only the one pooled connection can fail
+        try:
+            async with reads() as session:
+                row, _ = await PROBE.mappings(session, n=0)
+            break
+        except Exception:
+            failures += 1
+    else:
+        pytest.fail("every read failed: a lost connection went back to the pool")
+    assert failures == 1
+    assert row["pid"] != first["pid"]
