@@ -8,6 +8,7 @@ service decides the transaction, which also carries the outbox event.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -17,6 +18,7 @@ import orjson
 from sqlalchemy import (
     JSON,
     ColumnElement,
+    Integer,
     Select,
     Text,
     and_,
@@ -119,28 +121,110 @@ def listing_of_values(values: dict[str, Any]) -> Listing:
     return Listing.of_row(values, photos)
 
 
+# Reads whose shape repeats are built once per shape with bound parameters, then executed with
+# the values: SQLAlchemy remembers a statement object's cache key, where a statement built anew
+# on every call (``.where(column == value)``) had its key computed from the whole tree each
+# time, the correlated photos subquery included (decision 0042).
+GET_LISTING = LISTING_SELECT.where(properties.c.id == bindparam("id"))
+GET_LISTING_FOR_UPDATE = GET_LISTING.with_for_update(of=properties)
+_NEWEST_FIRST = (properties.c.created_at.desc(), properties.c.id.desc())
+_AFTER = tuple_(properties.c.created_at, properties.c.id) < tuple_(
+    bindparam("after_at", type_=properties.c.created_at.type),
+    bindparam("after_id", type_=properties.c.id.type),
+)
+
+
 def visibility_clause(visibility: Visibility) -> ColumnElement[bool]:
+    """Which listings ``visibility`` lets through; an owner's id is the ``viewer_id``
+    parameter (``visibility_parameters``), so the clause is one per kind of visibility."""
     if visibility.all_off_market:
         return true()
     on_market = properties.c.status != PropertyStatus.OFF_MARKET.value
     if visibility.off_market_owner is None:
         return on_market
-    return or_(on_market, properties.c.owner_id == visibility.off_market_owner)
+    return or_(on_market, properties.c.owner_id == bindparam("viewer_id"))
 
 
-def _filter_clauses(listing_filter: ListingFilter, visibility: Visibility) -> list[Any]:
-    clauses: list[Any] = [visibility_clause(visibility)]
-    if listing_filter.types:
-        clauses.append(properties.c.type.in_([t.value for t in listing_filter.types]))
-    if listing_filter.statuses:
-        clauses.append(properties.c.status.in_([s.value for s in listing_filter.statuses]))
-    if listing_filter.owner_id is not None:
-        clauses.append(properties.c.owner_id == listing_filter.owner_id)
-    if listing_filter.min_price is not None:
-        clauses.append(properties.c.price >= listing_filter.min_price)
-    if listing_filter.max_price is not None:
-        clauses.append(properties.c.price <= listing_filter.max_price)
+def visibility_shape(visibility: Visibility) -> Visibility:
+    """``visibility`` with its owner replaced by a fixed one: the same clause, and a key
+    for statements built per shape."""
+    if visibility.off_market_owner is None:
+        return visibility
+    return Visibility(off_market_owner=_ANY_OWNER)
+
+
+def visibility_parameters(visibility: Visibility) -> dict[str, Any]:
+    if visibility.all_off_market or visibility.off_market_owner is None:
+        return {}
+    return {"viewer_id": visibility.off_market_owner}
+
+
+_ANY_OWNER = uuid.UUID(int=0)
+
+
+@dataclasses.dataclass(frozen=True)
+class _FilterShape:
+    visibility: Visibility
+    types: bool
+    statuses: bool
+    owner: bool
+    min_price: bool
+    max_price: bool
+
+
+def _filter_shape(
+    listing_filter: ListingFilter, visibility: Visibility
+) -> tuple[_FilterShape, dict[str, Any]]:
+    """The shape of a filtered read (which clauses it has) and its parameters."""
+    shape = _FilterShape(
+        visibility_shape(visibility),
+        bool(listing_filter.types),
+        bool(listing_filter.statuses),
+        listing_filter.owner_id is not None,
+        listing_filter.min_price is not None,
+        listing_filter.max_price is not None,
+    )
+    parameters = visibility_parameters(visibility)
+    parameters.update(
+        types=[t.value for t in listing_filter.types],
+        statuses=[s.value for s in listing_filter.statuses],
+        owner_id=listing_filter.owner_id,
+        min_price=listing_filter.min_price,
+        max_price=listing_filter.max_price,
+    )
+    return shape, parameters
+
+
+def _filter_clauses(shape: _FilterShape) -> list[ColumnElement[bool]]:
+    clauses = [visibility_clause(shape.visibility)]
+    if shape.types:
+        clauses.append(properties.c.type.in_(bindparam("types", expanding=True)))
+    if shape.statuses:
+        clauses.append(properties.c.status.in_(bindparam("statuses", expanding=True)))
+    if shape.owner:
+        clauses.append(properties.c.owner_id == bindparam("owner_id"))
+    if shape.min_price:
+        clauses.append(properties.c.price >= bindparam("min_price"))
+    if shape.max_price:
+        clauses.append(properties.c.price <= bindparam("max_price"))
     return clauses
+
+
+@functools.cache  # 3 visibilities × 2⁵ filters × 2: at most 192 statements
+def _page_statement(shape: _FilterShape, after: bool) -> Select[Any]:
+    clauses = _filter_clauses(shape)
+    if after:
+        clauses.append(_AFTER)
+    return (
+        LISTING_SELECT.where(and_(*clauses))
+        .order_by(*_NEWEST_FIRST)
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+@functools.cache
+def _count_statement(shape: _FilterShape) -> Select[Any]:
+    return select(func.count()).select_from(properties).where(and_(*_filter_clauses(shape)))
 
 
 class PropertyRepository:
@@ -151,11 +235,9 @@ class PropertyRepository:
     async def get(
         self, session: AsyncSession, property_id: uuid.UUID, *, for_update: bool = False
     ) -> Listing | None:
-        statement = LISTING_SELECT.where(properties.c.id == property_id)
-        if for_update:
-            # Serialises concurrent writers of one listing; the version check then holds.
-            statement = statement.with_for_update(of=properties)
-        row = (await session.execute(statement)).mappings().first()
+        # FOR UPDATE serialises concurrent writers of one listing; the version check then holds.
+        statement = GET_LISTING_FOR_UPDATE if for_update else GET_LISTING
+        row = (await session.execute(statement, {"id": property_id})).mappings().first()
         return None if row is None else listing_of_row(row)
 
     async def get_many(
@@ -178,24 +260,20 @@ class PropertyRepository:
         after: tuple[datetime, uuid.UUID] | None,
     ) -> Page[Listing]:
         """Newest first, keyset-paged on (created_at, id)."""
-        clauses = _filter_clauses(listing_filter, visibility)
+        shape, parameters = _filter_shape(listing_filter, visibility)
+        parameters["limit"] = first + 1
         if after is not None:
-            clauses.append(tuple_(properties.c.created_at, properties.c.id) < tuple_(*after))
-        statement = (
-            LISTING_SELECT.where(and_(*clauses))
-            .order_by(properties.c.created_at.desc(), properties.c.id.desc())
-            .limit(first + 1)
-        )
-        rows = (await session.execute(statement)).mappings().all()
+            parameters.update(after_at=after[0], after_id=after[1])
+        statement = _page_statement(shape, after is not None)
+        rows = (await session.execute(statement, parameters)).mappings().all()
         items = [listing_of_row(r) for r in rows[:first]]
         return Page(items, has_next_page=len(rows) > first, has_previous_page=after is not None)
 
     async def count(
         self, session: AsyncSession, listing_filter: ListingFilter, visibility: Visibility
     ) -> int:
-        statement = select(func.count()).select_from(properties)
-        statement = statement.where(and_(*_filter_clauses(listing_filter, visibility)))
-        return int((await session.execute(statement)).scalar_one())
+        shape, parameters = _filter_shape(listing_filter, visibility)
+        return int((await session.execute(_count_statement(shape), parameters)).scalar_one())
 
     # --- listing writes ----------------------------------------------------------------------
 

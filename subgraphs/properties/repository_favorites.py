@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, tuple_
+from sqlalchemy import Integer, Select, and_, bindparam, delete, func, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from subgraphs.properties.models import favorites, properties
 from subgraphs.properties.records import Listing, Page, Visibility
-from subgraphs.properties.repository import LISTING_SELECT, listing_of_row, visibility_clause
+from subgraphs.properties.repository import (
+    LISTING_SELECT,
+    listing_of_row,
+    visibility_clause,
+    visibility_parameters,
+    visibility_shape,
+)
 
 
 class FavoriteRepository:
@@ -51,34 +58,63 @@ class FavoriteRepository:
         after: tuple[datetime, uuid.UUID] | None,
     ) -> Page[tuple[datetime, Listing]]:
         """A user's favourites, most recently favourited first."""
-        clauses: list[Any] = [favorites.c.user_id == user_id, visibility_clause(visibility)]
+        parameters = visibility_parameters(visibility)
+        parameters.update(user_id=user_id, limit=first + 1)
         if after is not None:
-            clauses.append(tuple_(favorites.c.created_at, favorites.c.property_id) < tuple_(*after))
-        statement = (
-            LISTING_SELECT.add_columns(favorites.c.created_at.label("favorited_at"))
-            .join_from(properties, favorites, favorites.c.property_id == properties.c.id)
-            .where(and_(*clauses))
-            .order_by(favorites.c.created_at.desc(), favorites.c.property_id.desc())
-            .limit(first + 1)
-        )
-        rows = (await session.execute(statement)).mappings().all()
+            parameters.update(after_at=after[0], after_id=after[1])
+        statement = _page_statement(visibility_shape(visibility), after is not None)
+        rows = (await session.execute(statement, parameters)).mappings().all()
         items = [(r["favorited_at"], listing_of_row(r)) for r in rows[:first]]
         return Page(items, has_next_page=len(rows) > first, has_previous_page=after is not None)
 
     async def count_favorites(
         self, session: AsyncSession, user_id: uuid.UUID, visibility: Visibility
     ) -> int:
-        statement = (
-            select(func.count())
-            .select_from(favorites.join(properties, favorites.c.property_id == properties.c.id))
-            .where(favorites.c.user_id == user_id, visibility_clause(visibility))
-        )
-        return int((await session.execute(statement)).scalar_one())
+        parameters = {**visibility_parameters(visibility), "user_id": user_id}
+        statement = _count_statement(visibility_shape(visibility))
+        return int((await session.execute(statement, parameters)).scalar_one())
 
     async def favorite_ids(
         self, session: AsyncSession, user_id: uuid.UUID, property_ids: Sequence[uuid.UUID]
     ) -> set[uuid.UUID]:
-        statement = select(favorites.c.property_id).where(
-            favorites.c.user_id == user_id, favorites.c.property_id.in_(list(set(property_ids)))
+        parameters = {"user_id": user_id, "ids": list(set(property_ids))}
+        return set((await session.execute(_FAVORITE_IDS, parameters)).scalars().all())
+
+
+# Built once per shape with bound parameters (decision 0042, as the listing reads).
+_FAVORITE_IDS = select(favorites.c.property_id).where(
+    favorites.c.user_id == bindparam("user_id"),
+    favorites.c.property_id.in_(bindparam("ids", expanding=True)),
+)
+
+
+@functools.cache  # 3 visibilities × 2
+def _page_statement(visibility: Visibility, after: bool) -> Select[Any]:
+    clauses: list[Any] = [
+        favorites.c.user_id == bindparam("user_id"),
+        visibility_clause(visibility),
+    ]
+    if after:
+        clauses.append(
+            tuple_(favorites.c.created_at, favorites.c.property_id)
+            < tuple_(
+                bindparam("after_at", type_=favorites.c.created_at.type),
+                bindparam("after_id", type_=favorites.c.property_id.type),
+            )
         )
-        return set((await session.execute(statement)).scalars().all())
+    return (
+        LISTING_SELECT.add_columns(favorites.c.created_at.label("favorited_at"))
+        .join_from(properties, favorites, favorites.c.property_id == properties.c.id)
+        .where(and_(*clauses))
+        .order_by(favorites.c.created_at.desc(), favorites.c.property_id.desc())
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+@functools.cache
+def _count_statement(visibility: Visibility) -> Select[Any]:
+    return (
+        select(func.count())
+        .select_from(favorites.join(properties, favorites.c.property_id == properties.c.id))
+        .where(favorites.c.user_id == bindparam("user_id"), visibility_clause(visibility))
+    )
