@@ -6,6 +6,7 @@ handler runs in the transaction that also records the event as processed).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
@@ -86,18 +87,22 @@ async def upsert_listings(session: AsyncSession, rows: Sequence[dict[str, Any]])
         return
     # The rows as parameters of one statement (executemany), not a multi-row VALUES: that
     # one has no cache key, so SQLAlchemy compiled it again for every run of events.
-    statement = pg_insert(listings)
     first = next(iter(newest.values()))
-    changed: dict[str, Any] = {name: statement.excluded[name] for name in first if name != "id"}
+    await session.execute(_upsert_statement(tuple(first)), list(newest.values()))
+
+
+@functools.cache  # one per set of columns (the projection always writes the same one)
+def _upsert_statement(names: tuple[str, ...]) -> Any:
+    """The upsert of rows of ``names``, built once: building it anew (``excluded``'s columns
+    included) and computing its cache key cost more CPU than the rest of a run of events."""
+    statement = pg_insert(listings)
+    changed: dict[str, Any] = {name: statement.excluded[name] for name in names if name != "id"}
     changed["change"] = func.nextval("listing_changes")
     changed["changed_at"] = func.now()
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[listings.c.id],
-            set_=changed,
-            where=and_(listings.c.version < statement.excluded.version, ~listings.c.deleted),
-        ),
-        list(newest.values()),
+    return statement.on_conflict_do_update(
+        index_elements=[listings.c.id],
+        set_=changed,
+        where=and_(listings.c.version < statement.excluded.version, ~listings.c.deleted),
     )
 
 
