@@ -13,14 +13,14 @@ import httpx
 import pytest
 import strawberry
 
-from common.auth.tokens import TokenSigner, TokenVerifier, load_or_create_private_key
+from common.auth.tokens import TokenSigner, load_or_create_private_key
 from common.config import Settings
 from common.errors import NotFound
-from common.graphql_app import SubgraphApp, create_subgraph_app, schema_extensions
-from common.metrics import GraphQLMetrics
+from common.graphql_app import create_subgraph_app
 from common.sentry import init_sentry, shutdown_sentry
 from tests.ops.receivers import Received, recording_server
 from tests.support.servers import serve_asgi
+from tests.support.subgraph_apps import demo_subgraph
 
 
 def envelope_items(body: bytes) -> list[tuple[dict[str, Any], dict[str, Any]]]:
@@ -68,18 +68,8 @@ async def test_an_unexpected_error_reaches_sentry_with_its_exception_and_request
     async with recording_server() as (sentry_url, sentry):
         dsn = sentry_url.replace("http://", "http://publickey@") + "/42"
         settings = Settings(sentry_dsn=dsn, environment="test-ops", log_json=False)
-        key = load_or_create_private_key(tmp_path / "key.pem")
-        app = create_subgraph_app(
-            SubgraphApp(
-                name="ops-demo",
-                schema=strawberry.federation.Schema(
-                    query=Query, extensions=schema_extensions(GraphQLMetrics("ops-demo"))
-                ),
-                services=None,
-                verifier=TokenVerifier(settings, jwks=TokenSigner(key, settings).jwks),
-                settings=settings,
-            )
-        )
+        signer = TokenSigner(load_or_create_private_key(tmp_path / "key.pem"), settings)
+        app = create_subgraph_app(demo_subgraph("ops-demo", Query, settings, signer=signer))
         async with serve_asgi(app) as url, httpx.AsyncClient() as http:
             answer = await http.post(
                 f"{url}/graphql",

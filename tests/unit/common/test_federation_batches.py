@@ -189,6 +189,19 @@ class ShapesQuery:
         ]
 
 
+async def assert_same_answers(
+    plain: strawberry.Schema, fast: strawberry.Schema, queries: list[str]
+) -> None:
+    """``fast`` answers each query with the same data and errors (messages, paths)."""
+    for query in queries:
+        expected = await plain.execute(query)
+        actual = await fast.execute(query)
+        assert actual.data == expected.data, query
+        assert [(e.message, e.path) for e in actual.errors or []] == [
+            (e.message, e.path) for e in expected.errors or []
+        ], query
+
+
 SHAPES = [
     "{ wrappers { item { id tag { name } maybe { name } strict { name } } } }",
     "{ wrappers { item { id maybe { name } } } }",
@@ -204,13 +217,7 @@ async def test_object_fields_and_union_members_complete_as_graphql_core_does() -
     assert isinstance(item, GraphQLObjectType)
     assert hasattr(item.fields["tag"].resolve, "_realio_object")
     assert hasattr(item.fields["maybe"].resolve, "_realio_object")
-    for query in SHAPES:
-        expected = await plain.execute(query)
-        actual = await fast.execute(query)
-        assert actual.data == expected.data, query
-        assert [(e.message, e.path) for e in actual.errors or []] == [
-            (e.message, e.path) for e in expected.errors or []
-        ], query
+    await assert_same_answers(plain, fast, SHAPES)
     first = await fast.execute(SHAPES[0])
     assert first.data is not None and first.data["wrappers"][0] == {
         "item": {"id": "1", "tag": {"name": "a"}, "maybe": None, "strict": {"name": "s"}}
@@ -347,13 +354,7 @@ async def test_lists_enums_and_scalars_complete_as_graphql_core_does() -> None:
     plain = strawberry.Schema(query=ListsQuery)
     fast = strawberry.Schema(query=ListsQuery)
     resolve_basic_fields_directly(fast)
-    for query in LIST_SHAPES:
-        expected = await plain.execute(query)
-        actual = await fast.execute(query)
-        assert actual.data == expected.data, query
-        assert [(e.message, e.path) for e in actual.errors or []] == [
-            (e.message, e.path) for e in expected.errors or []
-        ], query
+    await assert_same_answers(plain, fast, LIST_SHAPES)
     first = await fast.execute(LIST_SHAPES[0])
     assert first.data == {
         "plain": [

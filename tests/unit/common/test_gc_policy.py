@@ -8,12 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 import strawberry
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from common.auth.tokens import TokenSigner, TokenVerifier
 from common.config import Settings
 from common.gc_policy import MIDDLE, OLD, YOUNG, tune_gc
-from common.graphql_app import SubgraphApp, create_subgraph_app
+from common.graphql_app import create_subgraph_app
+from tests.support.subgraph_apps import demo_subgraph
 
 
 @pytest.fixture
@@ -48,22 +47,12 @@ class Query:
         return "pong"
 
 
-def _subgraph_app(settings: Settings) -> SubgraphApp:
-    signer = TokenSigner(Ed25519PrivateKey.generate(), settings)
-    return SubgraphApp(
-        name="gc-demo",
-        schema=strawberry.federation.Schema(query=Query),
-        services=None,
-        verifier=TokenVerifier(settings, jwks=signer.jwks),
-        settings=settings,
-    )
-
-
 @pytest.mark.parametrize("tuning", [True, False])
 async def test_a_started_subgraph_tunes_the_collector_when_its_setting_says_so(
     restored_gc: tuple[int, int, int], tuning: bool
 ) -> None:
-    app = create_subgraph_app(_subgraph_app(Settings(gc_tuning=tuning, log_json=False)))
+    settings = Settings(gc_tuning=tuning, log_json=False)
+    app = create_subgraph_app(demo_subgraph("gc-demo", Query, settings, extensions=False))
     assert gc.get_freeze_count() == 0
     async with app.router.lifespan_context(app):
         started = gc.get_threshold(), gc.get_freeze_count()

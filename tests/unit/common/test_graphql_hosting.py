@@ -9,16 +9,15 @@ from typing import Any
 
 import httpx
 import strawberry
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from graphql import DocumentNode
 from strawberry.extensions import SchemaExtension
 
-from common.auth.tokens import TokenSigner, TokenVerifier
 from common.config import Settings
 from common.document_cache import DocumentCache
-from common.graphql_app import SubgraphApp, create_subgraph_app, encode_response, schema_extensions
+from common.graphql_app import create_subgraph_app, encode_response, schema_extensions
 from common.metrics import GraphQLMetrics
 from tests.support.servers import serve_asgi
+from tests.support.subgraph_apps import demo_subgraph
 
 SEEN: list[DocumentNode | None] = []
 
@@ -40,6 +39,10 @@ class Query:
     @strawberry.field
     def answer(self) -> int:
         return 42
+
+    @strawberry.field
+    def count(self, n: int) -> int:
+        return n
 
 
 def build(extensions: list[Any]) -> strawberry.Schema:
@@ -113,30 +116,9 @@ def test_responses_encode_as_the_standard_library_reads_them_even_where_orjson_r
     assert json.loads(encode_response(huge)) == huge
 
 
-@strawberry.type
-class CountQuery:
-    @strawberry.field
-    def count(self, n: int) -> int:
-        return n
-
-    @strawberry.field
-    def echo(self, text: str) -> str:
-        return text
-
-
 async def test_request_bodies_orjson_refuses_are_read_as_the_standard_library_reads_them() -> None:
     settings = Settings(log_json=False)
-    signer = TokenSigner(Ed25519PrivateKey.generate(), settings)
-    app = create_subgraph_app(
-        SubgraphApp(
-            name="json-demo",
-            schema=strawberry.federation.Schema(
-                query=CountQuery, extensions=schema_extensions(GraphQLMetrics("json-demo"))
-            ),
-            services=None,
-            verifier=TokenVerifier(settings, jwks=signer.jwks),
-        )
-    )
+    app = create_subgraph_app(demo_subgraph("json-demo", Query, settings, configure=False))
     headers = {"content-type": "application/json"}
     async with serve_asgi(app) as url, httpx.AsyncClient(base_url=url) as http:
 
