@@ -1,13 +1,13 @@
-"""A Core statement compiled once per dialect, then run with ``exec_driver_sql``.
+"""A Core statement compiled once per dialect, then run with ``exec_driver_sql`` or by asyncpg.
 
 For hot reads whose shape never changes (an entity batch, the signed-in user): SQLAlchemy's
 per-call work (building the statement, its cache key, the compiled-cache lookup, result
 processing) costs more CPU than the query itself. Here the statement is compiled once, its
 constants bound once, and each call passes the values straight to the driver; asyncpg keeps
-the statement prepared per connection, and engine events (statement counters) still see it.
-Values come back as the driver decodes them (asyncpg: ``uuid.UUID`` subclasses, ``datetime``,
-JSON parsed), without SQLAlchemy's type processing: only for columns whose driver value is
-the value wanted. Decision 0037 (the properties subgraph's ``_entities`` read).
+the statement prepared per connection. Values come back as the driver decodes them
+(asyncpg: ``uuid.UUID`` subclasses, ``datetime``, JSON parsed), without SQLAlchemy's type
+processing: only for columns whose driver value is the value wanted. Decision 0037 (the
+properties subgraph's ``_entities`` read).
 
 On a connection in autocommit (``common.db.read_session_factory``'s reads), ``mappings`` and
 ``tuples`` go one step further and hand the statement to asyncpg itself: SQLAlchemy's cursor

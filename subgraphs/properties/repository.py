@@ -145,6 +145,9 @@ def visibility_clause(visibility: Visibility) -> ColumnElement[bool]:
     return or_(on_market, properties.c.owner_id == bindparam("viewer_id"))
 
 
+_ANY_OWNER = uuid.UUID(int=0)
+
+
 def visibility_shape(visibility: Visibility) -> Visibility:
     """``visibility`` with its owner replaced by a fixed one: the same clause, and a key
     for statements built per shape."""
@@ -154,12 +157,10 @@ def visibility_shape(visibility: Visibility) -> Visibility:
 
 
 def visibility_parameters(visibility: Visibility) -> dict[str, Any]:
+    """The parameters ``visibility_clause`` takes: the owner's id, when it names one."""
     if visibility.all_off_market or visibility.off_market_owner is None:
         return {}
     return {"viewer_id": visibility.off_market_owner}
-
-
-_ANY_OWNER = uuid.UUID(int=0)
 
 
 @dataclasses.dataclass(frozen=True)
