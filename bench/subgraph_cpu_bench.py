@@ -1,6 +1,7 @@
 """CPU each subgraph spends per typical request, as the router sends it.
 
-``python -m bench.subgraph_cpu_bench [--requests 400] [--profile DIR]``
+``python -m bench.subgraph_cpu_bench [--requests 400] [--rounds 5] [--baseline DIR]
+[--profile DIR]``
 
 The properties, search and users subgraphs run as ``make run`` runs them (``python -m uvicorn
 subgraphs.<name>.app:create_app --factory``), each in its own process, on throw-away databases
@@ -15,11 +16,19 @@ users, and 10,000 synthetic listings in search's index. Each of four typical req
 - ``me``.
 
 For each, the serving process's user+system CPU seconds (``/proc/<pid>/stat``) over the
-requests, divided by their number, is the figure that matters (the requests go in five rounds;
-the least a round took is printed, then the median): unlike wall time it hardly moves
-with other load on a shared machine. Wall p50/p95 (one request at a time, client included) and
-the load average are printed beside it. ``--profile DIR`` runs each subgraph under cProfile and
-writes ``DIR/<subgraph>.prof`` when it stops.
+requests, divided by their number, is the figure that matters (the requests go in ``--rounds``
+rounds, five by default; the least a round took is printed, then the median; where the
+machine's speed drifts, more and shorter rounds find its undisturbed cost more surely):
+unlike wall time it hardly moves with other load on a shared machine. Wall p50/p95 (one
+request at a time, client included) and the load average are printed beside it.
+``--profile DIR`` runs each subgraph under cProfile and writes ``DIR/<subgraph>.prof`` when
+it stops.
+
+``--baseline DIR`` serves the same subgraphs from another checkout too (a ``git worktree`` of
+an earlier commit, with its own ``.venv`` or this interpreter), on the same databases, and
+alternates the rounds between the two: the machine's drift then falls on both alike. Each
+request prints a line per checkout and the median of the per-round ratios (this checkout's
+CPU over the baseline's), the figure to compare changes by on a machine whose speed moves.
 """
 
 from __future__ import annotations
@@ -157,12 +166,30 @@ def environment(settings: Settings, ports: dict[str, int]) -> dict[str, str]:
     }
 
 
+@dataclass
+class Side:
+    """One checkout's subgraph processes."""
+
+    label: str
+    root: Path
+    python: str
+    ports: dict[str, int]
+    processes: dict[str, subprocess.Popen[bytes]]
+
+
+def side(label: str, root: Path) -> Side:
+    venv_python = root / ".venv" / "bin" / "python"
+    python = str(venv_python) if venv_python.exists() else sys.executable
+    return Side(label, root, python, {name: free_port() for name in SUBGRAPHS}, {})
+
+
 def start(
-    name: str, port: int, env: dict[str, str], profile: Path | None
+    name: str, port: int, env: dict[str, str], profile: Path | None, where: Side
 ) -> subprocess.Popen[bytes]:
     uvicorn = subgraph_command(name, port)[1:]  # after the interpreter
-    prefix = ["-m", "cProfile", "-o", str(profile / f"{name}.prof")] if profile else []
-    return subprocess.Popen([sys.executable, *prefix, *uvicorn], cwd=REPO_ROOT, env=env)
+    prefix = ["-m", "cProfile", "-o", str(profile / f"{where.label}{name}.prof")] if profile else []
+    env = {**env, "PYTHONPATH": str(where.root)}
+    return subprocess.Popen([where.python, *prefix, *uvicorn], cwd=where.root, env=env)
 
 
 async def wait_healthy(http: httpx.AsyncClient, url: str, process: subprocess.Popen[bytes]) -> None:
@@ -190,16 +217,27 @@ async def wait_idle(pids: list[int], timeout: float = 120) -> None:
             return
 
 
+@dataclass
+class Measured:
+    least: float
+    median: float
+    p50: float
+    p95: float
+    per_round: list[float]
+
+
 async def measure(
     http: httpx.AsyncClient,
     kind: Kind,
-    url: str,
-    pid: int,
+    targets: list[tuple[str, int]],
     headers: dict[str, str],
     requests: int,
     rounds: int = 5,
-) -> tuple[float, float, float, float]:
-    async def send() -> float:
+) -> list[Measured]:
+    """Each target (URL, serving pid) sent ``kind`` in ``rounds`` rounds, the targets taking
+    turns round by round (and in turn going first)."""
+
+    async def send(url: str) -> float:
         started = time.perf_counter()
         response = await http.post(url, json=kind.body, headers=headers)
         elapsed = time.perf_counter() - started
@@ -208,25 +246,29 @@ async def measure(
             raise RuntimeError(f"{kind.name}: {response.status_code} {response.text[:500]}")
         return elapsed
 
-    for _ in range(max(20, requests // 10)):  # warm-up: connections, caches, lazy imports
-        await send()
-    walls: list[float] = []
-    per_request: list[float] = []
+    for url, _ in targets:
+        for _ in range(max(20, requests // 10)):  # warm-up: connections, caches, lazy imports
+            await send(url)
+    walls: list[list[float]] = [[] for _ in targets]
+    per_request: list[list[float]] = [[] for _ in targets]
     size = max(1, requests // rounds)
-    for _ in range(rounds):
-        before = cpu_seconds(pid)
-        walls += [await send() for _ in range(size)]
-        per_request.append((cpu_seconds(pid) - before) / size)
+    for round_number in range(rounds):
+        order = list(range(len(targets)))
+        if round_number % 2:
+            order.reverse()
+        for index in order:
+            url, pid = targets[index]
+            before = cpu_seconds(pid)
+            walls[index] += [await send(url) for _ in range(size)]
+            per_request[index].append((cpu_seconds(pid) - before) / size)
     # The least CPU a round took is the least disturbed by others' load on the machine.
-    return (
-        min(per_request),
-        percentile(per_request, 0.5),
-        percentile(walls, 0.5),
-        percentile(walls, 0.95),
-    )
+    return [
+        Measured(min(cpu), percentile(cpu, 0.5), percentile(wall, 0.5), percentile(wall, 0.95), cpu)
+        for cpu, wall in zip(per_request, walls, strict=True)
+    ]
 
 
-async def run(requests: int, profile: Path | None) -> None:
+async def run(requests: int, rounds: int, baseline: Path | None, profile: Path | None) -> None:
     with tempfile.TemporaryDirectory(prefix="realio-subcpu-") as data_dir:
         settings = Settings(
             database_prefix=f"realio_subcpu_{uuid.uuid4().hex[:8]}_",
@@ -236,8 +278,8 @@ async def run(requests: int, profile: Path | None) -> None:
             log_json=False,
             forwarding_secret=uuid.uuid4().hex,
         )
-        ports = {name: free_port() for name in SUBGRAPHS}
-        processes: dict[str, subprocess.Popen[bytes]] = {}
+        sides = [side("", REPO_ROOT)] + ([side("baseline ", baseline)] if baseline else [])
+        processes = [p for where in sides for p in where.processes.values()]
         try:
             await migrate_all(settings, list(SUBGRAPHS))
             await seed_users(settings)
@@ -248,9 +290,11 @@ async def run(requests: int, profile: Path | None) -> None:
             )
             buyer = next(user for user in DEMO_USERS if user.email == "buyer@realio.demo")
             token = signer.issue(buyer.id, buyer.role, uuid.uuid4())
-            env = environment(settings, ports)
-            for name in SUBGRAPHS:
-                processes[name] = start(name, ports[name], env, profile)
+            for where in sides:
+                env = environment(settings, where.ports)
+                for name in SUBGRAPHS:
+                    where.processes[name] = start(name, where.ports[name], env, profile, where)
+                    processes.append(where.processes[name])
             headers = {
                 "authorization": f"Bearer {token}",
                 "x-forwarded-for": "203.0.113.9",
@@ -259,36 +303,56 @@ async def run(requests: int, profile: Path | None) -> None:
                 ),
             }
             async with httpx.AsyncClient(timeout=60) as http:
-                for name in SUBGRAPHS:
-                    await wait_healthy(
-                        http, f"http://127.0.0.1:{ports[name]}/health", processes[name]
-                    )
-                await wait_idle([process.pid for process in processes.values()])
+                for where in sides:
+                    for name in SUBGRAPHS:
+                        await wait_healthy(
+                            http,
+                            f"http://127.0.0.1:{where.ports[name]}/health",
+                            where.processes[name],
+                        )
+                await wait_idle([process.pid for process in processes])
                 print(
-                    f"subgraph CPU per request, {requests} requests each, one at a time; "
+                    f"subgraph CPU per request, {requests} requests each in {rounds} rounds, "
+                    "one at a time; "
                     f"{os.cpu_count()} CPUs, load average {load_average()}"
                 )
                 print(
-                    f"{'request':28} {'subgraph':11} {'CPU ms/req':>10} {'(median)':>9}"
+                    f"{'request':37} {'subgraph':11} {'CPU ms/req':>10} {'(median)':>9}"
                     f" {'p50 ms':>8} {'p95 ms':>8}"
                 )
                 for kind in kinds(random.Random(3)):
-                    url = f"http://127.0.0.1:{ports[kind.subgraph]}/graphql"
                     request_headers = {**headers, "x-request-id": uuid.uuid4().hex}
-                    cpu, cpu_median, p50, p95 = await measure(
-                        http, kind, url, processes[kind.subgraph].pid, request_headers, requests
-                    )
-                    print(
-                        f"{kind.name:28} {kind.subgraph:11} {cpu * 1000:10.2f} "
-                        f"{cpu_median * 1000:9.2f} "
-                        f"{p50 * 1000:8.2f} {p95 * 1000:8.2f}"
-                    )
+                    targets = [
+                        (
+                            f"http://127.0.0.1:{where.ports[kind.subgraph]}/graphql",
+                            where.processes[kind.subgraph].pid,
+                        )
+                        for where in sides
+                    ]
+                    measured = await measure(http, kind, targets, request_headers, requests, rounds)
+                    for where, figures in zip(sides, measured, strict=True):
+                        print(
+                            f"{where.label + kind.name:37} {kind.subgraph:11} "
+                            f"{figures.least * 1000:10.2f} {figures.median * 1000:9.2f} "
+                            f"{figures.p50 * 1000:8.2f} {figures.p95 * 1000:8.2f}"
+                        )
+                    if baseline is not None:
+                        ours, theirs = measured
+                        ratios = [
+                            a / b
+                            for a, b in zip(ours.per_round, theirs.per_round, strict=True)
+                            if b > 0
+                        ]
+                        print(
+                            f"  CPU of this checkout / baseline, median of rounds: "
+                            f"{percentile(ratios, 0.5):.2f}"
+                        )
                 print(f"load average at the end: {load_average()}")
         finally:
-            for process in processes.values():
+            for process in processes:
                 if process.poll() is None:
                     process.send_signal(signal.SIGINT)  # cProfile writes its file on a clean exit
-            for process in processes.values():
+            for process in processes:
                 try:
                     process.wait(20)
                 except subprocess.TimeoutExpired:
@@ -300,11 +364,13 @@ async def run(requests: int, profile: Path | None) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--baseline", type=Path, default=None, help="another checkout to compare")
     parser.add_argument("--profile", type=Path, default=None)
     args = parser.parse_args()
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
-    asyncio.run(run(args.requests, args.profile))
+    asyncio.run(run(args.requests, args.rounds, args.baseline, args.profile))
 
 
 if __name__ == "__main__":
