@@ -5,10 +5,11 @@ out again."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import bindparam, column, literal_column, select, text
+from sqlalchemy import bindparam, column, event, literal_column, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common.config import Settings
@@ -45,16 +46,28 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 async def test_reads_in_autocommit_and_in_a_transaction_give_the_same_rows(
     engine: AsyncEngine,
 ) -> None:
-    async with read_session_factory(engine)() as session:
-        with count_statements(engine) as statements:
-            names, rows = await PROBE.tuples(session, n=41)
-            mapped = await PROBE.mappings(session, n=1)
-    async with session_factory(engine)() as session, session.begin():
-        in_transaction = await PROBE.mappings(session, n=41)
+    through_sqlalchemy: list[str] = []
+
+    def executed(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        through_sqlalchemy.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", executed)
+    try:
+        async with read_session_factory(engine)() as session:
+            with count_statements(engine) as statements:
+                names, rows = await PROBE.tuples(session, n=41)
+                mapped = await PROBE.mappings(session, n=1)
+        assert through_sqlalchemy == []  # autocommit: asyncpg ran them
+        async with session_factory(engine)() as session, session.begin():
+            in_transaction = await PROBE.mappings(session, n=41)
+        assert len(through_sqlalchemy) == 1  # in a transaction: SQLAlchemy ran it
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", executed)
     assert names == ["pid", "next", "word"]
     assert [tuple(row)[1:] for row in rows] == [(42, "a"), (42, "b")]
     assert [(m["next"], m["word"]) for m in mapped] == [(2, "a"), (2, "b")]
     assert [(m["next"], m["word"]) for m in in_transaction] == [(42, "a"), (42, "b")]
+    # Counted though SQLAlchemy never saw them.
     assert len(statements) == 2 and all("pg_backend_pid()" in s for s in statements)
 
 
