@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, time
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,14 +65,34 @@ def _listing(row: Mapping[Any, Any]) -> Listing:
     )
 
 
+# The projection's statements, built once with bound parameters: SQLAlchemy memoises a
+# statement object's cache key, where one built per event had it computed every time.
+_GET = select(listings).where(listings.c.id == bindparam("id"))
+_GET_FOR_UPDATE = _GET.with_for_update()
+
+
+def _upsert_statement() -> Any:
+    statement = pg_insert(listings)
+    changed = {
+        name: statement.excluded[name]
+        for name in ("owner_id", "agent_id", "status", "time_zone", "version", "deleted")
+    }
+    return statement.on_conflict_do_update(
+        index_elements=[listings.c.id],
+        set_={**changed, "updated_at": func.now()},
+        where=listings.c.version < statement.excluded.version,
+    ).returning(listings.c.id)
+
+
+_UPSERT = _upsert_statement()
+
+
 class ListingRepository:
     async def get(
         self, session: AsyncSession, property_id: uuid.UUID, *, for_update: bool = False
     ) -> Listing | None:
-        query = select(listings).where(listings.c.id == property_id)
-        if for_update:
-            query = query.with_for_update()
-        row = (await session.execute(query)).mappings().first()
+        query = _GET_FOR_UPDATE if for_update else _GET
+        row = (await session.execute(query, {"id": property_id})).mappings().first()
         return None if row is None else _listing(row)
 
     async def upsert(self, session: AsyncSession, listing: Listing) -> bool:
@@ -86,17 +106,7 @@ class ListingRepository:
             "version": listing.version,
             "deleted": listing.deleted,
         }
-        statement = (
-            pg_insert(listings)
-            .values(values)
-            .on_conflict_do_update(
-                index_elements=[listings.c.id],
-                set_={**{k: v for k, v in values.items() if k != "id"}, "updated_at": func.now()},
-                where=listings.c.version < listing.version,
-            )
-            .returning(listings.c.id)
-        )
-        return (await session.execute(statement)).first() is not None
+        return (await session.execute(_UPSERT, values)).first() is not None
 
     async def get_settings(
         self, session: AsyncSession, property_ids: Sequence[uuid.UUID], *, share: bool = False
