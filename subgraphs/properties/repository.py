@@ -211,6 +211,15 @@ def _filter_clauses(shape: _FilterShape) -> list[ColumnElement[bool]]:
     return clauses
 
 
+_INSERT_LISTING = insert(properties).returning(*properties.c)
+_TOUCH_LISTING = (
+    update(properties)
+    .where(properties.c.id == bindparam("listing_id"))
+    .values(version=properties.c.version + 1, updated_at=func.now())
+)
+_UPDATE_LISTING = _TOUCH_LISTING.returning(*properties.c)
+
+
 @functools.cache  # 3 visibilities × 2⁵ filters × 2: at most 192 statements
 def _page_statement(shape: _FilterShape, after: bool) -> Select[Any]:
     clauses = _filter_clauses(shape)
@@ -279,8 +288,7 @@ class PropertyRepository:
     # --- listing writes ----------------------------------------------------------------------
 
     async def insert(self, session: AsyncSession, values: Mapping[str, Any]) -> Listing:
-        statement = insert(properties).values(**values).returning(*properties.c)
-        row = (await session.execute(statement)).mappings().one()
+        row = (await session.execute(_INSERT_LISTING, dict(values))).mappings().one()
         return listing_of_row(row)
 
     async def bulk_insert(
@@ -305,22 +313,14 @@ class PropertyRepository:
         changes: Mapping[str, Any],
     ) -> Listing:
         """Apply ``changes`` (column → value), bump the version and ``updated_at``."""
-        statement = (
-            update(properties)
-            .where(properties.c.id == current.id)
-            .values(**changes, version=properties.c.version + 1, updated_at=func.now())
-            .returning(*properties.c)
-        )
-        row = (await session.execute(statement)).mappings().one()
+        # The changed columns are parameters: SQLAlchemy sets the columns the parameters name.
+        parameters = {**changes, "listing_id": current.id}
+        row = (await session.execute(_UPDATE_LISTING, parameters)).mappings().one()
         return listing_of_row({**row, "photos": [p.snapshot() for p in current.photos]})
 
     async def touch(self, session: AsyncSession, property_id: uuid.UUID) -> None:
         """A change to the listing's photos is a change to the listing: bump its version."""
-        await session.execute(
-            update(properties)
-            .where(properties.c.id == property_id)
-            .values(version=properties.c.version + 1, updated_at=func.now())
-        )
+        await session.execute(_TOUCH_LISTING, {"listing_id": property_id})
 
     async def delete(self, session: AsyncSession, listing: Listing) -> int:
         """Delete the listing and leave a tombstone; returns the tombstone's version."""

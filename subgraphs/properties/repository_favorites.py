@@ -30,23 +30,14 @@ class FavoriteRepository:
         self, session: AsyncSession, user_id: uuid.UUID, property_id: uuid.UUID
     ) -> datetime | None:
         """The time it was favourited, or None when it already was a favourite."""
-        statement = (
-            pg_insert(favorites)
-            .values(user_id=user_id, property_id=property_id)
-            .on_conflict_do_nothing(index_elements=["user_id", "property_id"])
-            .returning(favorites.c.created_at)
-        )
-        return (await session.execute(statement)).scalar_one_or_none()
+        parameters = {"user_id": user_id, "property_id": property_id}
+        return (await session.execute(_ADD_FAVORITE, parameters)).scalar_one_or_none()
 
     async def remove_favorite(
         self, session: AsyncSession, user_id: uuid.UUID, property_id: uuid.UUID
     ) -> bool:
-        statement = (
-            delete(favorites)
-            .where(favorites.c.user_id == user_id, favorites.c.property_id == property_id)
-            .returning(favorites.c.property_id)
-        )
-        return (await session.execute(statement)).first() is not None
+        parameters = {"user_id": user_id, "property_id": property_id}
+        return (await session.execute(_REMOVE_FAVORITE, parameters)).first() is not None
 
     async def favorites_page(
         self,
@@ -82,6 +73,19 @@ class FavoriteRepository:
 
 
 # Built once per shape with bound parameters (decision 0042, as the listing reads).
+_ADD_FAVORITE = (
+    pg_insert(favorites)
+    .on_conflict_do_nothing(index_elements=["user_id", "property_id"])
+    .returning(favorites.c.created_at)
+)
+_REMOVE_FAVORITE = (
+    delete(favorites)
+    .where(
+        favorites.c.user_id == bindparam("user_id"),
+        favorites.c.property_id == bindparam("property_id"),
+    )
+    .returning(favorites.c.property_id)
+)
 _FAVORITE_IDS = select(favorites.c.property_id).where(
     favorites.c.user_id == bindparam("user_id"),
     favorites.c.property_id.in_(bindparam("ids", expanding=True)),
