@@ -37,16 +37,17 @@ class DriverStatement:
         self.statement = statement
         self._compiled: dict[str, tuple[str, tuple[str, ...], dict[str, Any]]] = {}
 
-    def _compile(
-        self, dialect: Any, names: Sequence[str]
-    ) -> tuple[str, tuple[str, ...], dict[str, Any]]:
+    def _bound(self, dialect: Any, values: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
+        """The statement's SQL for ``dialect`` (compiled once) and its parameters in order:
+        ``values`` where given, the statement's own constants elsewhere."""
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
             built = self.statement.compile(dialect=dialect)
             positions = tuple(built.positiontup or ())
-            constants = built.construct_params({name: None for name in names})
+            constants = built.construct_params({name: None for name in values})
             compiled = self._compiled[dialect.name] = (built.string, positions, constants)
-        return compiled
+        sql, positions, constants = compiled
+        return sql, tuple(values[n] if n in values else constants[n] for n in positions)
 
     async def mappings(self, session: AsyncSession, **values: Any) -> list[dict[str, Any]]:
         names, rows = await self._run(await session.connection(), values)
@@ -62,8 +63,7 @@ class DriverStatement:
     async def _run(
         self, connection: AsyncConnection, values: Mapping[str, Any]
     ) -> tuple[list[str], Sequence[Sequence[Any]]]:
-        sql, positions, constants = self._compile(connection.dialect, list(values))
-        parameters = tuple(values[n] if n in values else constants[n] for n in positions)
+        sql, parameters = self._bound(connection.dialect, values)
         raw = await connection.get_raw_connection()
         if not getattr(raw.dbapi_connection, "autocommit", False):
             result = await connection.exec_driver_sql(sql, parameters)
@@ -83,14 +83,12 @@ class DriverStatement:
     async def execute(self, session: AsyncSession, **values: Any) -> None:
         """Run a statement that returns no rows."""
         connection = await session.connection()
-        sql, positions, constants = self._compile(connection.dialect, list(values))
-        parameters = tuple(values[n] if n in values else constants[n] for n in positions)
+        sql, parameters = self._bound(connection.dialect, values)
         await connection.exec_driver_sql(sql, parameters)
 
     async def rows(
         self, connection: AsyncConnection, values: Mapping[str, Any]
     ) -> Sequence[Row[Any]]:
-        sql, positions, constants = self._compile(connection.dialect, list(values))
-        parameters = tuple(values[n] if n in values else constants[n] for n in positions)
+        sql, parameters = self._bound(connection.dialect, values)
         result = await connection.exec_driver_sql(sql, parameters)
         return result.all()
