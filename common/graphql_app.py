@@ -222,9 +222,9 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
         body = generate_latest(metrics.registry) if metrics else b""
         return PlainTextResponse(body, media_type=CONTENT_TYPE_LATEST)
 
+    settings = config.settings or Settings()
     pruning = None
     if config.idempotency_prune is not None:
-        settings = config.settings or Settings()
         interval = settings.idempotency_prune_interval_seconds
         pruning = KeyPruning(config.idempotency_prune, interval)
 
@@ -239,7 +239,7 @@ def create_subgraph_app(config: SubgraphApp) -> Starlette:
             if pruning is not None:
                 await pruning.start()
                 stack.push_async_callback(pruning.stop)
-            if (config.settings or Settings()).gc_tuning:
+            if settings.gc_tuning:
                 # Startup's objects out of the collector's way, fewer collections (0040).
                 tune_gc()
             yield
