@@ -152,14 +152,6 @@ class Listing:
             self.__dict__["photos"] = photos
             return photos
 
-    @property
-    def cover_photo(self) -> Photo | None:
-        photos = self.__dict__.get("photos")
-        if photos is None:
-            rows = self.__dict__.get("_photo_rows", ())
-            return next((Photo.from_snapshot(p) for p in rows if p["is_cover"]), None)
-        return next((p for p in photos if p.is_cover), None)
-
     def cover_photo_snapshot(self) -> Mapping[str, Any] | None:
         """The cover photo's ``Photo.snapshot()``; for a listing from ``of_row`` whose photos
         are not built, the database's own row of it, as is (no photo is built)."""
