@@ -279,7 +279,10 @@ async def run(requests: int, rounds: int, baseline: Path | None, profile: Path |
             forwarding_secret=uuid.uuid4().hex,
         )
         sides = [side("", REPO_ROOT)] + ([side("baseline ", baseline)] if baseline else [])
-        processes = [p for where in sides for p in where.processes.values()]
+
+        def processes() -> list[subprocess.Popen[bytes]]:
+            return [process for where in sides for process in where.processes.values()]
+
         try:
             await migrate_all(settings, list(SUBGRAPHS))
             await seed_users(settings)
@@ -294,7 +297,6 @@ async def run(requests: int, rounds: int, baseline: Path | None, profile: Path |
                 env = environment(settings, where.ports)
                 for name in SUBGRAPHS:
                     where.processes[name] = start(name, where.ports[name], env, profile, where)
-                    processes.append(where.processes[name])
             headers = {
                 "authorization": f"Bearer {token}",
                 "x-forwarded-for": "203.0.113.9",
@@ -310,7 +312,7 @@ async def run(requests: int, rounds: int, baseline: Path | None, profile: Path |
                             f"http://127.0.0.1:{where.ports[name]}/health",
                             where.processes[name],
                         )
-                await wait_idle([process.pid for process in processes])
+                await wait_idle([process.pid for process in processes()])
                 print(
                     f"subgraph CPU per request, {requests} requests each in {rounds} rounds, "
                     "one at a time; "
@@ -349,10 +351,10 @@ async def run(requests: int, rounds: int, baseline: Path | None, profile: Path |
                         )
                 print(f"load average at the end: {load_average()}")
         finally:
-            for process in processes:
+            for process in processes():
                 if process.poll() is None:
                     process.send_signal(signal.SIGINT)  # cProfile writes its file on a clean exit
-            for process in processes:
+            for process in processes():
                 try:
                     process.wait(20)
                 except subprocess.TimeoutExpired:
