@@ -6,13 +6,16 @@
 The properties, search and users subgraphs run as ``make run`` runs them (``python -m uvicorn
 subgraphs.<name>.app:create_app --factory``), each in its own process, on throw-away databases
 (dropped at the end) holding the demo data: the 1,000 demo listings with their photos, the demo
-users, and 10,000 synthetic listings in search's index. Each of four typical requests is sent
+users, and 10,000 synthetic listings in search's index. Each of six typical requests is sent
 ``--requests`` times, one at a time, with the headers the router forwards (bearer token,
 ``x-request-id``, ``x-forwarded-for`` and the signed client address of decision 0012):
 
 - ``property(id)`` with 20 fields (price, photos, cover, map link and the viewer's favourite);
 - ``_entities`` for 50 properties, as the router fetches a page of search hits' details;
 - ``search`` with two filters (types and a price ceiling), a page of 20 with the total;
+- a seller's listings (the first 5 and their count), as the router fetches ``owner { listings }``
+  for a property page;
+- the signed-in buyer's favourites (the first 10 and their count);
 - ``me``.
 
 For each, the serving process's user+system CPU seconds (``/proc/<pid>/stat``) over the
@@ -87,6 +90,16 @@ SEARCH = """query Search($filter: SearchFilterInput, $sort: SearchSort!, $first:
     pageInfo { hasNextPage endCursor }
   }
 }"""
+OWN_LISTINGS = """query($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    ... on User { listings(first: 5) { totalCount edges { node { id title price { amount } } } } }
+  }
+}"""
+FAVOURITES = """query($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    ... on User { favorites(first: 10) { totalCount edges { node { id title price { amount } } } } }
+  }
+}"""
 ME = """query { me { id name email phone role avatarUrl emailVerified createdAt updatedAt } }"""
 
 
@@ -95,6 +108,10 @@ class Kind:
     name: str
     subgraph: str
     body: dict[str, Any]
+
+
+def demo_user(email: str) -> Any:
+    return next(user for user in DEMO_USERS if user.email == email)
 
 
 def free_port() -> int:
@@ -121,6 +138,8 @@ def load_average() -> str:
 def kinds(rng: random.Random) -> list[Kind]:
     listing_ids = [str(demo_listing_id(i)) for i in range(1000)]
     representations = [{"__typename": "Property", "id": id} for id in listing_ids[:50]]
+    seller = {"__typename": "User", "id": str(demo_user("seller@realio.demo").id)}
+    buyer = {"__typename": "User", "id": str(demo_user("buyer@realio.demo").id)}
     return [
         Kind(
             "property(id), 20 fields",
@@ -144,6 +163,16 @@ def kinds(rng: random.Random) -> list[Kind]:
                 },
                 "operationName": "Search",
             },
+        ),
+        Kind(
+            "a seller's listings and count",
+            "properties",
+            {"query": OWN_LISTINGS, "variables": {"representations": [seller]}},
+        ),
+        Kind(
+            "favourites and count",
+            "properties",
+            {"query": FAVOURITES, "variables": {"representations": [buyer]}},
         ),
         Kind("me", "users", {"query": ME}),
     ]
@@ -291,7 +320,7 @@ async def run(requests: int, rounds: int, baseline: Path | None, profile: Path |
             signer = TokenSigner(
                 load_or_create_private_key(settings.resolved_private_key_file()), settings
             )
-            buyer = next(user for user in DEMO_USERS if user.email == "buyer@realio.demo")
+            buyer = demo_user("buyer@realio.demo")
             token = signer.issue(buyer.id, buyer.role, uuid.uuid4())
             for where in sides:
                 env = environment(settings, where.ports)

@@ -16,7 +16,8 @@ read (decision 0042). Nothing is lost by it there: no transaction is open to joi
 connection the driver drops is invalidated, as SQLAlchemy does on a disconnect, so the pool
 never hands it out again. ``before_cursor_execute`` does not see these statements; asyncpg's
 query loggers do (``tests.support.statements`` counts both). In a transaction the statement
-goes through SQLAlchemy as before.
+goes through SQLAlchemy as before. Handed a ``common.db.ReadPool`` instead of a session, the
+statement runs on that pool, without a session at all (decision 0043).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from typing import Any
 import asyncpg
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from common.db import ReadPool, ReadSource
 
 
 class DriverStatement:
@@ -49,16 +52,20 @@ class DriverStatement:
         sql, positions, constants = compiled
         return sql, tuple(values[n] if n in values else constants[n] for n in positions)
 
-    async def mappings(self, session: AsyncSession, **values: Any) -> list[dict[str, Any]]:
-        names, rows = await self._run(await session.connection(), values)
+    async def mappings(self, source: ReadSource, **values: Any) -> list[dict[str, Any]]:
+        names, rows = await self.tuples(source, **values)
         return [dict(zip(names, row, strict=True)) for row in rows]
 
     async def tuples(
-        self, session: AsyncSession, **values: Any
+        self, source: ReadSource, **values: Any
     ) -> tuple[list[str], Sequence[Sequence[Any]]]:
         """The column names and the rows as tuples: ``dict(zip(names, row))`` builds a row's
         mapping in C, where reading a ``RowMapping`` by name costs a Python call per column."""
-        return await self._run(await session.connection(), values)
+        if isinstance(source, ReadPool):
+            sql, parameters = self._bound(source.dialect, values)
+            records = await source.fetch(sql, parameters)
+            return (list(records[0].keys()) if records else []), records
+        return await self._run(await source.connection(), values)
 
     async def _run(
         self, connection: AsyncConnection, values: Mapping[str, Any]

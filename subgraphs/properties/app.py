@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 from common.analytics import build_analytics
 from common.auth.tokens import TokenVerifier
 from common.config import Settings, get_settings
-from common.db import create_engine, is_reachable, read_session_factory, session_factory
+from common.db import ReadPool, create_engine, is_reachable, session_factory
 from common.events import EventRuntime
 from common.file_routes import file_routes, subgraph_files_url
 from common.geocoding import build_geocoder
@@ -57,7 +57,8 @@ def create_app(
     tests pass a ``verifier`` holding their own keys, and may pass another ``storage``.
     """
     settings = settings or get_settings()
-    engine = create_engine(settings, SUBGRAPH)
+    engine = create_engine(settings, SUBGRAPH, with_read_pool=True)
+    read_pool = ReadPool(engine, settings.database_pool_size)
     redis = build_redis(settings)
     storage = storage or build_storage(settings, files_url(settings))
     deps = Dependencies(
@@ -70,7 +71,7 @@ def create_app(
         idempotency=IdempotencyKeys(models.idempotency),
         geocoder=build_geocoder(settings),
         analytics=build_analytics(settings),
-        read_sessions=read_session_factory(engine),
+        read_pool=read_pool,
     )
     services = PropertiesServices.build(deps)
     metrics = GraphQLMetrics(SUBGRAPH)
@@ -88,6 +89,7 @@ def create_app(
             close = getattr(storage, "close", None)
             if close is not None:
                 await close()
+            await read_pool.close()
             await engine.dispose()
             if redis is not None:
                 await redis.aclose()
@@ -107,8 +109,10 @@ def create_app(
             idempotency_prune=deps.idempotency.pruner(deps.sessions),
         )
     )
-    # Tests reach the engine (to count SQL statements), services and events through the app.
+    # Tests reach the engine and the read pool (to count SQL statements), services and events
+    # through the app.
     app.state.engine = engine
+    app.state.read_pool = read_pool
     app.state.services = services
     app.state.events = events
     return app

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     Select,
+    String,
     Text,
     and_,
     any_,
@@ -44,6 +45,7 @@ from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.db import ReadSource
 from common.driver_statement import DriverStatement
 from subgraphs.properties.models import deleted_properties, properties, property_photos
 from subgraphs.properties.records import (
@@ -90,21 +92,23 @@ LISTING_COLUMNS = tuple(f.name for f in dataclasses.fields(Listing) if f.name !=
 
 
 _LISTING_COLUMNS = [properties.c[name] for name in LISTING_COLUMNS]
-LISTING_SELECT: Select[Any] = select(*_LISTING_COLUMNS, _photos_json.label("photos"))
+# Photos come as the JSON's text, parsed by orjson in ``listing_of_values``: the reads are
+# ``DriverStatement``s, which hand the text over as the driver reads it.
+LISTING_SELECT: Select[Any] = select(*_LISTING_COLUMNS, cast(_photos_json, Text).label("photos"))
 
 
 # ``get_many`` serves every ``_entities`` fetch of listings, compiled once
-# (common.driver_statement); listing_of_row reads its rows as it reads the compiled path's.
+# (common.driver_statement); as every read of listings here.
 LISTINGS_BY_IDS = DriverStatement(
-    select(*_LISTING_COLUMNS, cast(_photos_json, Text).label("photos")).where(
+    LISTING_SELECT.where(
         properties.c.id == any_(bindparam("ids", type_=ARRAY(PG_UUID(as_uuid=True))))
     )
 )
 
 
 def listing_of_row(row: Mapping[Any, Any]) -> Listing:
-    """The listing of a row of ``LISTING_SELECT`` (photos as parsed JSON, or as its text from
-    ``LISTINGS_BY_IDS``); its photos are built when first read."""
+    """The listing of a row with ``LISTING_COLUMNS`` and ``photos`` (parsed JSON, or its text
+    as ``LISTING_SELECT`` reads it); its photos are built when first read."""
     values = {name: row[name] for name in LISTING_COLUMNS}
     values["photos"] = row.get("photos")
     return listing_of_values(values)
@@ -121,12 +125,17 @@ def listing_of_values(values: dict[str, Any]) -> Listing:
     return Listing.of_row(values, photos)
 
 
-# Reads whose shape repeats are built once per shape with bound parameters, then executed with
-# the values: SQLAlchemy remembers a statement object's cache key, where a statement built anew
-# on every call (``.where(column == value)``) had its key computed from the whole tree each
-# time, the correlated photos subquery included (decision 0042).
-GET_LISTING = LISTING_SELECT.where(properties.c.id == bindparam("id"))
-GET_LISTING_FOR_UPDATE = GET_LISTING.with_for_update(of=properties)
+def listings_of(names: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[Listing]:
+    """The listings of rows of ``LISTING_SELECT`` as ``DriverStatement.tuples`` gives them."""
+    return [listing_of_values(dict(zip(names, row, strict=True))) for row in rows]
+
+
+# Reads whose shape repeats are built once per shape with bound parameters and compiled once
+# (``DriverStatement``), then executed with the values: SQLAlchemy's per-call work (cache key,
+# compiled-cache lookup, result processing) cost more CPU than the statement (decision 0042;
+# pages and counts as ``DriverStatement``s: decision 0043).
+GET_LISTING = DriverStatement(LISTING_SELECT.where(properties.c.id == bindparam("id")))
+GET_LISTING_FOR_UPDATE = DriverStatement(GET_LISTING.statement.with_for_update(of=properties))
 _NEWEST_FIRST = (properties.c.created_at.desc(), properties.c.id.desc())
 _AFTER = tuple_(properties.c.created_at, properties.c.id) < tuple_(
     bindparam("after_at", type_=properties.c.created_at.type),
@@ -196,12 +205,17 @@ def _filter_shape(
     return shape, parameters
 
 
+# Lists are one array parameter (``= ANY``), not one parameter per item: the statement's text
+# stays the same whatever the list's length, so it is compiled once.
+_STRINGS = ARRAY(String)
+
+
 def _filter_clauses(shape: _FilterShape) -> list[ColumnElement[bool]]:
     clauses = [visibility_clause(shape.visibility)]
     if shape.types:
-        clauses.append(properties.c.type.in_(bindparam("types", expanding=True)))
+        clauses.append(properties.c.type == any_(bindparam("types", type_=_STRINGS)))
     if shape.statuses:
-        clauses.append(properties.c.status.in_(bindparam("statuses", expanding=True)))
+        clauses.append(properties.c.status == any_(bindparam("statuses", type_=_STRINGS)))
     if shape.owner:
         clauses.append(properties.c.owner_id == bindparam("owner_id"))
     if shape.min_price:
@@ -211,6 +225,9 @@ def _filter_clauses(shape: _FilterShape) -> list[ColumnElement[bool]]:
     return clauses
 
 
+_KEY_IN_USE = DriverStatement(
+    select(literal(1)).where(property_photos.c.key == bindparam("key")).limit(1)
+)
 _INSERT_LISTING = insert(properties).returning(*properties.c)
 _TOUCH_LISTING = (
     update(properties)
@@ -221,11 +238,11 @@ _UPDATE_LISTING = _TOUCH_LISTING.returning(*properties.c)
 
 
 @functools.cache  # 3 visibilities × 2⁵ filters × 2: at most 192 statements
-def _page_statement(shape: _FilterShape, after: bool) -> Select[Any]:
+def _page_statement(shape: _FilterShape, after: bool) -> DriverStatement:
     clauses = _filter_clauses(shape)
     if after:
         clauses.append(_AFTER)
-    return (
+    return DriverStatement(
         LISTING_SELECT.where(and_(*clauses))
         .order_by(*_NEWEST_FIRST)
         .limit(bindparam("limit", type_=Integer))
@@ -233,8 +250,10 @@ def _page_statement(shape: _FilterShape, after: bool) -> Select[Any]:
 
 
 @functools.cache
-def _count_statement(shape: _FilterShape) -> Select[Any]:
-    return select(func.count()).select_from(properties).where(and_(*_filter_clauses(shape)))
+def _count_statement(shape: _FilterShape) -> DriverStatement:
+    return DriverStatement(
+        select(func.count()).select_from(properties).where(and_(*_filter_clauses(shape)))
+    )
 
 
 class PropertyRepository:
@@ -243,26 +262,25 @@ class PropertyRepository:
     # --- reads -------------------------------------------------------------------------------
 
     async def get(
-        self, session: AsyncSession, property_id: uuid.UUID, *, for_update: bool = False
+        self, session: ReadSource, property_id: uuid.UUID, *, for_update: bool = False
     ) -> Listing | None:
         # FOR UPDATE serialises concurrent writers of one listing; the version check then holds.
         statement = GET_LISTING_FOR_UPDATE if for_update else GET_LISTING
-        row = (await session.execute(statement, {"id": property_id})).mappings().first()
-        return None if row is None else listing_of_row(row)
+        names, rows = await statement.tuples(session, id=property_id)
+        return listings_of(names, rows)[0] if rows else None
 
     async def get_many(
-        self, session: AsyncSession, property_ids: Sequence[uuid.UUID]
+        self, session: ReadSource, property_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, Listing]:
         """Listings by id in one statement; unknown ids are simply absent."""
         if not property_ids:
             return {}
         names, rows = await LISTINGS_BY_IDS.tuples(session, ids=list(set(property_ids)))
-        listings = (listing_of_values(dict(zip(names, row, strict=True))) for row in rows)
-        return {listing.id: listing for listing in listings}
+        return {listing.id: listing for listing in listings_of(names, rows)}
 
     async def page(
         self,
-        session: AsyncSession,
+        session: ReadSource,
         listing_filter: ListingFilter,
         visibility: Visibility,
         *,
@@ -274,16 +292,16 @@ class PropertyRepository:
         parameters["limit"] = first + 1
         if after is not None:
             parameters.update(after_at=after[0], after_id=after[1])
-        statement = _page_statement(shape, after is not None)
-        rows = (await session.execute(statement, parameters)).mappings().all()
-        items = [listing_of_row(r) for r in rows[:first]]
+        names, rows = await _page_statement(shape, after is not None).tuples(session, **parameters)
+        items = listings_of(names, rows[:first])
         return Page(items, has_next_page=len(rows) > first, has_previous_page=after is not None)
 
     async def count(
-        self, session: AsyncSession, listing_filter: ListingFilter, visibility: Visibility
+        self, session: ReadSource, listing_filter: ListingFilter, visibility: Visibility
     ) -> int:
         shape, parameters = _filter_shape(listing_filter, visibility)
-        return int((await session.execute(_count_statement(shape), parameters)).scalar_one())
+        _, rows = await _count_statement(shape).tuples(session, **parameters)
+        return int(rows[0][0])
 
     # --- listing writes ----------------------------------------------------------------------
 
@@ -409,9 +427,9 @@ class PropertyRepository:
             update(property_photos).where(property_photos.c.id == photo_id).values(is_cover=True)
         )
 
-    async def key_in_use(self, session: AsyncSession, key: str) -> bool:
-        statement = select(literal(1)).where(property_photos.c.key == key).limit(1)
-        return (await session.execute(statement)).first() is not None
+    async def key_in_use(self, session: ReadSource, key: str) -> bool:
+        _, rows = await _KEY_IN_USE.tuples(session, key=key)
+        return bool(rows)
 
     # --- reconciliation ----------------------------------------------------------------------
 

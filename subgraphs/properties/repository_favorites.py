@@ -8,15 +8,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, and_, bindparam, delete, func, select, tuple_
+from sqlalchemy import Integer, and_, any_, bindparam, delete, func, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.db import ReadSource
+from common.driver_statement import DriverStatement
 from subgraphs.properties.models import favorites, properties
 from subgraphs.properties.records import Listing, Page, Visibility
 from subgraphs.properties.repository import (
     LISTING_SELECT,
-    listing_of_row,
+    listing_of_values,
     visibility_clause,
     visibility_parameters,
     visibility_shape,
@@ -41,7 +45,7 @@ class FavoriteRepository:
 
     async def favorites_page(
         self,
-        session: AsyncSession,
+        session: ReadSource,
         user_id: uuid.UUID,
         visibility: Visibility,
         *,
@@ -54,25 +58,31 @@ class FavoriteRepository:
         if after is not None:
             parameters.update(after_at=after[0], after_id=after[1])
         statement = _page_statement(visibility_shape(visibility), after is not None)
-        rows = (await session.execute(statement, parameters)).mappings().all()
-        items = [(r["favorited_at"], listing_of_row(r)) for r in rows[:first]]
+        names, rows = await statement.tuples(session, **parameters)
+        items = []
+        for row in rows[:first]:
+            values = dict(zip(names, row, strict=True))
+            favorited_at = values.pop("favorited_at")
+            items.append((favorited_at, listing_of_values(values)))
         return Page(items, has_next_page=len(rows) > first, has_previous_page=after is not None)
 
     async def count_favorites(
-        self, session: AsyncSession, user_id: uuid.UUID, visibility: Visibility
+        self, session: ReadSource, user_id: uuid.UUID, visibility: Visibility
     ) -> int:
         parameters = {**visibility_parameters(visibility), "user_id": user_id}
-        statement = _count_statement(visibility_shape(visibility))
-        return int((await session.execute(statement, parameters)).scalar_one())
+        _, rows = await _count_statement(visibility_shape(visibility)).tuples(session, **parameters)
+        return int(rows[0][0])
 
     async def favorite_ids(
-        self, session: AsyncSession, user_id: uuid.UUID, property_ids: Sequence[uuid.UUID]
+        self, session: ReadSource, user_id: uuid.UUID, property_ids: Sequence[uuid.UUID]
     ) -> set[uuid.UUID]:
-        parameters = {"user_id": user_id, "ids": list(set(property_ids))}
-        return set((await session.execute(_FAVORITE_IDS, parameters)).scalars().all())
+        ids = list(set(property_ids))
+        _, rows = await _FAVORITE_IDS.tuples(session, user_id=user_id, ids=ids)
+        return {row[0] for row in rows}
 
 
-# Built once per shape with bound parameters (decision 0042, as the listing reads).
+# Built once per shape with bound parameters (decision 0042, as the listing reads); the reads
+# compiled once too (``DriverStatement``, decision 0043).
 _ADD_FAVORITE = (
     pg_insert(favorites)
     .on_conflict_do_nothing(index_elements=["user_id", "property_id"])
@@ -86,14 +96,16 @@ _REMOVE_FAVORITE = (
     )
     .returning(favorites.c.property_id)
 )
-_FAVORITE_IDS = select(favorites.c.property_id).where(
-    favorites.c.user_id == bindparam("user_id"),
-    favorites.c.property_id.in_(bindparam("ids", expanding=True)),
+_FAVORITE_IDS = DriverStatement(
+    select(favorites.c.property_id).where(
+        favorites.c.user_id == bindparam("user_id"),
+        favorites.c.property_id == any_(bindparam("ids", type_=ARRAY(PG_UUID(as_uuid=True)))),
+    )
 )
 
 
 @functools.cache  # 3 visibilities × 2
-def _page_statement(visibility: Visibility, after: bool) -> Select[Any]:
+def _page_statement(visibility: Visibility, after: bool) -> DriverStatement:
     clauses: list[Any] = [
         favorites.c.user_id == bindparam("user_id"),
         visibility_clause(visibility),
@@ -106,7 +118,7 @@ def _page_statement(visibility: Visibility, after: bool) -> Select[Any]:
                 bindparam("after_id", type_=favorites.c.property_id.type),
             )
         )
-    return (
+    return DriverStatement(
         LISTING_SELECT.add_columns(favorites.c.created_at.label("favorited_at"))
         .join_from(properties, favorites, favorites.c.property_id == properties.c.id)
         .where(and_(*clauses))
@@ -116,8 +128,8 @@ def _page_statement(visibility: Visibility, after: bool) -> Select[Any]:
 
 
 @functools.cache
-def _count_statement(visibility: Visibility) -> Select[Any]:
-    return (
+def _count_statement(visibility: Visibility) -> DriverStatement:
+    return DriverStatement(
         select(func.count())
         .select_from(favorites.join(properties, favorites.c.property_id == properties.c.id))
         .where(favorites.c.user_id == bindparam("user_id"), visibility_clause(visibility))

@@ -27,9 +27,9 @@ from common.auth.tokens import (
 )
 from common.config import Settings, get_settings
 from common.db import (
+    ReadPool,
     create_engine,
     is_reachable,
-    read_session_factory,
     session_factory,
     subgraph_database_url,
 )
@@ -69,7 +69,8 @@ def otp_key_from(private_key: Ed25519PrivateKey) -> bytes:
 def create_app(settings: Settings | None = None) -> Starlette:
     """The users subgraph as an ASGI app (migrations are applied separately, by ``migrate``)."""
     settings = settings or get_settings()
-    engine = create_engine(settings, SUBGRAPH)
+    engine = create_engine(settings, SUBGRAPH, with_read_pool=True)
+    read_pool = ReadPool(engine, settings.database_pool_size)
     hashing = PasswordHashing(settings)
     private_key = load_or_create_private_key(settings.resolved_private_key_file())
     signer = TokenSigner(private_key, settings)
@@ -112,7 +113,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         storage=storage,
         otp_key=otp_key_from(private_key),
         revocation_feed=feed,
-        read_db=read_session_factory(engine),
+        read_pool=read_pool,
     )
     services = build_services(deps)
     metrics = GraphQLMetrics(SUBGRAPH)
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await mail_relay.stop()
             await events.stop()
+            await read_pool.close()
             await engine.dispose()
             await feed_engine.dispose()
             hashing.close()
@@ -156,6 +158,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     # Tests reach the engine (to count SQL statements) and the services through the app.
     app.state.engine = engine
+    app.state.read_pool = read_pool
     app.state.services = services
     app.state.events = events
     app.state.mail_relay = mail_relay

@@ -17,6 +17,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth.viewer import Role
+from common.db import ReadSource
 from common.driver_statement import DriverStatement
 from subgraphs.users.models import user_otps, user_sessions, users
 from subgraphs.users.records import OtpRecord, SessionRecord, UserRecord
@@ -39,6 +40,20 @@ USERS_BY_IDS = DriverStatement(
 
 def _session(row: RowMapping) -> SessionRecord:
     return SessionRecord(**dict(row))
+
+
+async def read_user(source: ReadSource, user_id: uuid.UUID) -> UserRecord | None:
+    """A user by id: a session's read, or one on the read pool (decision 0043)."""
+    rows = await USER_BY_ID.mappings(source, id=user_id)
+    return _user(rows[0]) if rows else None
+
+
+async def read_users(source: ReadSource, user_ids: Sequence[uuid.UUID]) -> list[UserRecord]:
+    """All the users with these ids, in one statement (as ``read_user``)."""
+    if not user_ids:
+        return []
+    rows = await USERS_BY_IDS.mappings(source, ids=list(set(user_ids)))
+    return [_user(r) for r in rows]
 
 
 class UserRepository:
@@ -81,8 +96,7 @@ class UserRepository:
 
     async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> UserRecord | None:
         if not for_update:
-            rows = await USER_BY_ID.mappings(self._session, id=user_id)
-            return _user(rows[0]) if rows else None
+            return await read_user(self._session, user_id)
         statement = select(users).where(users.c.id == user_id).with_for_update()
         row = (await self._session.execute(statement)).mappings().first()
         return _user(row) if row else None
@@ -96,10 +110,7 @@ class UserRepository:
 
     async def get_many(self, user_ids: Sequence[uuid.UUID]) -> list[UserRecord]:
         """All the users with these ids, in one statement."""
-        if not user_ids:
-            return []
-        rows = await USERS_BY_IDS.mappings(self._session, ids=list(set(user_ids)))
-        return [_user(r) for r in rows]
+        return await read_users(self._session, user_ids)
 
     async def email_taken(self, email: str) -> bool:
         statement = select(func.count()).where(func.lower(users.c.email) == email.lower())

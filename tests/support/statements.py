@@ -9,7 +9,8 @@ before anything the statement's caller schedules later (the response to a reques
 What the driver sends on its own is not counted, as ``before_cursor_execute`` never counted it:
 transaction control (BEGIN, COMMIT, ROLLBACK, savepoints) from SQLAlchemy's adapter, and the
 type introspection asyncpg runs the first time a connection meets a statement's types (its
-``typeinfo_tree`` query, between turning ``jit`` off and back on).
+``typeinfo_tree`` query, between turning ``jit`` off and back on). Reads on a subgraph's
+``common.db.ReadPool`` (decision 0043) are counted by the same logger when the pool is passed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from common.db import ReadPool
+
 DRIVERS_OWN = re.compile(
     r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT|START TRANSACTION)\b"
     r"|.*(typeinfo_tree|current_setting\('jit'\)|set_config\('jit')",
@@ -30,7 +33,7 @@ DRIVERS_OWN = re.compile(
 
 
 @contextmanager
-def count_statements(engine: AsyncEngine) -> Iterator[list[str]]:
+def count_statements(engine: AsyncEngine, *read_pools: ReadPool) -> Iterator[list[str]]:
     """Yields the list the statements are appended to, in the order they were sent."""
     statements: list[str] = []
     watched: list[Any] = []
@@ -51,9 +54,13 @@ def count_statements(engine: AsyncEngine) -> Iterator[list[str]]:
     target = engine.sync_engine
     event.listen(target, "before_cursor_execute", executed)
     event.listen(target, "checkout", checked_out)
+    for pool in read_pools:
+        pool.add_query_logger(logged)
     try:
         yield statements
     finally:
+        for pool in read_pools:
+            pool.remove_query_logger(logged)
         event.remove(target, "checkout", checked_out)
         event.remove(target, "before_cursor_execute", executed)
         for driver in watched:

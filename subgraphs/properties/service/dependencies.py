@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.analytics import Analytics, NoAnalytics
-from common.db import transaction
+from common.db import ReadPool, ReadSource, transaction
 from common.events import Event, record_event
 from common.geocoding import GazetteerGeocoder, Geocoder
 from common.idempotency import IdempotencyKeys
@@ -31,12 +31,12 @@ class Dependencies:
     # Locates listings created without coordinates; analytics records listing views.
     geocoder: Geocoder = field(default_factory=GazetteerGeocoder)
     analytics: Analytics = field(default_factory=NoAnalytics)
-    # Hot reads of one statement (common.db.read_session_factory); ``sessions`` when unset.
-    read_sessions: async_sessionmaker[AsyncSession] | None = None
+    # Hot reads of one statement (common.db.ReadPool, decision 0043); ``sessions`` when unset.
+    read_pool: ReadPool | None = None
 
     @property
-    def reads(self) -> async_sessionmaker[AsyncSession]:
-        return self.read_sessions or self.sessions
+    def reads(self) -> Callable[[], AbstractAsyncContextManager[ReadSource]]:
+        return self.read_pool or self.sessions
 
 
 class UnitOfWork:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -14,6 +15,7 @@ from common.auth.passwords import PasswordHashing
 from common.auth.revocation_feed import RevocationFeed
 from common.auth.tokens import TokenSigner
 from common.config import Settings
+from common.db import ReadPool, ReadSource
 from common.mail import Mail
 from common.mail_outbox import MailRelay, enqueue
 from common.ratelimit import RateLimiter
@@ -43,13 +45,12 @@ class UsersDeps:
     # users' own verifier's feed: brought up to date right after a revocation commits, so this
     # process refuses the ended tokens at once (other verifiers within a poll).
     revocation_feed: RevocationFeed | None = None
-    # Hot reads of one statement (common.db.read_session_factory: autocommit, no BEGIN and
-    # ROLLBACK round trips); ``db`` when unset.
-    read_db: async_sessionmaker[AsyncSession] | None = None
+    # Hot reads of one statement (common.db.ReadPool, decision 0043); ``db`` when unset.
+    read_pool: ReadPool | None = None
 
     @property
-    def reads(self) -> async_sessionmaker[AsyncSession]:
-        return self.read_db or self.db
+    def reads(self) -> Callable[[], AbstractAsyncContextManager[ReadSource]]:
+        return self.read_pool or self.db
 
     def now(self) -> datetime:
         return self.clock()

@@ -12,7 +12,7 @@ from common.errors import BadUserInput, NotFound
 from common.images import check_image
 from common.ratelimit import enforce
 from subgraphs.users.records import UserView
-from subgraphs.users.repository import SessionRepository, UserRepository
+from subgraphs.users.repository import SessionRepository, UserRepository, read_user, read_users
 from subgraphs.users.service.dependencies import UsersDeps, log
 from subgraphs.users.service.events import PROFILE_UPDATED, record_user_event
 from subgraphs.users.service.revocations import record_sessions_ended
@@ -34,8 +34,8 @@ class ProfileService:
         return await self.profile(viewer, user_id)
 
     async def profile(self, viewer: Viewer, user_id: uuid.UUID) -> UserView:
-        async with self._deps.reads() as session:
-            record = await UserRepository(session).get(user_id)
+        async with self._deps.reads() as source:
+            record = await read_user(source, user_id)
         if record is None:
             raise NotFound("No such user.", field="userId")
         return present_user(record, viewer, self._deps.storage)
@@ -44,8 +44,8 @@ class ProfileService:
         self, viewer: Viewer, user_ids: Sequence[uuid.UUID]
     ) -> dict[uuid.UUID, UserView]:
         """Every existing user among ``user_ids``, loaded with one SQL statement."""
-        async with self._deps.reads() as session:
-            records = await UserRepository(session).get_many(user_ids)
+        async with self._deps.reads() as source:
+            records = await read_users(source, user_ids)
         return {r.id: present_user(r, viewer, self._deps.storage) for r in records}
 
     async def update_profile(self, viewer: Viewer, changes: Mapping[str, str | None]) -> UserView:

@@ -1,9 +1,10 @@
-"""``DriverStatement`` on autocommit reads goes straight to asyncpg (decision 0042): the same
-rows as SQLAlchemy's path, the statement counted, and a connection lost under it never handed
-out again."""
+"""``DriverStatement`` on autocommit reads goes straight to asyncpg (decision 0042), and on a
+``ReadPool`` runs without a session (decision 0043): the same rows as SQLAlchemy's path, the
+statement counted, and a connection lost under it never handed out again."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from common.config import Settings
 from common.db import (
+    ReadPool,
     asyncpg_dsn,
     create_engine,
     ensure_database,
@@ -81,7 +83,9 @@ async def test_a_connection_lost_under_a_read_is_not_pooled_again(
     admin = await asyncpg.connect(asyncpg_dsn(server_url(settings).set(database="postgres")))
     try:
         ended = await admin.fetchval(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1",
+            # With a timeout it returns once the backend has exited, not once it is signalled.
+            "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity"
+            " WHERE datname = $1",
             engine.url.database,
         )
     finally:
@@ -98,4 +102,74 @@ async def test_a_connection_lost_under_a_read_is_not_pooled_again(
     else:
         pytest.fail("every read failed: a lost connection went back to the pool")
     assert failures == 1
+    assert row["pid"] != first["pid"]
+
+
+@pytest.fixture
+async def read_pool(engine: AsyncEngine) -> AsyncIterator[ReadPool]:
+    pool = ReadPool(engine, size=2)
+    yield pool
+    await pool.close()
+
+
+async def test_reads_on_the_read_pool_give_the_rows_the_session_gives(
+    engine: AsyncEngine, read_pool: ReadPool
+) -> None:
+    through_sqlalchemy: list[str] = []
+
+    def executed(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        through_sqlalchemy.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", executed)
+    try:
+        with count_statements(engine, read_pool) as statements:
+            async with read_pool() as source:  # as a session factory is used
+                names, rows = await PROBE.tuples(source, n=41)
+            mapped = await PROBE.mappings(read_pool, n=1)
+        uncounted = await PROBE.mappings(read_pool, n=1)  # the logger is gone
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", executed)
+    async with read_session_factory(engine)() as session:
+        expected = await PROBE.tuples(session, n=41)
+    assert through_sqlalchemy == []
+    assert names == expected[0] == ["pid", "next", "word"]
+    assert [tuple(row)[1:] for row in rows] == [tuple(row)[1:] for row in expected[1]]
+    assert [(m["next"], m["word"]) for m in mapped] == [(2, "a"), (2, "b")]
+    assert len(uncounted) == 2
+    assert len(statements) == 2 and all("pg_backend_pid()" in s for s in statements)
+
+
+async def test_the_read_pool_keeps_its_connections_and_no_more_than_its_size(
+    read_pool: ReadPool,
+) -> None:
+    async def backend() -> int:
+        rows = await PROBE.mappings(read_pool, n=0)
+        return int(rows[0]["pid"])
+
+    first = await backend()
+    assert {await backend() for _ in range(5)} == {first}  # one at a time: one connection
+    # Six at once: the pool opens its second connection, and no third.
+    concurrent = await asyncio.gather(*(PROBE.mappings(read_pool, n=0) for _ in range(6)))
+    assert len({rows[0]["pid"] for rows in concurrent}) == 2
+
+
+async def test_a_connection_lost_under_a_pool_read_is_replaced(
+    engine: AsyncEngine, read_pool: ReadPool, settings: Settings
+) -> None:
+    first, _ = await PROBE.mappings(read_pool, n=0)
+    admin = await asyncpg.connect(asyncpg_dsn(server_url(settings).set(database="postgres")))
+    try:
+        await admin.fetchval("SELECT pg_terminate_backend($1, 10000)", first["pid"])
+    finally:
+        await admin.close()
+    failures = 0
+    for _ in range(3):  # only the one pooled connection can fail
+        try:
+            row, _ = await PROBE.mappings(read_pool, n=0)
+            break
+        except Exception:
+            failures += 1
+    else:
+        pytest.fail("every read failed: the lost connection was handed out again")
+    assert failures <= 1
     assert row["pid"] != first["pid"]

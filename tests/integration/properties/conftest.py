@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from common.auth.tokens import TokenSigner, TokenVerifier, load_or_create_private_key
 from common.auth.viewer import Role
 from common.config import Settings
+from common.db import ReadPool
 from common.storage import LocalStorage
 from subgraphs.properties.app import create_app, migrate
 from tests.integration.properties.client import PropertiesClient
@@ -46,6 +47,11 @@ class Served:
     def engine(self) -> AsyncEngine:
         engine: AsyncEngine = self.app.state.engine
         return engine
+
+    @property
+    def read_pool(self) -> ReadPool:
+        read_pool: ReadPool = self.app.state.read_pool
+        return read_pool
 
 
 @pytest.fixture(scope="package")

@@ -44,7 +44,7 @@ async def test_entities_for_many_properties_take_one_sql_statement(
     ids = [(await client.create(agent, title=f"Entity {i}"))["id"] for i in range(40)]
     unknown = str(uuid.uuid4())
     await served.app.state.events.wait_until_idle(timeout=10)
-    with count_statements(served.engine) as statements:
+    with count_statements(served.engine, served.read_pool) as statements:
         data = await client.data(
             PROPERTY_ENTITIES, {"representations": refs("Property", [*ids, unknown])}
         )

@@ -47,7 +47,7 @@ async def test_entities_for_100_users_issue_one_sql_statement(
     ids = await insert_users(users_app, 100)
     representations = [{"__typename": "User", "id": str(i)} for i in ids]
     await client.data(ENTITIES, {"representations": representations[:1]})  # warm the pool
-    with count_statements(users_app.state.engine) as statements:
+    with count_statements(users_app.state.engine, users_app.state.read_pool) as statements:
         data = await client.data(ENTITIES, {"representations": representations})
     entities = data["_entities"]
     assert [e["id"] for e in entities] == [str(i) for i in ids]
