@@ -17,7 +17,9 @@ indexed the demo listings, signs the demo accounts in, then runs ``--clients`` c
 
 Prints requests per second, p50/p95/p99 latency and errors per operation and overall, each
 process's CPU seconds during the run (router, every subgraph worker, the load generator) and
-the load average before and after. Target (issue 13): ≥ 300 req/s with p95 ≤ 250 ms on two
+the load average before and after, and a reference figure of the machine's speed before and
+after (``bench.support.reference_cpu_ms``: on a virtual machine whose speed drifts, only runs
+made at a like speed compare). Target (issue 13): ≥ 300 req/s with p95 ≤ 250 ms on two
 cores. Figures only; nothing is asserted.
 """
 
@@ -31,7 +33,6 @@ import random
 import re
 import resource
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -42,6 +43,8 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+
+from bench.support import cpu_seconds, free_port, load_average, reference_cpu_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = [
@@ -117,26 +120,6 @@ SEARCH_FILTERS = [
 WORKER_LINE = re.compile(
     r"^\s+(\w+)\s+http://localhost:(\d+)/graphql(?: and \d+ more worker\(s\) on ports ([\d, ]+))?$"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def load() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of one process (/proc/<pid>/stat)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def machine_ticks() -> tuple[int, int]:
@@ -434,7 +417,9 @@ async def run(workers: str, clients: int, seconds: float) -> None:
                 f"{name} ×{len(ports)}" for name, ports in sorted(stack.workers.items())
             )
             print(f"\n== REALIO_WORKERS={workers}: {layout}; {clients} clients for {seconds:g} s")
-            print(f"load average before: {load()}")
+            print(f"load average before: {load_average()}")
+            # The machine's speed now, to compare runs made at different times (bench.support).
+            print(f"reference CPU before: {reference_cpu_ms():.0f} ms")
             processes = stack_processes(stack.process.pid)
             before = {pid: cpu_seconds(pid) for pid in processes}
             servers = {name: server_processes(command) for name, command in SERVERS.items()}
@@ -455,7 +440,8 @@ async def run(workers: str, clients: int, seconds: float) -> None:
             after = {pid: cpu_seconds(pid) for pid in processes}
             machine_after = machine_ticks()
             servers_after = {pid: cpu_seconds(pid) for pid in servers_before}
-            print(f"load average after:  {load()}")
+            print(f"load average after:  {load_average()}")
+            print(f"reference CPU after:  {reference_cpu_ms():.0f} ms")
         report(stats, elapsed)
         print("CPU seconds during the run (user + system):")
         total = 0.0
@@ -496,7 +482,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     args = parser.parse_args()
-    print(f"cores: {os.cpu_count()}, load average: {load()}")
+    print(f"cores: {os.cpu_count()}, load average: {load_average()}")
     # The load generator shares the machine with the stack: on uvloop, as the router and the
     # subgraphs run, its clients take less of the CPU they measure.
     import uvloop

@@ -30,7 +30,6 @@ import os
 import random
 import re
 import resource
-import socket
 import statistics
 import sys
 import tempfile
@@ -45,6 +44,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+from bench.support import cpu_seconds, free_port
 from common.auth.tokens import TokenSigner, load_or_create_private_key
 from common.auth.viewer import Role
 from common.config import REPO_ROOT, Settings
@@ -105,12 +105,6 @@ def percentiles(samples: list[float]) -> str:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
     return f"p50 {statistics.median(ordered):7.2f} ms   p95 {p95:7.2f} ms   ({len(ordered)} calls)"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 # ---- the data ------------------------------------------------------------------------------
@@ -291,11 +285,6 @@ Call = tuple[str, dict[str, Any], str | None]
 # Processes whose CPU time per call is reported (name → pid): CPU time does not grow with the
 # machine's load the way wall-clock latency does on a shared machine.
 WATCHED: dict[str, int] = {}
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass

@@ -41,7 +41,6 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -54,6 +53,7 @@ from typing import Any
 import httpx
 
 from bench.search_bench import bulk_load
+from bench.support import cpu_seconds, free_port, load_average, reference_cpu_ms
 from common.auth.tokens import TokenSigner, load_or_create_private_key
 from common.config import REPO_ROOT, Settings
 from common.db import drop_database
@@ -114,25 +114,9 @@ def demo_user(email: str) -> Any:
     return next(user for user in DEMO_USERS if user.email == email)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
-def load_average() -> str:
-    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def kinds(rng: random.Random) -> list[Kind]:
@@ -345,7 +329,8 @@ async def run(requests: int, rounds: int, baseline: Path | None, profile: Path |
                 print(
                     f"subgraph CPU per request, {requests} requests each in {rounds} rounds, "
                     "one at a time; "
-                    f"{os.cpu_count()} CPUs, load average {load_average()}"
+                    f"{os.cpu_count()} CPUs, load average {load_average()}; "
+                    f"reference CPU {reference_cpu_ms():.0f} ms (bench.support)"
                 )
                 print(
                     f"{'request':37} {'subgraph':11} {'CPU ms/req':>10} {'(median)':>9}"
@@ -378,7 +363,10 @@ async def run(requests: int, rounds: int, baseline: Path | None, profile: Path |
                             f"  CPU of this checkout / baseline, median of rounds: "
                             f"{percentile(ratios, 0.5):.2f}"
                         )
-                print(f"load average at the end: {load_average()}")
+                print(
+                    f"load average at the end: {load_average()}; "
+                    f"reference CPU {reference_cpu_ms():.0f} ms (bench.support)"
+                )
         finally:
             for process in processes():
                 if process.poll() is None:

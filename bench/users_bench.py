@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import multiprocessing
 import os
-import socket
 import statistics
 import tempfile
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
+from bench.support import free_port
 from common.auth.passwords import PasswordHashing
 from common.auth.viewer import Role
 from common.config import Settings
@@ -49,12 +49,6 @@ class Samples:
         if not ordered:
             return float("nan")
         return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def serve(settings: Settings, port: int) -> None:
