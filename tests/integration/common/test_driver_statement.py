@@ -5,7 +5,8 @@ statement counted, and a connection lost under it never handed out again."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import asyncpg
@@ -45,16 +46,25 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
     await built.dispose()
 
 
-async def test_reads_in_autocommit_and_in_a_transaction_give_the_same_rows(
-    engine: AsyncEngine,
-) -> None:
-    through_sqlalchemy: list[str] = []
+@contextmanager
+def sent_by_sqlalchemy(engine: AsyncEngine) -> Iterator[list[str]]:
+    """The statements SQLAlchemy's own execution sends while the block runs."""
+    sent: list[str] = []
 
     def executed(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        through_sqlalchemy.append(statement)
+        sent.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", executed)
     try:
+        yield sent
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", executed)
+
+
+async def test_reads_in_autocommit_and_in_a_transaction_give_the_same_rows(
+    engine: AsyncEngine,
+) -> None:
+    with sent_by_sqlalchemy(engine) as through_sqlalchemy:
         async with read_session_factory(engine)() as session:
             with count_statements(engine) as statements:
                 names, rows = await PROBE.tuples(session, n=41)
@@ -63,14 +73,32 @@ async def test_reads_in_autocommit_and_in_a_transaction_give_the_same_rows(
         async with session_factory(engine)() as session, session.begin():
             in_transaction = await PROBE.mappings(session, n=41)
         assert len(through_sqlalchemy) == 1  # in a transaction: SQLAlchemy ran it
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", executed)
     assert names == ["pid", "next", "word"]
     assert [tuple(row)[1:] for row in rows] == [(42, "a"), (42, "b")]
     assert [(m["next"], m["word"]) for m in mapped] == [(2, "a"), (2, "b")]
     assert [(m["next"], m["word"]) for m in in_transaction] == [(42, "a"), (42, "b")]
     # Counted though SQLAlchemy never saw them.
     assert len(statements) == 2 and all("pg_backend_pid()" in s for s in statements)
+
+
+async def terminate(settings: Settings, query: str, *arguments: Any) -> int:
+    """Run ``query`` (ending backends with ``pg_terminate_backend(pid, timeout)``, which returns
+    once they have exited) on the server's admin database."""
+    admin = await asyncpg.connect(asyncpg_dsn(server_url(settings).set(database="postgres")))
+    try:
+        return int(await admin.fetchval(query, *arguments))
+    finally:
+        await admin.close()
+
+
+async def read_after_a_loss(read: Callable[[], Awaitable[dict[str, Any]]]) -> tuple[Any, int]:
+    """The first row of the first of three reads that succeeds, and how many failed before."""
+    for failures in range(3):  # only the one pooled connection can fail
+        try:
+            return await read(), failures
+        except Exception:
+            continue
+    pytest.fail("every read failed: a lost connection went back to the pool")
 
 
 async def test_a_connection_lost_under_a_read_is_not_pooled_again(
@@ -80,27 +108,18 @@ async def test_a_connection_lost_under_a_read_is_not_pooled_again(
     async with reads() as session:
         first, _ = await PROBE.mappings(session, n=0)
     # The server ends every session of the probe database: the pooled connection is dead.
-    admin = await asyncpg.connect(asyncpg_dsn(server_url(settings).set(database="postgres")))
-    try:
-        ended = await admin.fetchval(
-            # With a timeout it returns once the backend has exited, not once it is signalled.
-            "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity"
-            " WHERE datname = $1",
-            engine.url.database,
-        )
-    finally:
-        await admin.close()
+    ended = await terminate(
+        settings,
+        "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity WHERE datname = $1",
+        engine.url.database,
+    )
     assert ended >= 1
-    failures = 0
-    for _ in range(3):  # only the one pooled connection can fail
-        try:
-            async with reads() as session:
-                row, _ = await PROBE.mappings(session, n=0)
-            break
-        except Exception:
-            failures += 1
-    else:
-        pytest.fail("every read failed: a lost connection went back to the pool")
+
+    async def read() -> dict[str, Any]:
+        async with reads() as session:
+            return (await PROBE.mappings(session, n=0))[0]
+
+    row, failures = await read_after_a_loss(read)
     assert failures == 1
     assert row["pid"] != first["pid"]
 
@@ -115,20 +134,12 @@ async def read_pool(engine: AsyncEngine) -> AsyncIterator[ReadPool]:
 async def test_reads_on_the_read_pool_give_the_rows_the_session_gives(
     engine: AsyncEngine, read_pool: ReadPool
 ) -> None:
-    through_sqlalchemy: list[str] = []
-
-    def executed(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        through_sqlalchemy.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", executed)
-    try:
+    with sent_by_sqlalchemy(engine) as through_sqlalchemy:
         with count_statements(engine, read_pool) as statements:
             async with read_pool() as source:  # as a session factory is used
                 names, rows = await PROBE.tuples(source, n=41)
             mapped = await PROBE.mappings(read_pool, n=1)
         uncounted = await PROBE.mappings(read_pool, n=1)  # the logger is gone
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", executed)
     async with read_session_factory(engine)() as session:
         expected = await PROBE.tuples(session, n=41)
     assert through_sqlalchemy == []
@@ -154,22 +165,14 @@ async def test_the_read_pool_keeps_its_connections_and_no_more_than_its_size(
 
 
 async def test_a_connection_lost_under_a_pool_read_is_replaced(
-    engine: AsyncEngine, read_pool: ReadPool, settings: Settings
+    read_pool: ReadPool, settings: Settings
 ) -> None:
     first, _ = await PROBE.mappings(read_pool, n=0)
-    admin = await asyncpg.connect(asyncpg_dsn(server_url(settings).set(database="postgres")))
-    try:
-        await admin.fetchval("SELECT pg_terminate_backend($1, 10000)", first["pid"])
-    finally:
-        await admin.close()
-    failures = 0
-    for _ in range(3):  # only the one pooled connection can fail
-        try:
-            row, _ = await PROBE.mappings(read_pool, n=0)
-            break
-        except Exception:
-            failures += 1
-    else:
-        pytest.fail("every read failed: the lost connection was handed out again")
-    assert failures <= 1
+    await terminate(settings, "SELECT pg_terminate_backend($1, 10000)::int", first["pid"])
+
+    async def read() -> dict[str, Any]:
+        return (await PROBE.mappings(read_pool, n=0))[0]
+
+    row, failures = await read_after_a_loss(read)
+    assert failures <= 1  # the pool may notice the loss before handing the connection out
     assert row["pid"] != first["pid"]
