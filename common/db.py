@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -159,10 +159,14 @@ class ReadPool:
     gives a session, so a service's ``async with reads() as source`` serves either.
     """
 
-    def __init__(self, engine: AsyncEngine, size: int) -> None:
+    def __init__(
+        self, engine: AsyncEngine, size: int, *, server_settings: Mapping[str, str] | None = None
+    ) -> None:
         self.dialect = engine.dialect
         self._dsn = asyncpg_dsn(engine.url)
         self._size = size
+        # Session settings every connection opens with (in its startup packet).
+        self._server_settings = dict(server_settings or {})
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
         self._loggers: list[Callable[[Any], None]] = []
@@ -204,6 +208,7 @@ class ReadPool:
                     max_size=self._size,
                     max_inactive_connection_lifetime=0,
                     reset=_nothing_to_reset,
+                    server_settings=self._server_settings,
                 )
             return self._pool
 

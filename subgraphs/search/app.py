@@ -82,7 +82,7 @@ def build_index(settings: Settings, engine: AsyncEngine) -> SearchIndex:
         return ElasticsearchIndex.from_url(
             settings.elasticsearch_url, index_name=f"{settings.database_prefix}search_listings"
         )
-    return PostgresSearchIndex(engine)
+    return PostgresSearchIndex(engine, read_pool_size=settings.database_pool_size)
 
 
 def properties_graphql_url(settings: Settings, options: SearchOptions) -> str:
@@ -141,7 +141,8 @@ def create_app(
     """
     settings = settings or get_settings()
     options = options or SearchOptions.from_settings(settings)
-    engine = create_engine(settings, SUBGRAPH)
+    # The Postgres index reads on a pool of its own, half of the connections (decision 0043).
+    engine = create_engine(settings, SUBGRAPH, with_read_pool=not settings.elasticsearch_url)
     index = build_index(settings, engine)
     analytics = build_analytics(settings)
     services = build_services(index, session_factory(engine), analytics)
@@ -193,6 +194,7 @@ def create_app(
     )
     # Tests and the bench reach these through the app.
     app.state.engine = engine
+    app.state.index = index
     app.state.services = services
     app.state.runtime = runtime
     app.state.reconciler = reconciler

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import uuid
+from collections import namedtuple
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from decimal import Decimal
@@ -28,9 +29,10 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from common.db import ReadPool
 from common.driver_statement import DriverStatement
 from subgraphs.search.index.cursor import encode_cursor
-from subgraphs.search.index.postgres_session import apply_search_settings
+from subgraphs.search.index.postgres_session import SEARCH_SERVER_SETTINGS, apply_search_settings
 from subgraphs.search.index.postgres_sql import (
     after_condition,
     filter_conditions,
@@ -261,6 +263,11 @@ def _statement_shape(
     )
 
 
+@functools.cache
+def _row_type(names: tuple[str, ...]) -> Any:
+    return namedtuple("Row", names)
+
+
 @dataclass(frozen=True)
 class _BuiltPage:
     """A page statement and how to read its rows: plain (rows of id, sort value, distance),
@@ -274,6 +281,12 @@ class _BuiltPage:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "driver", DriverStatement(self.statement))
+
+    def rows_of(self, names: Sequence[str], records: Sequence[Any]) -> list[Any]:
+        """The read pool's records as rows whose columns are attributes, as SQLAlchemy's."""
+        if not records:
+            return []
+        return [_row_type(tuple(names))._make(record) for record in records]
 
     def page(self, query: SearchQuery, rows: Sequence[Any]) -> SearchPage:
         if not self.with_total:
@@ -480,9 +493,16 @@ class PostgresSearchIndex:
 
     name = "postgres"
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, read_pool_size: int | None = None) -> None:
         self.engine = engine
         apply_search_settings(engine)
+        # With ``read_pool_size``, the pages of the shapes built once (the searches clients
+        # repeat) are read on a pool of their own, without a session (decision 0043).
+        self.read_pool = (
+            None
+            if read_pool_size is None
+            else ReadPool(engine, read_pool_size, server_settings=SEARCH_SERVER_SETTINGS)
+        )
         # A read here needs no transaction around it: a page and its total are one statement,
         # and read committed gives each statement its own snapshot inside a transaction too.
         # Outside one, a search saves the BEGIN and ROLLBACK round trips (relevance shape:
@@ -541,9 +561,17 @@ class PostgresSearchIndex:
             cached = self._built[shape] = _build_page(query, key, bind=True)
             if len(self._built) > STATEMENT_CACHE_SIZE:
                 self._built.pop(next(iter(self._built)))
+        parameters = filter_parameters(query.filter)
+        if self.read_pool is not None:
+            names, records = await cached.driver.tuples(self.read_pool, **parameters)
+            return cached.page(query, cached.rows_of(names, records))
         async with self._reads.connect() as conn:
-            rows = await cached.driver.rows(conn, filter_parameters(query.filter))
+            rows = await cached.driver.rows(conn, parameters)
         return cached.page(query, rows)
+
+    async def close(self) -> None:
+        if self.read_pool is not None:
+            await self.read_pool.close()
 
     async def _title_matches_first(
         self, query: SearchQuery, key: tuple[object, uuid.UUID] | None

@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from common.auth.tokens import TokenSigner, TokenVerifier, load_or_create_private_key
 from common.auth.viewer import Role
 from common.config import Settings
-from common.db import create_engine, session_factory, transaction
+from common.db import ReadPool, create_engine, session_factory, transaction
 from common.events import EventRuntime
 from subgraphs.search.app import SearchOptions, create_app, migrate
 from subgraphs.search.index.port import SearchIndex
@@ -52,7 +52,8 @@ async def contract_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 async def _build_index(adapter: str, engine: AsyncEngine, settings: Settings) -> SearchIndex:
     if adapter == "postgres":
-        return PostgresSearchIndex(engine)
+        # As the app builds it: the shaped pages on a read pool (decision 0043).
+        return PostgresSearchIndex(engine, read_pool_size=2)
     if not settings.elasticsearch_url:
         pytest.skip("Elasticsearch contract skipped: REALIO_ELASTICSEARCH_URL is not set")
     from subgraphs.search.index.elasticsearch import ElasticsearchIndex
@@ -66,6 +67,13 @@ async def _build_index(adapter: str, engine: AsyncEngine, settings: Settings) ->
     return index
 
 
+async def _discard(index: SearchIndex) -> None:
+    """Elasticsearch: drop the index (which closes its client); Postgres: close its pool."""
+    method = getattr(index, "drop", None) or getattr(index, "close", None)
+    if method is not None:
+        await method()
+
+
 @pytest.fixture(scope="package", params=ADAPTERS)
 async def contract_index(
     request: pytest.FixtureRequest, contract_engine: AsyncEngine, settings: Settings
@@ -77,9 +85,7 @@ async def contract_index(
         for name in corpus.ROWS:
             await index.upsert(session, corpus.document(name, salt=request.param))
     yield index
-    close = getattr(index, "drop", None)
-    if close is not None:
-        await close()
+    await _discard(index)
 
 
 @pytest.fixture(scope="package")
@@ -101,9 +107,7 @@ async def writable_index(
     """An index of each adapter for write tests; they query by ``ids`` to stay independent."""
     index = await _build_index(request.param, writes_engine, settings)
     yield index
-    close = getattr(index, "drop", None)
-    if close is not None:
-        await close()
+    await _discard(index)
 
 
 # --- the served graph: the real properties subgraph feeding the real search subgraph ---------
@@ -128,6 +132,12 @@ class ServedGraph:
     def search_engine(self) -> AsyncEngine:
         engine: AsyncEngine = self.search_app.state.engine
         return engine
+
+    @property
+    def search_read_pools(self) -> list[ReadPool]:
+        """The Postgres index's read pool, where the shaped pages go (none for Elasticsearch)."""
+        pool: ReadPool | None = getattr(self.search_app.state.index, "read_pool", None)
+        return [] if pool is None else [pool]
 
     async def settle(self) -> None:
         """Wait until every property event written so far is applied by search."""

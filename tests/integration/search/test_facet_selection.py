@@ -1,7 +1,7 @@
 """Search computes only what the client selected: no facet SQL without facets, partial facets.
 
-Statements are counted on the served search subgraph's own engine with a SQLAlchemy
-``before_cursor_execute`` listener, so they are the SQL a real request sent to Postgres.
+Statements are counted on the served search subgraph's own engine and read pool
+(``tests.support.statements``), so they are the SQL a real request sent to Postgres.
 """
 
 from __future__ import annotations
@@ -11,29 +11,23 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from common.auth.viewer import Role
 from tests.integration.search.conftest import ServedGraph
 from tests.integration.search.graph import CREATE_PROPERTY, unique_word
 from tests.support.listings import listing_input
 from tests.support.personas import persona
+from tests.support.statements import count_statements
 
 
 @contextmanager
 def statements(graph: ServedGraph) -> Iterator[list[str]]:
-    """Every SQL statement the search subgraph's engine sends while the block runs."""
-    seen: list[str] = []
-
-    def record(*args: Any) -> None:
-        seen.append(str(args[2]).lower())  # (conn, cursor, statement, parameters, ...)
-
-    target = graph.search_engine.sync_engine
-    event.listen(target, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(target, "before_cursor_execute", record)
+    """Every SQL statement the search subgraph sends while the block runs (its engine's and its
+    read pool's), in lower case."""
+    with count_statements(graph.search_engine, *graph.search_read_pools) as seen:
+        lowered: list[str] = []
+        yield lowered
+    lowered.extend(statement.lower() for statement in seen)
 
 
 def facet_statements(seen: list[str]) -> list[str]:
@@ -184,3 +178,23 @@ async def test_facets_asked_twice_are_each_computed_with_their_own_interval(
     assert result["wide"]["priceHistogram"] == [{"min": "0", "max": "1000000", "count": 4}]
     assert [b["count"] for b in result["narrow"]["priceHistogram"]] == [2, 1, 1]
     assert len(facet_statements(seen)) == 2
+
+
+async def test_a_page_of_a_repeated_shape_is_read_on_the_read_pool(
+    graph: ServedGraph, word: str
+) -> None:
+    """Decision 0043: the shaped pages go to the index's read pool, not through the engine."""
+    if not graph.search_read_pools:
+        pytest.skip("the Elasticsearch index has no read pool")
+    query = """query($word: String) {
+        search(filter: {text: $word}, sort: PRICE_ASC, first: 2) {
+            totalCount edges { cursor } } }"""
+    with (
+        count_statements(graph.search_engine, *graph.search_read_pools) as everywhere,
+        count_statements(graph.search_engine) as through_the_engine,
+    ):
+        data = await graph.search.data(query, {"word": word})
+    assert data["search"]["totalCount"] == 4
+    pages = [s for s in everywhere if "search_listing" in s and "LIMIT" in s.upper()]
+    assert len(pages) == 1
+    assert pages[0] not in through_the_engine
