@@ -286,7 +286,8 @@ class _BuiltPage:
         """The read pool's records as rows whose columns are attributes, as SQLAlchemy's."""
         if not records:
             return []
-        return [_row_type(tuple(names))._make(record) for record in records]
+        row = _row_type(tuple(names))
+        return [row._make(record) for record in records]
 
     def page(self, query: SearchQuery, rows: Sequence[Any]) -> SearchPage:
         if not self.with_total:
